@@ -1,0 +1,1 @@
+"""Bratasena: complaints about well-off aid recipients, their investigation, and deactivation."""

@@ -1,0 +1,730 @@
+"""The use cases: one method per command, each loading aggregates, calling them and saving once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from bratasena.domain import ids
+from bratasena.domain.account import Account
+from bratasena.domain.calendar import now_utc
+from bratasena.domain.complaint import Complaint
+from bratasena.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from bratasena.domain.household import Household
+from bratasena.domain.identity import (
+    new_tracking_code,
+    normalise_tracking_code,
+    validate_kk,
+    validate_nik,
+)
+from bratasena.domain.lookup import HouseholdLookup
+from bratasena.domain.regions import RegionBook, normalise_code, region_book
+from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
+from bratasena.persistence import event_store_env
+from bratasena.settings import Settings
+
+A = TypeVar("A", bound=Aggregate)
+
+PUBLIC = "public"
+"""The actor recorded for what citizens do without an account."""
+
+
+class DateAsISO(Transcoding):
+    """Stores calendar dates as ISO strings."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a command changed: the aggregate, its new version, and the log position to wait for."""
+
+    id: UUID
+    version: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Filing(Outcome):
+    """A filed complaint: the citizen's tracking code, and whether it joined an open case."""
+
+    tracking_code: str = ""
+    status: str = ""
+    corroborated: bool = False
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One stored event as an auditor reads it."""
+
+    version: int
+    type: str
+    recorded_at: datetime
+    actor: str
+    data: dict[str, Any]
+
+
+@dataclass
+class ImportCounts:
+    """How the rows of one import batch were taken."""
+
+    registered: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    position: int = 0
+    household_ids: list[UUID] = field(default_factory=list)
+
+    def add(self, other: ImportCounts) -> None:
+        self.registered += other.registered
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.position = max(self.position, other.position)
+
+
+class Bratasena(Application[UUID]):
+    """The complaint, eligibility and account use cases over one event store."""
+
+    name = "bratasena"
+
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = now_utc) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._lookup_secret = settings.lookup_secret()
+        super().__init__(env=event_store_env(settings))
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    @property
+    def regions(self) -> RegionBook:
+        """Districts (kecamatan) and villages (desa/kelurahan) of the configured regency."""
+        return region_book(self.settings.regency)
+
+    # --- complaints -----------------------------------------------------------------------------
+
+    def file_complaint(
+        self,
+        *,
+        subject: dict[str, Any],
+        reasons: list[str],
+        description: str,
+        reporter: dict[str, Any] | None,
+        channel: str = "web",
+        actor: str = PUBLIC,
+    ) -> Filing:
+        """File a complaint; one about a household with an open case corroborates that case."""
+        subject = self._clean_subject(subject)
+        reporter = self._clean_reporter(reporter)
+        for attempt in range(3):
+            try:
+                return self._file_once(subject, reasons, description, reporter, channel, actor)
+            except ConflictError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _file_once(
+        self,
+        subject: dict[str, Any],
+        reasons: list[str],
+        description: str,
+        reporter: dict[str, Any] | None,
+        channel: str,
+        actor: str,
+    ) -> Filing:
+        now = self.clock()
+        household = self._match_household(subject)
+        if household is not None and household.open_complaint_id is not None:
+            open_case = self._get(Complaint, household.open_complaint_id)
+            if open_case.is_open:
+                open_case.corroborate(
+                    channel=channel,
+                    reasons=reasons,
+                    description=description,
+                    reporter=reporter,
+                    actor=actor,
+                    at=now,
+                )
+                position = self._save(open_case)
+                return Filing(
+                    id=open_case.id,
+                    version=open_case.version,
+                    position=position,
+                    tracking_code=open_case.tracking_code,
+                    status=open_case.status,
+                    corroborated=True,
+                )
+        tracking_code = new_tracking_code()
+        complaint = Complaint.file(
+            id=ids.complaint_id(normalise_tracking_code(tracking_code)),
+            tracking_code=tracking_code,
+            channel=channel,
+            household_id=household.id if household else None,
+            village_code=household.village_code if household else subject["village_code"],
+            subject=subject,
+            reasons=reasons,
+            description=description,
+            reporter=reporter,
+            actor=actor,
+            at=now,
+        )
+        if household is not None:
+            household.report(complaint_id=complaint.id, actor=actor, at=now)
+        position = self._save(complaint, household)
+        return Filing(
+            id=complaint.id,
+            version=complaint.version,
+            position=position,
+            tracking_code=tracking_code,
+            status=complaint.status,
+        )
+
+    def _clean_subject(self, subject: dict[str, Any]) -> dict[str, Any]:
+        clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in subject.items() if v}
+        if clean.get("nik"):
+            clean["nik"] = validate_nik(clean["nik"], field="subject.nik")
+        if clean.get("kk_number"):
+            clean["kk_number"] = validate_kk(clean["kk_number"], field="subject.kk_number")
+        if clean.get("village_code"):
+            code = normalise_code(clean["village_code"])
+            clean["village_code"] = self.regions.village(code, field="subject.village_code").code
+        if not any(clean.get(k) for k in ("registry_id", "kk_number", "nik")) and not (
+            clean.get("name") and clean.get("village_code")
+        ):
+            raise InvalidInputError(
+                "subject: give the household's registry id, KK or NIK, or else the name of the "
+                "head of household and the village code",
+                field="subject",
+            )
+        return clean
+
+    def _clean_reporter(self, reporter: dict[str, Any] | None) -> dict[str, Any] | None:
+        if reporter is None:
+            return None
+        clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in reporter.items() if v}
+        if not clean.get("name"):
+            raise InvalidInputError(
+                "reporter.name: give your name, or file anonymously", field="reporter.name"
+            )
+        if clean.get("nik"):
+            clean["nik"] = validate_nik(clean["nik"], field="reporter.nik")
+        if clean.get("village_code"):
+            code = normalise_code(clean["village_code"])
+            clean["village_code"] = self.regions.village(code, field="reporter.village_code").code
+        return clean
+
+    def _match_household(self, subject: dict[str, Any]) -> Household | None:
+        """The registered household a complaint names, if its identifiers match one."""
+        if subject.get("registry_id"):
+            try:
+                return self._get(Household, ids.household_id(subject["registry_id"]))
+            except NotFoundError:
+                pass
+        for kind, key in (("nik", "nik"), ("kk", "kk_number")):
+            if subject.get(key):
+                matches = self.find_households(**{kind: subject[key]})
+                if len(matches) == 1:
+                    return matches[0]
+                if len(matches) > 1:
+                    raise InvalidInputError(
+                        f"subject.{key}: several households carry this number; give the "
+                        "registry id instead",
+                        field=f"subject.{key}",
+                    )
+        if not (subject.get("name") and subject.get("village_code")):
+            raise InvalidInputError(
+                "subject: no registered household has that registry id, KK or NIK; give the "
+                "name of the head of household and the village code instead",
+                field="subject",
+            )
+        return None
+
+    def identify_household(
+        self, complaint_id: UUID, expected_version: int | None, *, registry_id: str, actor: str
+    ) -> Outcome:
+        """Match an unmatched complaint to a registered household."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        household = self._get(Household, ids.household_id(registry_id))
+        now = self.clock()
+        complaint.identify_household(
+            household_id=household.id, village_code=household.village_code, actor=actor, at=now
+        )
+        household.report(complaint_id=complaint.id, actor=actor, at=now)
+        return self._outcome(complaint, household)
+
+    def assign(
+        self, complaint_id: UUID, expected_version: int | None, *, officer: str, actor: str
+    ) -> Outcome:
+        """Give a case to an officer."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        officer_account = self.get_account(officer)
+        complaint.assign(officer=officer_account.username, actor=actor, at=self.clock())
+        return self._outcome(complaint)
+
+    def record_investigation(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        visited_on: date,
+        findings: dict[str, str],
+        recommendation: str,
+        notes: str = "",
+        actor: str,
+    ) -> Outcome:
+        """Record the field check and the officer's recommendation."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        complaint.record_investigation(
+            visited_on=visited_on,
+            findings=findings,
+            recommendation=recommendation,
+            notes=notes,
+            actor=actor,
+            at=self.clock(),
+        )
+        return self._outcome(complaint)
+
+    def issue_notice(
+        self, complaint_id: UUID, expected_version: int | None, *, response_due: date, actor: str
+    ) -> Outcome:
+        """Tell the household of the complaint and the deadline to respond."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        complaint.issue_notice(response_due=response_due, actor=actor, at=self.clock())
+        return self._outcome(complaint)
+
+    def record_response(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        statement: str,
+        received_on: date,
+        actor: str,
+    ) -> Outcome:
+        """Record the household's answer to the notice."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        complaint.record_response(
+            statement=statement, received_on=received_on, actor=actor, at=self.clock()
+        )
+        return self._outcome(complaint)
+
+    def decide(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        outcome: str,
+        reason: str,
+        actor: str,
+    ) -> Outcome:
+        """Uphold (and deactivate the household in the same transaction) or reject."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        now = self.clock()
+        if outcome == "reject":
+            complaint.reject(reason=reason, actor=actor, at=now)
+            return self._outcome(complaint)
+        if outcome != "uphold":
+            raise InvalidInputError("outcome: must be 'uphold' or 'reject'", field="outcome")
+        complaint.uphold(reason=reason, actor=actor, at=now)
+        assert complaint.household_id is not None
+        household = self._get(Household, complaint.household_id)
+        household.deactivate(
+            complaint_id=complaint.id, reason_codes=list(complaint.reasons), actor=actor, at=now
+        )
+        return self._outcome(complaint, household)
+
+    def withdraw(
+        self, complaint_id: UUID, expected_version: int | None, *, reason: str, actor: str
+    ) -> Outcome:
+        """Withdraw a complaint before its decision."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        complaint.withdraw(reason=reason, actor=actor, at=self.clock())
+        return self._outcome(complaint)
+
+    def appeal(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        grounds: str,
+        filed_on: date,
+        actor: str,
+    ) -> Outcome:
+        """Record the household's objection (keberatan) to an uphold."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        complaint.appeal(grounds=grounds, filed_on=filed_on, actor=actor, at=self.clock())
+        return self._outcome(complaint)
+
+    def decide_appeal(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        outcome: str,
+        reason: str,
+        actor: str,
+    ) -> Outcome:
+        """Grant (and reactivate the household in the same transaction) or deny an objection."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        now = self.clock()
+        if outcome == "deny":
+            complaint.deny_appeal(reason=reason, actor=actor, at=now)
+            return self._outcome(complaint)
+        if outcome != "grant":
+            raise InvalidInputError("outcome: must be 'grant' or 'deny'", field="outcome")
+        complaint.grant_appeal(reason=reason, actor=actor, at=now)
+        assert complaint.household_id is not None
+        household = self._get(Household, complaint.household_id)
+        household.reactivate(
+            complaint_id=complaint.id, cause="appeal_granted", reason=reason, actor=actor, at=now
+        )
+        return self._outcome(complaint, household)
+
+    def get_complaint(self, complaint_id: UUID) -> Complaint:
+        """The complaint as it stands."""
+        return self._get(Complaint, complaint_id)
+
+    def complaint_by_tracking_code(self, tracking_code: str) -> Complaint:
+        """The complaint a citizen follows by its tracking code."""
+        code = normalise_tracking_code(tracking_code)
+        return self._get(Complaint, ids.complaint_id(code))
+
+    # --- households -----------------------------------------------------------------------------
+
+    def get_household(self, household_id: UUID) -> Household:
+        """The household as it stands."""
+        return self._get(Household, household_id)
+
+    def find_households(
+        self, *, registry_id: str | None = None, kk: str | None = None, nik: str | None = None
+    ) -> list[Household]:
+        """Households by registry id, KK or head-of-household NIK, read from the event store."""
+        if registry_id:
+            try:
+                return [self._get(Household, ids.household_id(registry_id))]
+            except NotFoundError:
+                return []
+        kind, value = ("kk", kk) if kk else ("nik", nik)
+        if not value:
+            raise InvalidInputError("give a registry id, KK or NIK to look up", field="query")
+        lookup = self._find(HouseholdLookup, ids.lookup_id(kind, value, self._lookup_secret))
+        if lookup is None:
+            return []
+        return [self._get(Household, hid) for hid in lookup.household_ids]
+
+    def import_registry(
+        self, rows: Sequence[dict[str, Any]], *, source: str, period: str, actor: str
+    ) -> ImportCounts:
+        """Register new households and record what changed for known ones, in one transaction.
+
+        Rows must already be validated field by field (see the registry importer); an unchanged
+        row records nothing, so importing the same extract twice adds no events.
+        """
+        now = self.clock()
+        counts = ImportCounts()
+        pending: list[Aggregate] = []
+        lookups: dict[UUID, HouseholdLookup | None] = {}
+
+        def lookup(kind: str, value: str) -> tuple[UUID, HouseholdLookup | None]:
+            lid = ids.lookup_id(kind, value, self._lookup_secret)
+            if lid not in lookups:
+                lookups[lid] = self._find(HouseholdLookup, lid)
+            return lid, lookups[lid]
+
+        def link(kind: str, value: str, household_id: UUID) -> None:
+            lid, found = lookup(kind, value)
+            if found is None:
+                lookups[lid] = HouseholdLookup.start(
+                    id=lid, kind=kind, household_id=household_id, at=now
+                )
+            else:
+                found.link(household_id=household_id, at=now)
+
+        def unlink(kind: str, value: str, household_id: UUID) -> None:
+            _, found = lookup(kind, value)
+            if found is not None:
+                found.unlink(household_id=household_id, at=now)
+
+        for row in rows:
+            hid = ids.household_id(row["registry_id"])
+            household = self._find(Household, hid)
+            if household is None:
+                household = Household.register(
+                    id=hid, source=source, period=period, actor=actor, at=now, **row
+                )
+                link("kk", household.kk_number, hid)
+                link("nik", household.head_nik, hid)
+                counts.registered += 1
+            else:
+                old_kk, old_nik = household.kk_number, household.head_nik
+                if not household.update_registry(
+                    row=row, source=source, period=period, actor=actor, at=now
+                ):
+                    counts.unchanged += 1
+                    continue
+                counts.updated += 1
+                if household.kk_number != old_kk:
+                    unlink("kk", old_kk, hid)
+                    link("kk", household.kk_number, hid)
+                if household.head_nik != old_nik:
+                    unlink("nik", old_nik, hid)
+                    link("nik", household.head_nik, hid)
+            pending.append(household)
+            counts.household_ids.append(hid)
+        pending.extend(lk for lk in lookups.values() if lk is not None)
+        counts.position = self._save(*pending)
+        return counts
+
+    def record_synced(
+        self, household_id: UUID, *, target: str, event_version: int, reference: str, actor: str
+    ) -> Outcome:
+        """Record that a target system acknowledged a deactivation or reactivation."""
+        household = self._get(Household, household_id)
+        household.record_synced(
+            target=target,
+            event_version=event_version,
+            reference=reference,
+            actor=actor,
+            at=self.clock(),
+        )
+        return self._outcome(household)
+
+    def record_sync_rejected(
+        self,
+        household_id: UUID,
+        *,
+        target: str,
+        event_version: int,
+        reason_code: str,
+        message: str,
+        actor: str,
+    ) -> Outcome:
+        """Record that a target system refused a deactivation or reactivation."""
+        household = self._get(Household, household_id)
+        household.record_sync_rejected(
+            target=target,
+            event_version=event_version,
+            reason_code=reason_code,
+            message=message,
+            actor=actor,
+            at=self.clock(),
+        )
+        return self._outcome(household)
+
+    # --- targets --------------------------------------------------------------------------------
+
+    def set_targets(
+        self, year: int, monthly: list[int], *, actor: str, expected_version: int | None = None
+    ) -> Outcome:
+        """Set or change a year's monthly removal targets."""
+        targets = self._find(RemovalTargets, ids.targets_id(year))
+        if targets is None:
+            targets = RemovalTargets.set(
+                id=ids.targets_id(year), year=year, monthly=monthly, actor=actor, at=self.clock()
+            )
+        else:
+            self._check_version(targets, expected_version)
+            targets.change(monthly=monthly, actor=actor, at=self.clock())
+        return self._outcome(targets)
+
+    def monthly_targets(self, year: int) -> list[int]:
+        """A year's monthly targets: as set, or the office's default of 10 a month."""
+        targets = self._find(RemovalTargets, ids.targets_id(year))
+        return list(targets.monthly) if targets else [DEFAULT_MONTHLY_TARGET] * 12
+
+    # --- accounts -------------------------------------------------------------------------------
+
+    def open_account(
+        self,
+        *,
+        username: str,
+        role: str,
+        districts: list[str],
+        password_hash: str,
+        actor: str,
+        full_name: str = "",
+    ) -> Outcome:
+        """Open a staff account; the username must be new."""
+        if self._find(Account, ids.account_id(username)) is not None:
+            raise ConflictError(f"username: an account named {username!r} already exists")
+        for code in districts:
+            self.regions.district(normalise_code(code), field="districts")
+        account = Account.open(
+            id=ids.account_id(username),
+            username=username,
+            full_name=full_name,
+            role=role,
+            districts=[normalise_code(c) for c in districts],
+            password_hash=password_hash,
+            actor=actor,
+            at=self.clock(),
+        )
+        return self._outcome(account)
+
+    def get_account(self, username: str) -> Account:
+        """The account of a username."""
+        account = self._find(Account, ids.account_id(username))
+        if account is None:
+            raise NotFoundError(f"no account named {username!r}", field="username")
+        return account
+
+    def change_role(
+        self,
+        username: str,
+        *,
+        role: str,
+        districts: list[str],
+        actor: str,
+        expected_version: int | None = None,
+    ) -> Outcome:
+        """Change an account's role and districts."""
+        account = self._check_version(self.get_account(username), expected_version)
+        for code in districts:
+            self.regions.district(normalise_code(code), field="districts")
+        account.change_role(
+            role=role,
+            districts=[normalise_code(c) for c in districts],
+            actor=actor,
+            at=self.clock(),
+        )
+        return self._outcome(account)
+
+    def change_password(self, username: str, *, password_hash: str, actor: str) -> Outcome:
+        """Replace an account's password hash."""
+        account = self.get_account(username)
+        account.change_password(password_hash=password_hash, actor=actor, at=self.clock())
+        return self._outcome(account)
+
+    def disable_account(self, username: str, *, reason: str, actor: str) -> Outcome:
+        """Stop an account from logging in."""
+        account = self.get_account(username)
+        account.disable(reason=reason, actor=actor, at=self.clock())
+        return self._outcome(account)
+
+    def enable_account(self, username: str, *, actor: str) -> Outcome:
+        """Let a disabled account log in again."""
+        account = self.get_account(username)
+        account.enable(actor=actor, at=self.clock())
+        return self._outcome(account)
+
+    # --- audit ----------------------------------------------------------------------------------
+
+    def history(self, aggregate_id: UUID) -> list[AuditEvent]:
+        """Every stored event of an aggregate, oldest first, as an auditor reads it."""
+        events = list(self.events.get(aggregate_id))
+        if not events:
+            raise NotFoundError(f"nothing is recorded under id {aggregate_id}")
+        return [_audit_event(e) for e in events]
+
+    def state_at(
+        self, aggregate_id: UUID, *, version: int | None = None, at: datetime | None = None
+    ) -> Aggregate:
+        """The aggregate as it stood at a version, or at a moment (the last event before it)."""
+        if at is not None:
+            if at.tzinfo is None:
+                raise InvalidInputError("at: give a time with its UTC offset", field="at")
+            earlier = [e for e in self.history(aggregate_id) if e.recorded_at <= at]
+            if not earlier:
+                raise NotFoundError(f"{aggregate_id} did not exist yet at {at.isoformat()}")
+            version = earlier[-1].version
+        if version is not None and version < 1:
+            raise InvalidInputError("version: versions start at 1", field="version")
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFoundError(f"nothing is recorded under id {aggregate_id}") from None
+        if version is not None and aggregate.version != version:
+            raise NotFoundError(f"{aggregate_id} has no version {version}", field="version")
+        return aggregate
+
+    def head(self) -> int:
+        """The id of the newest event in the log (0 when the log is empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, cls):
+            return None
+        return aggregate
+
+    def _get(self, cls: type[A], aggregate_id: UUID) -> A:
+        aggregate = self._find(cls, aggregate_id)
+        if aggregate is None:
+            raise NotFoundError(f"no {cls.__name__.lower()} with id {aggregate_id}")
+        return aggregate
+
+    def _check_version(self, aggregate: A, expected_version: int | None) -> A:
+        if expected_version is not None and aggregate.version != expected_version:
+            raise ConflictError(
+                f"this {type(aggregate).__name__.lower()} changed since you saw it: you saw "
+                f"version {expected_version}, it is now at version {aggregate.version}; reload "
+                "and try again",
+                current_version=aggregate.version,
+            )
+        return aggregate
+
+    def _load(self, cls: type[A], aggregate_id: UUID, expected_version: int | None) -> A:
+        return self._check_version(self._get(cls, aggregate_id), expected_version)
+
+    def _save(self, *aggregates: Aggregate | None) -> int:
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            current = {a.id: self._find(Aggregate, a.id) for a in aggregates if a is not None}
+            versions = [v.version for v in current.values() if v is not None]
+            raise ConflictError(
+                "someone else changed this at the same moment; reload and try again",
+                current_version=versions[0] if versions else None,
+            ) from None
+        return max((r.notification.id for r in recordings), default=self.head())
+
+    def _outcome(self, primary: Aggregate, *others: Aggregate) -> Outcome:
+        position = self._save(primary, *others)
+        return Outcome(id=primary.id, version=primary.version, position=position)
+
+
+def _audit_event(event: Any) -> AuditEvent:
+    data = {
+        k: v
+        for k, v in vars(event).items()
+        if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")
+    }
+    return AuditEvent(
+        version=event.originator_version,
+        type=type(event).__qualname__,
+        recorded_at=event.timestamp,
+        actor=str(data.get("actor", "system")),
+        data=data,
+    )
+
+
+def iter_batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    """Items in lists of at most ``size``."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

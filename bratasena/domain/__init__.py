@@ -1,0 +1,1 @@
+"""The business model: aggregates, their events and the rules that guard them."""

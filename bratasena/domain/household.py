@@ -1,0 +1,367 @@
+"""The Household aggregate: one registered household's eligibility in the welfare data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from bratasena.domain.calendar import next_month
+from bratasena.domain.errors import InvalidInputError, OutOfOrderError
+
+PROGRAMS: tuple[str, ...] = ("PKH", "BPNT", "PBI-JK", "KIP", "RTLH", "MCK", "CSR")
+"""Aid programs that read the welfare data."""
+
+TARGETS: tuple[str, ...] = ("dtjateng", "dtsen")
+"""Systems each deactivation and reactivation is synced to: DTJateng (province), DTSEN (nation)."""
+
+REGISTRY_FIELDS: tuple[str, ...] = (
+    "kk_number",
+    "head_nik",
+    "head_name",
+    "address",
+    "village_code",
+    "desil",
+    "programs",
+    "members",
+)
+"""What an extract says of a household besides its registry id; a later extract may change any."""
+
+ACTIVE = "active"
+DEACTIVATED = "deactivated"
+
+
+class Household(Aggregate):
+    """A household's membership of the welfare data, and its syncing to the province and nation.
+
+    desil: the household's welfare decile (1 = poorest tenth) in the national ranking.
+    KK (Kartu Keluarga): the family card number, reissued when the family changes, so the
+    household is keyed on its registry id and the KK history is kept.
+    """
+
+    class Registered(Aggregate.Created):
+        """The household entered Bratasena from a DTKS/DTSEN extract."""
+
+        registry_id: str
+        kk_number: str
+        head_nik: str
+        head_name: str
+        address: str
+        village_code: str
+        desil: int
+        programs: list[str]
+        members: int
+        source: str
+        period: str
+        actor: str
+
+    class RegistryUpdated(Aggregate.Event):
+        """A later extract changed what the registry says of the household (only what changed)."""
+
+        changes: dict[str, Any]
+        source: str
+        period: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            for name, value in self.changes.items():
+                if name == "kk_number" and value != household.kk_number:
+                    household.kk_history = (*household.kk_history, household.kk_number)
+                setattr(household, name, tuple(value) if name == "programs" else value)
+
+    class Reported(Aggregate.Event):
+        """A complaint was opened about the household."""
+
+        complaint_id: UUID
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.open_complaint_id = self.complaint_id
+            household.complaints_received += 1
+
+    class Deactivated(Aggregate.Event):
+        """An upheld complaint removed the household from the welfare data from a month on."""
+
+        complaint_id: UUID
+        reason_codes: list[str]
+        effective_month: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.status = DEACTIVATED
+            household.effective_month = self.effective_month
+            household.deactivated_by_complaint = self.complaint_id
+            household.status_changes = (*household.status_changes, self.originator_version)
+
+    class Reactivated(Aggregate.Event):
+        """The household was restored (appeal granted, or a registry correction)."""
+
+        complaint_id: UUID | None
+        cause: str
+        reason: str
+        effective_month: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.status = ACTIVE
+            household.effective_month = self.effective_month
+            household.deactivated_by_complaint = None
+            household.status_changes = (*household.status_changes, self.originator_version)
+
+    class Synced(Aggregate.Event):
+        """A target system acknowledged a deactivation or reactivation."""
+
+        target: str
+        event_version: int
+        reference: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.sync_state = {
+                **household.sync_state,
+                (self.target, self.event_version): ("synced", self.reference),
+            }
+
+    class SyncRejected(Aggregate.Event):
+        """A target system refused a deactivation or reactivation: a person must look at it."""
+
+        target: str
+        event_version: int
+        reason_code: str
+        message: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.sync_state = {
+                **household.sync_state,
+                (self.target, self.event_version): ("rejected", self.reason_code),
+            }
+
+    def __init__(
+        self,
+        registry_id: str,
+        kk_number: str,
+        head_nik: str,
+        head_name: str,
+        address: str,
+        village_code: str,
+        desil: int,
+        programs: list[str],
+        members: int,
+        source: str,
+        period: str,
+        actor: str,
+    ) -> None:
+        self.registry_id = registry_id
+        self.kk_number = kk_number
+        self.head_nik = head_nik
+        self.head_name = head_name
+        self.address = address
+        self.village_code = village_code
+        self.desil = desil
+        self.programs = tuple(programs)
+        self.members = members
+        self.kk_history: tuple[str, ...] = ()
+        self.status = ACTIVE
+        self.effective_month: str | None = None
+        self.deactivated_by_complaint: UUID | None = None
+        self.open_complaint_id: UUID | None = None
+        self.complaints_received = 0
+        self.sync_state: dict[tuple[str, int], tuple[str, str]] = {}
+        self.status_changes: tuple[int, ...] = ()
+
+    # --- commands -------------------------------------------------------------------------------
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        id: UUID,
+        registry_id: str,
+        kk_number: str,
+        head_nik: str,
+        head_name: str,
+        address: str,
+        village_code: str,
+        desil: int,
+        programs: list[str],
+        members: int,
+        source: str,
+        period: str,
+        actor: str,
+        at: datetime,
+    ) -> Household:
+        """Enter a household from an extract row that has been validated field by field."""
+        _check_registry_values(desil=desil, programs=programs, members=members)
+        return cls._create(
+            cls.Registered,
+            id=id,
+            timestamp=at,
+            registry_id=registry_id,
+            kk_number=kk_number,
+            head_nik=head_nik,
+            head_name=head_name,
+            address=address,
+            village_code=village_code,
+            desil=desil,
+            programs=list(programs),
+            members=members,
+            source=source,
+            period=period,
+            actor=actor,
+        )
+
+    def registry_changes(self, row: dict[str, Any]) -> dict[str, Any]:
+        """What a new extract row says differently from the household as it stands."""
+        changes: dict[str, Any] = {}
+        for name in REGISTRY_FIELDS:
+            if name not in row:
+                continue
+            new = list(row[name]) if name == "programs" else row[name]
+            old = list(self.programs) if name == "programs" else getattr(self, name)
+            if new != old:
+                changes[name] = new
+        return changes
+
+    def update_registry(
+        self, *, row: dict[str, Any], source: str, period: str, actor: str, at: datetime
+    ) -> bool:
+        """Record what a later extract changed; an unchanged row records nothing (returns False)."""
+        changes = self.registry_changes(row)
+        if not changes:
+            return False
+        _check_registry_values(
+            desil=changes.get("desil", self.desil),
+            programs=changes.get("programs", list(self.programs)),
+            members=changes.get("members", self.members),
+        )
+        self.trigger_event(
+            self.RegistryUpdated,
+            timestamp=at,
+            changes=changes,
+            source=source,
+            period=period,
+            actor=actor,
+        )
+        return True
+
+    def report(self, *, complaint_id: UUID, actor: str, at: datetime) -> None:
+        """Note that a complaint was opened about the household."""
+        self.trigger_event(self.Reported, timestamp=at, complaint_id=complaint_id, actor=actor)
+
+    def deactivate(
+        self, *, complaint_id: UUID, reason_codes: list[str], actor: str, at: datetime
+    ) -> None:
+        """Remove the household from the first day of the next month (Asia/Jakarta)."""
+        if self.status == DEACTIVATED:
+            raise OutOfOrderError(
+                f"household {self.registry_id} is already deactivated",
+                rule="already_deactivated",
+            )
+        self.trigger_event(
+            self.Deactivated,
+            timestamp=at,
+            complaint_id=complaint_id,
+            reason_codes=list(reason_codes),
+            effective_month=next_month(at),
+            actor=actor,
+        )
+
+    def reactivate(
+        self,
+        *,
+        complaint_id: UUID | None,
+        cause: str,
+        reason: str,
+        actor: str,
+        at: datetime,
+    ) -> None:
+        """Restore the household from the first day of the next month (Asia/Jakarta)."""
+        if self.status != DEACTIVATED:
+            raise OutOfOrderError(
+                f"household {self.registry_id} is not deactivated", rule="not_deactivated"
+            )
+        if cause not in ("appeal_granted", "registry_correction"):
+            raise InvalidInputError(f"cause: unknown cause {cause!r}", field="cause")
+        if not reason.strip():
+            raise InvalidInputError("reason: say why the household is reactivated", field="reason")
+        self.trigger_event(
+            self.Reactivated,
+            timestamp=at,
+            complaint_id=complaint_id,
+            cause=cause,
+            reason=reason.strip(),
+            effective_month=next_month(at),
+            actor=actor,
+        )
+
+    def sync_outcome(self, target: str, event_version: int) -> tuple[str, str] | None:
+        """("synced", reference) or ("rejected", reason) once a target answered for a change."""
+        return self.sync_state.get((target, event_version))
+
+    def record_synced(
+        self, *, target: str, event_version: int, reference: str, actor: str, at: datetime
+    ) -> None:
+        """Record that a target acknowledged the change made by the event at ``event_version``."""
+        self._check_sync(target, event_version)
+        self.trigger_event(
+            self.Synced,
+            timestamp=at,
+            target=target,
+            event_version=event_version,
+            reference=reference,
+            actor=actor,
+        )
+
+    def record_sync_rejected(
+        self,
+        *,
+        target: str,
+        event_version: int,
+        reason_code: str,
+        message: str,
+        actor: str,
+        at: datetime,
+    ) -> None:
+        """Record that a target refused the change made by the event at ``event_version``."""
+        self._check_sync(target, event_version, allow_rejected=False)
+        self.trigger_event(
+            self.SyncRejected,
+            timestamp=at,
+            target=target,
+            event_version=event_version,
+            reason_code=reason_code,
+            message=message,
+            actor=actor,
+        )
+
+    def _check_sync(self, target: str, event_version: int, *, allow_rejected: bool = True) -> None:
+        if target not in TARGETS:
+            raise InvalidInputError(f"target: unknown target system {target!r}", field="target")
+        if event_version not in self.status_changes:
+            raise InvalidInputError(
+                f"event_version: version {event_version} of household {self.registry_id} "
+                "is not a deactivation or reactivation",
+                field="event_version",
+            )
+        outcome = self.sync_outcome(target, event_version)
+        if outcome and (outcome[0] == "synced" or not allow_rejected):
+            raise OutOfOrderError(
+                f"{target} already answered for version {event_version}: {outcome[0]}",
+                rule="already_synced",
+            )
+
+
+def _check_registry_values(*, desil: int, programs: list[str], members: int) -> None:
+    if not 1 <= desil <= 10:
+        raise InvalidInputError(f"desil: {desil} is outside 1–10", field="desil")
+    unknown = [p for p in programs if p not in PROGRAMS]
+    if unknown:
+        raise InvalidInputError(
+            f"programs: unknown program {', '.join(unknown)}; known are {', '.join(PROGRAMS)}",
+            field="programs",
+        )
+    if members < 1:
+        raise InvalidInputError(f"members: {members} must be at least 1", field="members")

@@ -1,0 +1,39 @@
+"""Deterministic aggregate ids, so commands find aggregates without eventually consistent views."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from uuid import UUID, uuid5
+
+NAMESPACE = UUID("6f1c1a8e-0b7e-4c8e-9a55-3c1a6b2f0b16")
+
+
+def household_id(registry_id: str) -> UUID:
+    """The household aggregate of a DTKS/DTSEN registry id (the stable key; KK numbers change)."""
+    return uuid5(NAMESPACE, f"household:{registry_id.strip().upper()}")
+
+
+def complaint_id(tracking_code: str) -> UUID:
+    """The complaint aggregate of a normalised tracking code (the citizen's handle on the case)."""
+    return uuid5(NAMESPACE, f"complaint:{tracking_code}")
+
+
+def account_id(username: str) -> UUID:
+    """The staff account aggregate of a username (case-insensitive)."""
+    return uuid5(NAMESPACE, f"account:{username.strip().lower()}")
+
+
+def targets_id(year: int) -> UUID:
+    """The removal targets aggregate of a calendar year."""
+    return uuid5(NAMESPACE, f"targets:{year}")
+
+
+def lookup_id(kind: str, value: str, secret: bytes) -> UUID:
+    """The lookup aggregate for a personal number (KK or NIK).
+
+    Keyed with a secret so that the id, which is stored in clear text even when events are
+    encrypted, does not let anyone recover the number by hashing all possible NIKs.
+    """
+    digest = hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).digest()
+    return UUID(bytes=digest[:16], version=4)

@@ -1,0 +1,157 @@
+"""Plain functions that build the things tests need: a clock, registry rows, cases at a stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from bratasena.application import Bratasena
+
+BLORA_VILLAGE = "3316012001"  # Bangkleyan, Jati
+OTHER_VILLAGE = "3316012002"  # Gempol, Jati
+
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand; starts on a Tuesday morning in Jakarta."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 10, 2, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def today(self) -> date:
+        return (self.now + timedelta(hours=7)).date()
+
+
+def nik(
+    serial: int = 1, *, day: int = 17, month: int = 8, year: int = 80, district: str = "01"
+) -> str:
+    """A valid Blora NIK (regency 33.16) with the given serial."""
+    return f"3316{district}{day:02d}{month:02d}{year:02d}{serial:04d}"
+
+
+def kk(serial: int = 1, *, issued: str = "150320") -> str:
+    """A valid Blora KK number issued in district 01."""
+    return f"331601{issued}{serial:04d}"
+
+
+def registry_row(n: int = 1, **overrides: Any) -> dict[str, Any]:
+    """A validated extract row for household number ``n``."""
+    row: dict[str, Any] = {
+        "registry_id": f"DTKS-{n:06d}",
+        "kk_number": kk(n),
+        "head_nik": nik(n),
+        "head_name": f"Sutrisno {n}",
+        "address": f"RT 0{n % 9 + 1} RW 02, Dukuh Krajan",
+        "village_code": BLORA_VILLAGE,
+        "desil": 2,
+        "programs": ["PKH", "BPNT"],
+        "members": 4,
+    }
+    row.update(overrides)
+    return row
+
+
+def register(app: Bratasena, *rows: dict[str, Any]) -> list[UUID]:
+    """Import rows (default: one household) and return the household ids."""
+    counts = app.import_registry(
+        list(rows) or [registry_row()], source="dtks", period="2026-01", actor="admin"
+    )
+    return counts.household_ids
+
+
+def open_staff(app: Bratasena) -> None:
+    """Accounts for an officer, a second officer, a supervisor and an admin."""
+    for username, role in (
+        ("budi", "officer"),
+        ("sari", "officer"),
+        ("kabid", "supervisor"),
+        ("kabid2", "supervisor"),
+        ("admin", "admin"),
+    ):
+        districts = ["3316" + "01"] if role == "officer" else []
+        app.open_account(
+            username=username, role=role, districts=districts, password_hash="-", actor="setup"
+        )
+
+
+def file(app: Bratasena, registry_id: str = "DTKS-000001", **overrides: Any) -> Any:
+    """File a complaint about a registered household."""
+    values: dict[str, Any] = {
+        "subject": {"registry_id": registry_id},
+        "reasons": ["mampu", "owns_car"],
+        "description": "Keluarga ini punya mobil dan toko besar di pasar.",
+        "reporter": {"name": "Warga Desa", "phone": "081234567890"},
+    }
+    values.update(overrides)
+    return app.file_complaint(**values)
+
+
+STAGES = ("filed", "assigned", "investigated", "notice_issued", "response_recorded", "upheld")
+
+
+def case_at(app: Bratasena, clock: Clock, stage: str, registry_id: str = "DTKS-000001") -> UUID:
+    """A complaint about a registered household, driven through the lifecycle up to ``stage``."""
+    filing = file(app, registry_id)
+    cid = filing.id
+    steps = STAGES[1 : STAGES.index(stage) + 1]
+    for step in steps:
+        clock.advance(days=1)
+        if step == "assigned":
+            app.assign(cid, None, officer="budi", actor="kabid")
+        elif step == "investigated":
+            app.record_investigation(
+                cid,
+                None,
+                visited_on=clock.today(),
+                findings={"mampu": "Rumah permanen dua lantai", "owns_car": "Ada mobil di garasi"},
+                recommendation="uphold",
+                actor="budi",
+            )
+        elif step == "notice_issued":
+            app.issue_notice(
+                cid, None, response_due=clock.today() + timedelta(days=14), actor="budi"
+            )
+        elif step == "response_recorded":
+            app.record_response(
+                cid,
+                None,
+                statement="Mobil itu milik saudara.",
+                received_on=clock.today(),
+                actor="budi",
+            )
+        elif step == "upheld":
+            app.decide(cid, None, outcome="uphold", reason="Terbukti mampu", actor="kabid")
+    return cid
+
+
+def new_complaint(at: datetime, **overrides: Any) -> Any:
+    """A freshly filed complaint aggregate (unit tests; nothing saved)."""
+    from uuid import uuid4
+
+    from bratasena.domain.complaint import Complaint
+
+    values: dict[str, Any] = {
+        "id": uuid4(),
+        "tracking_code": "ABCD-EFGH-JK",
+        "channel": "web",
+        "household_id": uuid4(),
+        "village_code": BLORA_VILLAGE,
+        "subject": {"registry_id": "DTKS-000001"},
+        "reasons": ["mampu", "owns_car"],
+        "description": "Punya mobil dan toko.",
+        "reporter": None,
+        "actor": "public",
+        "at": at,
+    }
+    values.update(overrides)
+    complaint = Complaint.file(**values)
+    complaint.collect_events()
+    return complaint
