@@ -132,7 +132,7 @@ def case_at(app: Bratasena, clock: Clock, stage: str, registry_id: str = "DTKS-0
     return cid
 
 
-def new_complaint(at: datetime, **overrides: Any) -> Any:
+def new_complaint(at: datetime, *, keep_events: bool = False, **overrides: Any) -> Any:
     """A freshly filed complaint aggregate (unit tests; nothing saved)."""
     from uuid import uuid4
 
@@ -153,5 +153,6 @@ def new_complaint(at: datetime, **overrides: Any) -> Any:
     }
     values.update(overrides)
     complaint = Complaint.file(**values)
-    complaint.collect_events()
+    if not keep_events:
+        complaint.collect_events()
     return complaint

@@ -1,0 +1,72 @@
+"""The `bratasena` command on both backends: init, history, keygen, and clear errors."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bratasena.application import Bratasena
+from bratasena.settings import Settings
+from tests.builders import Clock, case_at, open_staff, register
+
+
+def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRATASENA_")}
+    env["BRATASENA_DATA_DIR"] = str(settings.data_dir)
+    env["BRATASENA_ENVIRONMENT"] = "test"
+    if settings.database_url:
+        env["BRATASENA_DATABASE_URL"] = settings.database_url
+        env["BRATASENA_DATABASE_SCHEMA"] = settings.database_schema
+    return subprocess.run(
+        [sys.executable, "-m", "bratasena.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).parents[2],
+        timeout=120,
+    )
+
+
+def test_help_lists_the_commands(settings: Settings) -> None:
+    out = run_cli(settings, "--help")
+    assert out.returncode == 0
+    for command in ("init", "history", "keygen"):
+        assert command in out.stdout
+
+
+def test_init_creates_the_store(settings: Settings) -> None:
+    out = run_cli(settings, "init")
+    assert out.returncode == 0, out.stderr
+    assert "Event store ready" in out.stdout
+
+
+def test_history_prints_a_case_as_a_timeline(
+    app: Bratasena, settings: Settings, clock: Clock
+) -> None:
+    register(app)
+    open_staff(app)
+    cid = case_at(app, clock, "upheld")
+    tracking_code = app.get_complaint(cid).tracking_code
+    for handle in (str(cid), tracking_code):
+        out = run_cli(settings, "history", handle)
+        assert out.returncode == 0, out.stderr
+        lines = out.stdout.splitlines()
+        assert lines[0].startswith("v1 ")
+        assert "Complaint.Filed" in lines[0]
+        assert any("Complaint.Upheld" in line and "by kabid" in line for line in lines)
+    household = run_cli(settings, "history", "DTKS-000001")
+    assert "Household.Deactivated" in household.stdout
+
+
+def test_history_of_an_unknown_id_says_so(settings: Settings) -> None:
+    out = run_cli(settings, "history", "DTKS-999999")
+    assert out.returncode == 2
+    assert "nothing is recorded" in out.stderr
+
+
+def test_keygen_prints_an_aes_key(settings: Settings) -> None:
+    out = run_cli(settings, "keygen")
+    assert len(base64.b64decode(out.stdout.strip())) == 32
