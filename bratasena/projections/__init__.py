@@ -1,0 +1,95 @@
+"""Read models for officers, supervisors and auditors, and the runner that keeps them current."""
+
+from __future__ import annotations
+
+import threading
+
+from bratasena.application import Bratasena
+from bratasena.persistence import Database
+from bratasena.projections.case_list import (
+    CaseDetail,
+    CaseList,
+    CaseQuery,
+    CaseRow,
+    TimelineEntry,
+)
+from bratasena.projections.household_status import (
+    HouseholdQuery,
+    HouseholdRow,
+    HouseholdStatus,
+    SyncState,
+)
+from bratasena.projections.officer_dashboard import Dashboard, DistrictCount, OfficerDashboard
+from bratasena.projections.records import Page
+from bratasena.projections.removal_report import RemovalReport
+from bratasena.projections.runner import ProjectionStatus, Runner
+from bratasena.settings import Settings
+
+REBUILD_BATCH = 2000
+"""Events per transaction when replaying from zero (nobody waits on a half-built generation)."""
+
+
+class Projections:
+    """The views over one event store and the runner that feeds them (one ``views`` database)."""
+
+    def __init__(self, app: Bratasena, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.db = Database(settings, "views")
+        self.cases = CaseList(self.db, app, settings)
+        self.households = HouseholdStatus(self.db, app, settings)
+        self.report = RemovalReport(self.db, app, settings)
+        self.dashboard = OfficerDashboard(self.db, settings, self.cases, self.report)
+        self._runner = Runner(
+            app, self.db, [self.cases, self.households, self.report], settings.projection_batch_size
+        )
+        self._runner.setup()
+
+    @property
+    def names(self) -> list[str]:
+        """The projections that the runner feeds and that can be rebuilt."""
+        return sorted(self._runner.views)
+
+    def run_once(self) -> int:
+        """Catch up with the log in batches; the number of events applied."""
+        return self._runner.run_once()
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Tail the log until ``stop`` is set, polling every ``poll_interval_seconds`` when idle."""
+        self._runner.run_forever(stop, self.settings.poll_interval_seconds)
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """True once every projection has reached the log position ``position`` (bounded wait)."""
+        return self._runner.wait_for(position, timeout)
+
+    def status(self) -> list[ProjectionStatus]:
+        """Each projection's position, the head of the log and the lag."""
+        return self._runner.status()
+
+    def rebuild(self, name: str) -> None:
+        """Replay one projection from zero into fresh tables, then switch to them atomically."""
+        self._runner.rebuild(name, max(REBUILD_BATCH, self.settings.projection_batch_size))
+
+    def close(self) -> None:
+        """Release the views database's connections."""
+        self.db.close()
+
+
+__all__ = [
+    "CaseDetail",
+    "CaseList",
+    "CaseQuery",
+    "CaseRow",
+    "Dashboard",
+    "DistrictCount",
+    "HouseholdQuery",
+    "HouseholdRow",
+    "HouseholdStatus",
+    "OfficerDashboard",
+    "Page",
+    "ProjectionStatus",
+    "Projections",
+    "RemovalReport",
+    "SyncState",
+    "TimelineEntry",
+]

@@ -1,0 +1,470 @@
+"""CaseList: the officers' list of complaints with deadlines and overdue flags, and timelines.
+
+Deadlines, counted in Indonesian working days from Jakarta dates:
+- ``response_due``: the deadline the notice gave the household.
+- ``decision_due``: 30 working days after filing; once the household objects, 30 working days
+  after the objection (the appeal decision is then what is due).
+
+Overdue flags, against today's Jakarta date: ``overdue_decision`` when a case awaiting a decision
+(before the decision, or appealed) is past ``decision_due``; ``overdue_response`` when the notice's
+deadline has passed with no response recorded (the supervisor may now decide without it).
+
+The complainant's identity (the reporter, the filing account, the complaint's free text) never
+enters these tables; filings and corroborations are credited to "complainant".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from bratasena.domain.calendar import add_working_days, jakarta_date
+from bratasena.domain.complaint import (
+    APPEALED,
+    STATUSES,
+    UNDECIDED_STATUSES,
+    Complaint,
+)
+from bratasena.domain.errors import InvalidInputError
+from bratasena.domain.identity import is_valid_tracking_code, normalise_tracking_code
+from bratasena.domain.regions import normalise_code, region_book
+from bratasena.persistence import Cursor
+from bratasena.projections.records import (
+    Page,
+    check_paging,
+    chunked,
+    day_text,
+    parse_day,
+    parse_ts,
+    placeholders,
+    ts,
+)
+from bratasena.projections.runner import Table, Tables, View
+
+DECISION_WORKING_DAYS = 30
+"""Working days the office gives itself to decide a complaint (or an objection)."""
+
+AWAITING_DECISION: tuple[str, ...] = (*sorted(UNDECIDED_STATUSES), APPEALED)
+"""Open cases: work remains for the office."""
+
+SORTS = {
+    "filed_at": "filed_at",
+    "-filed_at": "filed_at DESC",
+    "updated_at": "updated_at",
+    "-updated_at": "updated_at DESC",
+    "response_due": "response_due",
+    "decision_due": "decision_due",
+    "status": "status_rank",
+    "district": "district_code",
+}
+
+COLUMNS = (
+    "complaint_id",
+    "tracking_code",
+    "tracking_key",
+    "status",
+    "status_rank",
+    "district_code",
+    "village_code",
+    "reason_codes",
+    "assigned_to",
+    "filed_at",
+    "updated_at",
+    "response_due",
+    "decision_due",
+    "decided_at",
+    "corroborations",
+    "household_id",
+    "version",
+)
+_SELECT = ", ".join(COLUMNS)
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """Filters, sort and page of the case list; ``districts`` is the caller's scope (None: all)."""
+
+    status: str | None = None
+    district: str | None = None
+    village: str | None = None
+    assigned_to: str | None = None
+    overdue: bool | None = None
+    q: str | None = None
+    districts: Sequence[str] | None = None
+    page: int = 1
+    per_page: int = 25
+    sort: str = "-filed_at"
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One complaint as the case list shows it."""
+
+    complaint_id: UUID
+    tracking_code: str
+    status: str
+    district_code: str
+    district_name: str
+    village_code: str
+    village_name: str
+    reason_codes: list[str]
+    assigned_to: str | None
+    filed_at: datetime
+    updated_at: datetime
+    response_due: date | None
+    decision_due: date
+    overdue_response: bool
+    overdue_decision: bool
+    corroborations: int
+    household_id: UUID | None
+    version: int
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One step of a case, in plain language."""
+
+    at: datetime
+    step: str
+    actor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseDetail(CaseRow):
+    """A case with its timeline."""
+
+    timeline: list[TimelineEntry] = field(default_factory=list)
+
+
+class CaseList(View):
+    """Complaints for the officers' list and case page."""
+
+    name = "case_list"
+    tables = {  # noqa: RUF012 (a class constant read by the runner)
+        "views_cases": Table(
+            "complaint_id TEXT PRIMARY KEY, tracking_code TEXT NOT NULL, "
+            "tracking_key TEXT NOT NULL, status TEXT NOT NULL, status_rank INTEGER NOT NULL, "
+            "district_code TEXT NOT NULL, village_code TEXT NOT NULL, reason_codes TEXT NOT NULL, "
+            "assigned_to TEXT, filed_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+            "response_due TEXT, decision_due TEXT NOT NULL, decided_at TEXT, "
+            "corroborations INTEGER NOT NULL, household_id TEXT, version INTEGER NOT NULL",
+            (
+                "tracking_key",
+                "filed_at",
+                "updated_at",
+                "district_code, filed_at",
+                "village_code, filed_at",
+                "status, district_code, decision_due",
+                "assigned_to, status",
+                "decision_due",
+            ),
+        ),
+        "views_case_timeline": Table(
+            "complaint_id TEXT NOT NULL, version INTEGER NOT NULL, at TEXT NOT NULL, "
+            "step TEXT NOT NULL, actor TEXT NOT NULL, text TEXT NOT NULL, "
+            "PRIMARY KEY (complaint_id, version)"
+        ),
+    }
+    event_types = (
+        Complaint.Filed,
+        Complaint.Corroborated,
+        Complaint.HouseholdIdentified,
+        Complaint.Assigned,
+        Complaint.Investigated,
+        Complaint.NoticeIssued,
+        Complaint.ResponseRecorded,
+        Complaint.Upheld,
+        Complaint.Rejected,
+        Complaint.Withdrawn,
+        Complaint.Appealed,
+        Complaint.AppealGranted,
+        Complaint.AppealDenied,
+    )
+
+    # --- projection -----------------------------------------------------------------------------
+
+    def apply(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> None:
+        cases, timeline = tables["views_cases"], tables["views_case_timeline"]
+        rows = self._load(cur, cases, [str(e.originator_id) for e in events])
+        steps: list[tuple[Any, ...]] = []
+        for event in events:
+            cid = str(event.originator_id)
+            if isinstance(event, Complaint.Filed):
+                rows[cid] = self._filed(event)
+            row = rows.get(cid)
+            if row is None:
+                continue
+            step, actor, text = self._change(row, event)
+            row["updated_at"] = ts(event.timestamp)
+            row["version"] = event.originator_version
+            steps.append((cid, event.originator_version, ts(event.timestamp), step, actor, text))
+        if rows:
+            updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
+            cur.executemany(
+                f"INSERT INTO {cases} ({_SELECT}) VALUES ({placeholders(len(COLUMNS))}) "
+                f"ON CONFLICT (complaint_id) DO UPDATE SET {updates}",
+                [tuple(row[c] for c in COLUMNS) for row in rows.values()],
+            )
+        if steps:
+            cur.executemany(
+                f"INSERT INTO {timeline} (complaint_id, version, at, step, actor, text) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (complaint_id, version) DO NOTHING",
+                steps,
+            )
+
+    @staticmethod
+    def _load(cur: Cursor, table: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        for chunk in chunked(sorted(set(ids))):
+            cur.execute(
+                f"SELECT {_SELECT} FROM {table} WHERE complaint_id IN ({placeholders(len(chunk))})",
+                chunk,
+            )
+            for values in cur.fetchall():
+                rows[values[0]] = dict(zip(COLUMNS, values, strict=True))
+        return rows
+
+    @staticmethod
+    def _filed(event: Any) -> dict[str, Any]:
+        filed_on = jakarta_date(event.timestamp)
+        return {
+            "complaint_id": str(event.originator_id),
+            "tracking_code": event.tracking_code,
+            "tracking_key": normalise_tracking_code(event.tracking_code),
+            "status": "filed",
+            "status_rank": STATUSES.index("filed"),
+            "district_code": event.village_code[:6],
+            "village_code": event.village_code,
+            "reason_codes": ",".join(event.reasons),
+            "assigned_to": None,
+            "filed_at": ts(event.timestamp),
+            "updated_at": ts(event.timestamp),
+            "response_due": None,
+            "decision_due": day_text(add_working_days(filed_on, DECISION_WORKING_DAYS)),
+            "decided_at": None,
+            "corroborations": 0,
+            "household_id": str(event.household_id) if event.household_id else None,
+            "version": event.originator_version,
+        }
+
+    def _change(self, row: dict[str, Any], event: Any) -> tuple[str, str, str]:
+        """Change the row for one event; the timeline step, actor and text it adds."""
+        status = _STATUS_OF.get(type(event))
+        if status is not None:
+            row["status"] = status
+            row["status_rank"] = STATUSES.index(status)
+        actor = getattr(event, "actor", "system")
+        if isinstance(event, Complaint.Filed):
+            unmatched = "" if event.household_id else " The household is not yet matched."
+            text = f"Complaint received via {event.channel}; reasons: {', '.join(event.reasons)}."
+            return "filed", "complainant", text + unmatched
+        if isinstance(event, Complaint.Corroborated):
+            row["corroborations"] += 1
+            known = row["reason_codes"].split(",")
+            row["reason_codes"] = ",".join(dict.fromkeys([*known, *event.reasons]))
+            text = (
+                f"Another complaint about the household joined this case (via {event.channel}); "
+                f"reasons: {', '.join(event.reasons)}."
+            )
+            return "corroborated", "complainant", text
+        if isinstance(event, Complaint.HouseholdIdentified):
+            row["household_id"] = str(event.household_id)
+            row["village_code"] = event.village_code
+            row["district_code"] = event.village_code[:6]
+            text = f"Matched to a registered household in {self._village_name(event.village_code)}."
+            return "household_identified", actor, text
+        if isinstance(event, Complaint.Assigned):
+            row["assigned_to"] = event.officer
+            return "assigned", actor, f"Assigned to {event.officer}."
+        if isinstance(event, Complaint.Investigated):
+            findings = "; ".join(f"{code}: {text}" for code, text in event.findings.items())
+            notes = f" Notes: {event.notes}" if event.notes else ""
+            text = (
+                f"Field check on {event.visited_on.isoformat()}; recommends to "
+                f"{event.recommendation}. Findings — {findings}.{notes}"
+            )
+            return "investigated", actor, text
+        if isinstance(event, Complaint.NoticeIssued):
+            row["response_due"] = day_text(event.response_due)
+            text = f"Notice issued to the household; response due {event.response_due.isoformat()}."
+            return "notice_issued", actor, text
+        if isinstance(event, Complaint.ResponseRecorded):
+            text = f"The household responded on {event.received_on.isoformat()}: {event.statement}"
+            return "response_recorded", actor, text
+        if isinstance(event, Complaint.Upheld):
+            row["decided_at"] = ts(event.timestamp)
+            text = (
+                f"Complaint upheld: {event.reason or 'no reason given'}. The household is "
+                f"deactivated from {event.effective_month}."
+            )
+            return "upheld", actor, text
+        if isinstance(event, Complaint.Rejected):
+            row["decided_at"] = ts(event.timestamp)
+            return "rejected", actor, f"Complaint rejected: {event.reason}."
+        if isinstance(event, Complaint.Withdrawn):
+            return "withdrawn", actor, f"Complaint withdrawn: {event.reason}."
+        if isinstance(event, Complaint.Appealed):
+            row["decision_due"] = day_text(add_working_days(event.filed_on, DECISION_WORKING_DAYS))
+            text = f"The household objected on {event.filed_on.isoformat()}: {event.grounds}"
+            return "appealed", actor, text
+        if isinstance(event, Complaint.AppealGranted):
+            text = f"Objection granted: {event.reason}. The household is reactivated."
+            return "appeal_granted", actor, text
+        if isinstance(event, Complaint.AppealDenied):
+            return "appeal_denied", actor, f"Objection denied: {event.reason}."
+        return type(event).__name__.lower(), actor, ""
+
+    # --- queries --------------------------------------------------------------------------------
+
+    def search(self, query: CaseQuery) -> Page[CaseRow]:
+        """One page of the cases matching the query."""
+        page, per_page = check_paging(query.page, query.per_page)
+        order = SORTS.get(query.sort)
+        if order is None:
+            raise InvalidInputError(
+                f"sort: unknown sort {query.sort!r}; use one of {', '.join(SORTS)}", field="sort"
+            )
+        where, params = self._where(query)
+        if where is None:
+            return Page(items=[], total=0, page=page, per_page=per_page)
+        total = int(self.db.query(f"SELECT COUNT(*) FROM views_cases{where}", params)[0][0])
+        rows = self.db.query(
+            f"SELECT {_SELECT} FROM views_cases{where} ORDER BY {order}, complaint_id "
+            "LIMIT %s OFFSET %s",
+            [*params, per_page, (page - 1) * per_page],
+        )
+        return Page(items=[self.row(r) for r in rows], total=total, page=page, per_page=per_page)
+
+    def get(self, complaint_id: UUID) -> CaseDetail | None:
+        """A case with its timeline, or None."""
+        found = self.db.query(
+            f"SELECT {_SELECT} FROM views_cases WHERE complaint_id = %s", [str(complaint_id)]
+        )
+        if not found:
+            return None
+        steps = self.db.query(
+            "SELECT at, step, actor, text FROM views_case_timeline WHERE complaint_id = %s "
+            "ORDER BY version",
+            [str(complaint_id)],
+        )
+        row = self.row(found[0])
+        timeline = [
+            TimelineEntry(parse_ts(at), step, actor, text) for at, step, actor, text in steps
+        ]
+        return CaseDetail(**vars(row), timeline=timeline)
+
+    def today(self) -> date:
+        """Today in Jakarta, by the application's clock."""
+        return jakarta_date(self.app.clock())
+
+    def _where(self, query: CaseQuery) -> tuple[str | None, list[Any]]:
+        """The WHERE clause and its parameters; None when the query can match nothing."""
+        book = region_book(self.settings.regency)
+        clauses: list[str] = []
+        params: list[Any] = []
+        if query.status is not None:
+            if query.status not in STATUSES:
+                raise InvalidInputError(
+                    f"status: unknown status {query.status!r}; use one of {', '.join(STATUSES)}",
+                    field="status",
+                )
+            clauses.append("status = %s")
+            params.append(query.status)
+        if query.district:
+            clauses.append("district_code = %s")
+            params.append(book.district(normalise_code(query.district), field="district").code)
+        if query.village:
+            clauses.append("village_code = %s")
+            params.append(book.village(query.village, field="village").code)
+        if query.assigned_to:
+            clauses.append("assigned_to = %s")
+            params.append(query.assigned_to.strip().lower())
+        if query.districts is not None:
+            scope = [book.district(d, field="districts").code for d in query.districts]
+            if not scope:
+                return None, []
+            clauses.append(f"district_code IN ({placeholders(len(scope))})")
+            params.extend(scope)
+        if query.overdue is not None:
+            condition, values = overdue_condition(self.today())
+            clauses.append(condition if query.overdue else f"NOT {condition}")
+            params.extend(values)
+        if query.q and query.q.strip():
+            text = query.q.strip()
+            if is_valid_tracking_code(text):
+                clauses.append("tracking_key = %s")
+                params.append(normalise_tracking_code(text))
+            else:
+                codes = [v.code for v in book.villages() if text.lower() in v.name.lower()]
+                if not codes:
+                    return None, []
+                clauses.append(f"village_code IN ({placeholders(len(codes))})")
+                params.extend(codes)
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def row(self, values: Sequence[Any]) -> CaseRow:
+        """A stored row as a CaseRow, with names and today's overdue flags."""
+        data = dict(zip(COLUMNS, values, strict=True))
+        book = region_book(self.settings.regency)
+        today = self.today()
+        response_due = parse_day(data["response_due"])
+        decision_due = parse_day(data["decision_due"])
+        assert decision_due is not None
+        try:
+            district_name = book.district(data["district_code"]).name
+        except InvalidInputError:
+            district_name = ""
+        return CaseRow(
+            complaint_id=UUID(data["complaint_id"]),
+            tracking_code=data["tracking_code"],
+            status=data["status"],
+            district_code=data["district_code"],
+            district_name=district_name,
+            village_code=data["village_code"],
+            village_name=self._village_name(data["village_code"]),
+            reason_codes=[c for c in data["reason_codes"].split(",") if c],
+            assigned_to=data["assigned_to"],
+            filed_at=parse_ts(data["filed_at"]),
+            updated_at=parse_ts(data["updated_at"]),
+            response_due=response_due,
+            decision_due=decision_due,
+            overdue_response=data["status"] == "notice_issued"
+            and response_due is not None
+            and response_due < today,
+            overdue_decision=data["status"] in AWAITING_DECISION and decision_due < today,
+            corroborations=int(data["corroborations"]),
+            household_id=UUID(data["household_id"]) if data["household_id"] else None,
+            version=int(data["version"]),
+        )
+
+    def _village_name(self, code: str) -> str:
+        book = region_book(self.settings.regency)
+        return book.village(code).name if book.has_village(code) else ""
+
+
+def overdue_condition(today: date) -> tuple[str, list[Any]]:
+    """SQL that is true for overdue cases on ``today``, and its parameters."""
+    waiting = placeholders(len(AWAITING_DECISION))
+    return (
+        f"((status IN ({waiting}) AND decision_due < %s) "
+        "OR (status = 'notice_issued' AND response_due < %s))",
+        [*AWAITING_DECISION, today.isoformat(), today.isoformat()],
+    )
+
+
+_STATUS_OF: dict[type, str] = {
+    Complaint.Assigned: "assigned",
+    Complaint.Investigated: "investigated",
+    Complaint.NoticeIssued: "notice_issued",
+    Complaint.ResponseRecorded: "response_recorded",
+    Complaint.Upheld: "upheld",
+    Complaint.Rejected: "rejected",
+    Complaint.Withdrawn: "withdrawn",
+    Complaint.Appealed: "appealed",
+    Complaint.AppealGranted: "appeal_granted",
+    Complaint.AppealDenied: "appeal_denied",
+}

@@ -1,0 +1,96 @@
+"""The projection subcommands: ``project [--once]``, ``projections status|rebuild NAME``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+import time
+from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bratasena.application import Bratasena
+    from bratasena.projections import Projections
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``project`` and ``projections`` to the ``bratasena`` command."""
+    project = subparsers.add_parser(
+        "project", help="run the projection runner: tail the event log into the views"
+    )
+    project.add_argument("--once", action="store_true", help="catch up with the log and exit")
+    project.set_defaults(handler=_project)
+
+    projections = subparsers.add_parser("projections", help="inspect or rebuild the views")
+    actions = projections.add_subparsers(dest="action", required=True, metavar="ACTION")
+    status = actions.add_parser("status", help="each projection's position, the head and the lag")
+    status.set_defaults(handler=_status)
+    rebuild = actions.add_parser(
+        "rebuild", help="replay one projection from zero into fresh tables, then switch"
+    )
+    rebuild.add_argument("name", help="case_list, household_status or removal_report")
+    rebuild.set_defaults(handler=_rebuild)
+
+
+def _open() -> tuple[Bratasena, Projections]:
+    from bratasena.application import Bratasena
+    from bratasena.projections import Projections
+    from bratasena.settings import get_settings
+
+    settings = get_settings()
+    app = Bratasena(settings)
+    return app, Projections(app, settings)
+
+
+def _project(args: argparse.Namespace) -> int:
+    app, views = _open()
+    try:
+        if args.once:
+            started = time.perf_counter()
+            applied = views.run_once()
+            print(f"Applied {applied} events in {time.perf_counter() - started:.1f} s.")
+            _print_status(views)
+            return 0
+        stop = threading.Event()
+
+        def finish(signum: int, frame: FrameType | None) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, finish)
+        signal.signal(signal.SIGINT, finish)
+        print("Projecting; Ctrl-C to stop.", flush=True)
+        views.run_forever(stop)
+        return 0
+    finally:
+        views.close()
+        app.close()
+
+
+def _status(args: argparse.Namespace) -> int:
+    app, views = _open()
+    try:
+        _print_status(views)
+    finally:
+        views.close()
+        app.close()
+    return 0
+
+
+def _print_status(views: Projections) -> None:
+    print(f"{'projection':<20} {'position':>10} {'head':>10} {'lag':>8}")
+    for s in views.status():
+        print(f"{s.name:<20} {s.position:>10} {s.head:>10} {s.lag:>8}")
+
+
+def _rebuild(args: argparse.Namespace) -> int:
+    app, views = _open()
+    try:
+        started = time.perf_counter()
+        views.rebuild(args.name)
+        print(f"Rebuilt {args.name} in {time.perf_counter() - started:.1f} s.")
+        _print_status(views)
+    finally:
+        views.close()
+        app.close()
+    return 0

@@ -1,0 +1,314 @@
+"""HouseholdStatus: each registered household's eligibility, complaints and sync state per target.
+
+NIK and KK are stored only masked plus a keyed hash for lookups, and the head's name is sealed
+when a cipher key is configured (see privacy.py), so the table holds no clear personal numbers.
+Sync state is that of the household's latest deactivation or reactivation: ``pending`` until the
+target answers, then ``synced`` (with the target's reference) or ``rejected`` (with its reason).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from bratasena.domain import ids
+from bratasena.domain.errors import InvalidInputError
+from bratasena.domain.household import ACTIVE, DEACTIVATED, TARGETS, Household
+from bratasena.domain.regions import normalise_code, region_book
+from bratasena.persistence import Cursor, Database
+from bratasena.projections.privacy import Privacy
+from bratasena.projections.records import Page, check_paging, chunked, placeholders
+from bratasena.projections.runner import Table, Tables, View
+from bratasena.settings import Settings
+
+COLUMNS = (
+    "household_id",
+    "registry_id",
+    "kk_masked",
+    "kk_hash",
+    "nik_masked",
+    "nik_hash",
+    "head_name",
+    "village_code",
+    "district_code",
+    "desil",
+    "programs",
+    "members",
+    "status",
+    "effective_month",
+    "complaints_received",
+    "sync",
+    "version",
+)
+_SELECT = ", ".join(COLUMNS)
+
+
+@dataclass(frozen=True)
+class HouseholdQuery:
+    """Filters and page of the household list; KK and NIK are matched through their hashes."""
+
+    registry_id: str | None = None
+    kk: str | None = None
+    nik: str | None = None
+    village: str | None = None
+    district: str | None = None
+    status: str | None = None
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """Where a target system stands on the household's latest change."""
+
+    state: str
+    reference: str
+    event_version: int
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    """A household as the status view shows it (NIK and KK masked)."""
+
+    household_id: UUID
+    registry_id: str
+    kk_masked: str
+    nik_masked: str
+    head_name: str
+    village_code: str
+    village_name: str
+    district_code: str
+    district_name: str
+    desil: int
+    programs: list[str]
+    members: int
+    status: str
+    effective_month: str | None
+    complaints_received: int
+    sync: dict[str, SyncState]
+    version: int
+
+
+class HouseholdStatus(View):
+    """Households by registry id, KK, NIK, village, district or status."""
+
+    name = "household_status"
+    tables = {  # noqa: RUF012 (a class constant read by the runner)
+        "views_households": Table(
+            "household_id TEXT PRIMARY KEY, registry_id TEXT NOT NULL, kk_masked TEXT NOT NULL, "
+            "kk_hash TEXT NOT NULL, nik_masked TEXT NOT NULL, nik_hash TEXT NOT NULL, "
+            "head_name TEXT NOT NULL, village_code TEXT NOT NULL, district_code TEXT NOT NULL, "
+            "desil INTEGER NOT NULL, programs TEXT NOT NULL, members INTEGER NOT NULL, "
+            "status TEXT NOT NULL, effective_month TEXT, complaints_received INTEGER NOT NULL, "
+            "sync TEXT NOT NULL, version INTEGER NOT NULL",
+            (
+                "registry_id",
+                "kk_hash",
+                "nik_hash",
+                "village_code, registry_id",
+                "district_code, status, registry_id",
+                "status, registry_id",
+            ),
+        ),
+    }
+    event_types = (
+        Household.Registered,
+        Household.RegistryUpdated,
+        Household.Reported,
+        Household.Deactivated,
+        Household.Reactivated,
+        Household.Synced,
+        Household.SyncRejected,
+    )
+
+    def __init__(self, db: Database, app: Any, settings: Settings) -> None:
+        super().__init__(db, app, settings)
+        self.privacy = Privacy(settings)
+
+    # --- projection -----------------------------------------------------------------------------
+
+    def apply(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> None:
+        table = tables["views_households"]
+        rows = self._load(cur, table, [str(e.originator_id) for e in events])
+        for event in events:
+            hid = str(event.originator_id)
+            if isinstance(event, Household.Registered):
+                rows[hid] = self._registered(event)
+            row = rows.get(hid)
+            if row is None:
+                continue
+            self._change(row, event)
+            row["version"] = event.originator_version
+        if rows:
+            updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
+            cur.executemany(
+                f"INSERT INTO {table} ({_SELECT}) VALUES ({placeholders(len(COLUMNS))}) "
+                f"ON CONFLICT (household_id) DO UPDATE SET {updates}",
+                [
+                    tuple(json.dumps(row[c]) if c == "sync" else row[c] for c in COLUMNS)
+                    for row in rows.values()
+                ],
+            )
+
+    @staticmethod
+    def _load(cur: Cursor, table: str, ids_: list[str]) -> dict[str, dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        for chunk in chunked(sorted(set(ids_))):
+            cur.execute(
+                f"SELECT {_SELECT} FROM {table} WHERE household_id IN ({placeholders(len(chunk))})",
+                chunk,
+            )
+            for values in cur.fetchall():
+                row = dict(zip(COLUMNS, values, strict=True))
+                row["sync"] = json.loads(row["sync"])
+                rows[values[0]] = row
+        return rows
+
+    def _registered(self, event: Any) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "household_id": str(event.originator_id),
+            "registry_id": event.registry_id,
+            "status": ACTIVE,
+            "effective_month": None,
+            "complaints_received": 0,
+            "sync": {},
+        }
+        self._registry(row, {name: getattr(event, name) for name in _REGISTRY})
+        return row
+
+    def _registry(self, row: dict[str, Any], values: dict[str, Any]) -> None:
+        if "kk_number" in values:
+            row["kk_masked"] = self.privacy.mask(values["kk_number"])
+            row["kk_hash"] = self.privacy.lookup_hash("kk", values["kk_number"])
+        if "head_nik" in values:
+            row["nik_masked"] = self.privacy.mask(values["head_nik"])
+            row["nik_hash"] = self.privacy.lookup_hash("nik", values["head_nik"])
+        if "head_name" in values:
+            row["head_name"] = self.privacy.seal(values["head_name"])
+        if "village_code" in values:
+            row["village_code"] = values["village_code"]
+            row["district_code"] = values["village_code"][:6]
+        for name in ("desil", "members"):
+            if name in values:
+                row[name] = int(values[name])
+        if "programs" in values:
+            row["programs"] = ",".join(values["programs"])
+
+    def _change(self, row: dict[str, Any], event: Any) -> None:
+        if isinstance(event, Household.RegistryUpdated):
+            self._registry(row, event.changes)
+        elif isinstance(event, Household.Reported):
+            row["complaints_received"] += 1
+        elif isinstance(event, Household.Deactivated | Household.Reactivated):
+            row["status"] = DEACTIVATED if isinstance(event, Household.Deactivated) else ACTIVE
+            row["effective_month"] = event.effective_month
+            row["sync"] = {
+                target: {
+                    "state": "pending",
+                    "reference": "",
+                    "event_version": event.originator_version,
+                }
+                for target in TARGETS
+            }
+        elif isinstance(event, Household.Synced | Household.SyncRejected):
+            current = row["sync"].get(event.target)
+            # An answer about an older change says nothing about where the latest one stands.
+            if current is not None and current["event_version"] == event.event_version:
+                synced = isinstance(event, Household.Synced)
+                row["sync"][event.target] = {
+                    "state": "synced" if synced else "rejected",
+                    "reference": getattr(event, "reference" if synced else "reason_code"),
+                    "event_version": event.event_version,
+                }
+
+    # --- queries --------------------------------------------------------------------------------
+
+    def search(self, query: HouseholdQuery) -> Page[HouseholdRow]:
+        """One page of the households matching the query, in registry id order."""
+        page, per_page = check_paging(query.page, query.per_page)
+        book = region_book(self.settings.regency)
+        clauses: list[str] = []
+        params: list[Any] = []
+        if query.registry_id:
+            clauses.append("registry_id = %s")
+            params.append(query.registry_id.strip().upper())
+        for kind, value in (("kk", query.kk), ("nik", query.nik)):
+            if value:
+                clauses.append(f"{kind}_hash = %s")
+                params.append(self.privacy.lookup_hash(kind, _sixteen_digits(value, kind)))
+        if query.village:
+            clauses.append("village_code = %s")
+            params.append(book.village(query.village, field="village").code)
+        if query.district:
+            clauses.append("district_code = %s")
+            params.append(book.district(normalise_code(query.district), field="district").code)
+        if query.status is not None:
+            if query.status not in (ACTIVE, DEACTIVATED):
+                raise InvalidInputError(
+                    f"status: unknown status {query.status!r}; use active or deactivated",
+                    field="status",
+                )
+            clauses.append("status = %s")
+            params.append(query.status)
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        total = int(self.db.query(f"SELECT COUNT(*) FROM views_households{where}", params)[0][0])
+        rows = self.db.query(
+            f"SELECT {_SELECT} FROM views_households{where} ORDER BY registry_id "
+            "LIMIT %s OFFSET %s",
+            [*params, per_page, (page - 1) * per_page],
+        )
+        return Page(items=[self.row(r) for r in rows], total=total, page=page, per_page=per_page)
+
+    def get(self, household_id: UUID) -> HouseholdRow | None:
+        """A household by its id, or None."""
+        rows = self.db.query(
+            f"SELECT {_SELECT} FROM views_households WHERE household_id = %s", [str(household_id)]
+        )
+        return self.row(rows[0]) if rows else None
+
+    def by_registry_id(self, registry_id: str) -> HouseholdRow | None:
+        """A household by its DTKS/DTSEN registry id, or None."""
+        return self.get(ids.household_id(registry_id))
+
+    def row(self, values: Sequence[Any]) -> HouseholdRow:
+        """A stored row as a HouseholdRow, the head's name unsealed."""
+        data = dict(zip(COLUMNS, values, strict=True))
+        book = region_book(self.settings.regency)
+        village = (
+            book.village(data["village_code"]) if book.has_village(data["village_code"]) else None
+        )
+        return HouseholdRow(
+            household_id=UUID(data["household_id"]),
+            registry_id=data["registry_id"],
+            kk_masked=data["kk_masked"],
+            nik_masked=data["nik_masked"],
+            head_name=self.privacy.unseal(data["head_name"]),
+            village_code=data["village_code"],
+            village_name=village.name if village else "",
+            district_code=data["district_code"],
+            district_name=village.district_name if village else "",
+            desil=int(data["desil"]),
+            programs=[p for p in data["programs"].split(",") if p],
+            members=int(data["members"]),
+            status=data["status"],
+            effective_month=data["effective_month"],
+            complaints_received=int(data["complaints_received"]),
+            sync={
+                target: SyncState(s["state"], s["reference"], int(s["event_version"]))
+                for target, s in json.loads(data["sync"]).items()
+            },
+            version=int(data["version"]),
+        )
+
+
+_REGISTRY = ("kk_number", "head_nik", "head_name", "village_code", "desil", "programs", "members")
+
+
+def _sixteen_digits(value: str, kind: str) -> str:
+    digits = "".join(value.split()).replace(".", "").replace("-", "")
+    if len(digits) != 16 or not (digits.isascii() and digits.isdigit()):
+        raise InvalidInputError(f"{kind}: a {kind.upper()} number has 16 digits", field=kind)
+    return digits

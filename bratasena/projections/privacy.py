@@ -1,0 +1,55 @@
+"""How view rows hold personal data: NIK/KK only masked plus a keyed hash, names sealed by key."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from eventsourcing.cipher import AESCipher
+from eventsourcing.utils import Environment
+
+from bratasena.domain.identity import mask_number
+from bratasena.settings import Settings
+
+_SEALED = "aes:"
+
+
+class Privacy:
+    """Masks, lookup hashes and sealing of names for the view tables.
+
+    The hash is HMAC-SHA256 keyed with the service's lookup secret, so a leaked view table does
+    not let anyone recover a NIK by hashing every possible number. Names are encrypted with the
+    same AES-GCM key as the events when one is configured, and kept plain otherwise.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._secret = settings.lookup_secret()
+        self._cipher: AESCipher | None = None
+        if settings.cipher_key is not None:
+            key = settings.cipher_key.get_secret_value()
+            self._cipher = AESCipher(Environment(env={AESCipher.CIPHER_KEY: key}))
+
+    def lookup_hash(self, kind: str, number: str) -> str:
+        """The keyed hash under which a KK or NIK is found (``kind`` is "kk" or "nik")."""
+        digest = hmac.new(self._secret, f"{kind}:{number}".encode(), hashlib.sha256)
+        return digest.hexdigest()
+
+    @staticmethod
+    def mask(number: str) -> str:
+        """A NIK or KK as it may be shown: ``3316********0001``."""
+        return mask_number(number) if number else ""
+
+    def seal(self, text: str) -> str:
+        """A name as stored: encrypted when a key is configured."""
+        if self._cipher is None:
+            return text
+        return _SEALED + base64.b64encode(self._cipher.encrypt(text.encode())).decode()
+
+    def unseal(self, stored: str) -> str:
+        """The name behind a stored value."""
+        if not stored.startswith(_SEALED):
+            return stored
+        if self._cipher is None:
+            raise ValueError("a sealed name needs BRATASENA_CIPHER_KEY to be read")
+        return self._cipher.decrypt(base64.b64decode(stored[len(_SEALED) :])).decode()

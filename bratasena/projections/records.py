@@ -1,0 +1,74 @@
+"""Formats shared by the read models: timestamps as sortable text, dates, pages of results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Generic, TypeVar
+
+from bratasena.domain.errors import InvalidInputError
+
+T = TypeVar("T")
+
+MAX_PER_PAGE = 100
+
+# Fixed width with microseconds, so text order is time order on both backends.
+_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def ts(moment: datetime) -> str:
+    """An aware moment as fixed-width UTC text that sorts in time order."""
+    return moment.astimezone(UTC).strftime(_TS_FORMAT)
+
+
+def parse_ts(text: str) -> datetime:
+    """The aware UTC moment of a stored timestamp."""
+    return datetime.strptime(text, _TS_FORMAT).replace(tzinfo=UTC)
+
+
+def day_text(value: date | None) -> str | None:
+    """A date as ISO text (or None)."""
+    return value.isoformat() if value is not None else None
+
+
+def parse_day(text: str | None) -> date | None:
+    """The date of stored ISO text (or None)."""
+    return date.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a filtered, sorted list, and how many items the whole list has."""
+
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the whole list fills (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def check_paging(page: int, per_page: int) -> tuple[int, int]:
+    """The page number and size, refused when out of range."""
+    if not isinstance(page, int) or page < 1:
+        raise InvalidInputError("page: pages are numbered from 1", field="page")
+    if not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInputError(
+            f"per_page: give a page size from 1 to {MAX_PER_PAGE}", field="per_page"
+        )
+    return page, per_page
+
+
+def placeholders(count: int) -> str:
+    """``%s, %s, …`` for an IN list of ``count`` values."""
+    return ", ".join(["%s"] * count)
+
+
+def chunked(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """Slices of at most ``size`` items (keeps IN lists under both backends' parameter limits)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

@@ -1,0 +1,399 @@
+"""RemovalReport: the year's removals against target by month (Asia/Jakarta), with fairness figures.
+
+Counting rules, all in Asia/Jakarta (WIB) months:
+- Removals count in the month a deactivation takes *effect* (the month after the uphold; an uphold
+  at 23:59 WIB on 31 March counts in April, one at 00:00 WIB on 1 April in May). Reactivations
+  likewise count in their effective month; net removals = deactivations − reactivations.
+- The targets of a month are those a supervisor set for its year (RemovalTargets events), else 10.
+- Fairness figures count in the month the step happened: complaints filed (new cases; later
+  complaints that joined an open case are "corroborated"), decisions (upheld, rejected), share
+  upheld = upheld / (upheld + rejected), appeals granted (upholds reversed) and denied, and the
+  median of calendar days from filing to decision over the month's decisions.
+Counters are kept per month and district (and per reason for removals), so a year's report reads a
+few hundred rows whatever the size of the log.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from bratasena.domain import ids
+from bratasena.domain.calendar import jakarta_date, month_of
+from bratasena.domain.complaint import Complaint
+from bratasena.domain.errors import InvalidInputError
+from bratasena.domain.household import Household
+from bratasena.domain.regions import region_book
+from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
+from bratasena.persistence import Cursor
+from bratasena.projections.records import chunked, placeholders
+from bratasena.projections.runner import Table, Tables, View
+
+_DECISIONS: dict[type, str] = {
+    Complaint.Upheld: "upheld",
+    Complaint.Rejected: "rejected",
+    Complaint.Withdrawn: "withdrawn",
+    Complaint.AppealGranted: "appeal_granted",
+    Complaint.AppealDenied: "appeal_denied",
+}
+
+MONTH_FIELDS = (
+    "month",
+    "target",
+    "deactivations",
+    "reactivations",
+    "net_removals",
+    "cumulative_net",
+    "cumulative_target",
+    "complaints_filed",
+    "corroborated",
+    "upheld",
+    "rejected",
+    "share_upheld",
+    "appeals_granted",
+    "appeals_denied",
+    "median_days_to_decision",
+)
+
+
+class RemovalReport(View):
+    """Monthly removals against target, by district and reason, with fairness figures."""
+
+    name = "removal_report"
+    tables = {  # noqa: RUF012 (a class constant read by the runner)
+        "views_report_complaints": Table(
+            "complaint_id TEXT PRIMARY KEY, filed_on TEXT NOT NULL, district_code TEXT NOT NULL"
+        ),
+        "views_report_households": Table(
+            "household_id TEXT PRIMARY KEY, district_code TEXT NOT NULL, reasons TEXT NOT NULL"
+        ),
+        "views_report_counts": Table(
+            "month TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, "
+            "PRIMARY KEY (month, kind, key)"
+        ),
+        "views_report_decision_days": Table(
+            "month TEXT NOT NULL, district_code TEXT NOT NULL, days INTEGER NOT NULL, "
+            "n INTEGER NOT NULL, PRIMARY KEY (month, district_code, days)"
+        ),
+        "views_report_targets": Table(
+            "targets_id TEXT PRIMARY KEY, year INTEGER NOT NULL, monthly TEXT NOT NULL", ("year",)
+        ),
+    }
+    event_types = (
+        Complaint.Filed,
+        Complaint.Corroborated,
+        Complaint.HouseholdIdentified,
+        Complaint.Upheld,
+        Complaint.Rejected,
+        Complaint.Withdrawn,
+        Complaint.AppealGranted,
+        Complaint.AppealDenied,
+        Household.Deactivated,
+        Household.Reactivated,
+        RemovalTargets.Set,
+        RemovalTargets.Changed,
+    )
+
+    # --- projection -----------------------------------------------------------------------------
+
+    def apply(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> None:
+        complaint_ids = {
+            str(e.originator_id) for e in events if type(e).__qualname__.startswith("Complaint.")
+        }
+        complaint_ids |= {str(e.complaint_id) for e in events if getattr(e, "complaint_id", None)}
+        household_ids = {str(e.originator_id) for e in events if isinstance(e, _HOUSEHOLD)}
+        complaints = _load(cur, tables["views_report_complaints"], "complaint_id", complaint_ids)
+        households = _load(cur, tables["views_report_households"], "household_id", household_ids)
+        targets = _load(
+            cur,
+            tables["views_report_targets"],
+            "targets_id",
+            {str(e.originator_id) for e in events if isinstance(e, RemovalTargets.Changed)},
+        )
+        counts: Counter[tuple[str, str, str]] = Counter()
+        days: Counter[tuple[str, str, int]] = Counter()
+        dirty: dict[str, set[str]] = {"c": set(), "h": set(), "t": set()}
+        for event in events:
+            oid = str(event.originator_id)
+            month = month_of(event.timestamp)
+            if isinstance(event, Complaint.Filed):
+                complaints[oid] = [
+                    oid,
+                    jakarta_date(event.timestamp).isoformat(),
+                    event.village_code[:6],
+                ]
+                dirty["c"].add(oid)
+                counts[(month, "filed", event.village_code[:6])] += 1
+            elif isinstance(event, Complaint.HouseholdIdentified) and oid in complaints:
+                complaints[oid][2] = event.village_code[:6]
+                dirty["c"].add(oid)
+            elif type(event) in _DECISIONS or isinstance(event, Complaint.Corroborated):
+                district = complaints[oid][2] if oid in complaints else ""
+                kind = _DECISIONS.get(type(event), "corroborated")
+                counts[(month, kind, district)] += 1
+                if kind in ("upheld", "rejected") and oid in complaints:
+                    filed_on = complaints[oid][1]
+                    elapsed = (jakarta_date(event.timestamp) - _date(filed_on)).days
+                    days[(month, district, elapsed)] += 1
+            elif isinstance(event, Household.Deactivated):
+                cid = str(event.complaint_id)
+                district = complaints[cid][2] if cid in complaints else ""
+                households[oid] = [oid, district, ",".join(event.reason_codes)]
+                dirty["h"].add(oid)
+                self._count_change(counts, "deactivated", event.effective_month, households[oid])
+            elif isinstance(event, Household.Reactivated):
+                known = households.get(oid, [oid, "", ""])
+                self._count_change(counts, "reactivated", event.effective_month, known)
+            elif isinstance(event, RemovalTargets.Set):
+                targets[oid] = [oid, event.year, json.dumps(list(event.monthly))]
+                dirty["t"].add(oid)
+            elif isinstance(event, RemovalTargets.Changed) and oid in targets:
+                targets[oid][2] = json.dumps(list(event.monthly))
+                dirty["t"].add(oid)
+        _upsert(
+            cur,
+            tables["views_report_complaints"],
+            ("complaint_id", "filed_on", "district_code"),
+            [complaints[c] for c in dirty["c"]],
+        )
+        _upsert(
+            cur,
+            tables["views_report_households"],
+            ("household_id", "district_code", "reasons"),
+            [households[h] for h in dirty["h"]],
+        )
+        _upsert(
+            cur,
+            tables["views_report_targets"],
+            ("targets_id", "year", "monthly"),
+            [targets[t] for t in dirty["t"]],
+        )
+        _add(cur, tables["views_report_counts"], ("month", "kind", "key"), counts)
+        _add(cur, tables["views_report_decision_days"], ("month", "district_code", "days"), days)
+
+    @staticmethod
+    def _count_change(
+        counts: Counter[tuple[str, str, str]], kind: str, month: str, household: list[Any]
+    ) -> None:
+        counts[(month, kind, household[1])] += 1
+        for reason in filter(None, household[2].split(",")):
+            counts[(month, f"{kind}_reason", reason)] += 1
+
+    # --- queries --------------------------------------------------------------------------------
+
+    def targets(self, year: int) -> list[int]:
+        """The year's twelve monthly targets (the default 10 a month unless set)."""
+        rows = self.db.query(
+            "SELECT monthly FROM views_report_targets WHERE targets_id = %s",
+            [str(ids.targets_id(year))],
+        )
+        return list(json.loads(rows[0][0])) if rows else [DEFAULT_MONTHLY_TARGET] * 12
+
+    def removals(self, month: str) -> tuple[int, int]:
+        """Deactivations and reactivations taking effect in a month ("YYYY-MM"), office-wide."""
+        rows = self.db.query(
+            "SELECT kind, SUM(n) FROM views_report_counts WHERE month = %s "
+            "AND kind IN ('deactivated', 'reactivated') GROUP BY kind",
+            [month],
+        )
+        found = {kind: int(n) for kind, n in rows}
+        return found.get("deactivated", 0), found.get("reactivated", 0)
+
+    def median_days(self, districts: Sequence[str] | None = None) -> float | None:
+        """Median calendar days from filing to decision over every decision (in the districts)."""
+        where, params = "", list(districts or [])
+        if districts is not None:
+            if not districts:
+                return None
+            where = f" WHERE district_code IN ({placeholders(len(districts))})"
+        rows = self.db.query(
+            f"SELECT days, SUM(n) FROM views_report_decision_days{where} GROUP BY days", params
+        )
+        return median_of(Counter({int(d): int(n) for d, n in rows}))
+
+    def year(self, year: int) -> dict[str, Any]:
+        """The year's report as JSON-ready data: months, totals, districts, reasons."""
+        if not isinstance(year, int) or not 2000 <= year <= 2100:
+            raise InvalidInputError(f"year: {year} is not a plausible year", field="year")
+        first, last = f"{year:04d}-01", f"{year:04d}-12"
+        rows = self.db.query(
+            "SELECT month, kind, key, n FROM views_report_counts WHERE month >= %s AND month <= %s",
+            [first, last],
+        )
+        day_rows = self.db.query(
+            "SELECT month, days, SUM(n) FROM views_report_decision_days "
+            "WHERE month >= %s AND month <= %s GROUP BY month, days",
+            [first, last],
+        )
+        per_month: dict[str, Counter[str]] = {
+            f"{year:04d}-{m:02d}": Counter() for m in range(1, 13)
+        }
+        districts: dict[str, Counter[str]] = {}
+        reasons: dict[str, Counter[str]] = {}
+        for month, kind, key, n in rows:
+            base = kind.removesuffix("_reason")
+            if kind.endswith("_reason"):
+                reasons.setdefault(key, Counter())[base] += int(n)
+                continue
+            per_month[month][kind] += int(n)
+            if kind in ("deactivated", "reactivated"):
+                districts.setdefault(key, Counter())[kind] += int(n)
+        month_days: dict[str, Counter[int]] = {m: Counter() for m in per_month}
+        for month, elapsed, n in day_rows:
+            month_days[month][int(elapsed)] += int(n)
+        monthly_targets = self.targets(year)
+        months, cumulative_net, cumulative_target = [], 0, 0
+        for index, (month, c) in enumerate(per_month.items()):
+            net = c["deactivated"] - c["reactivated"]
+            cumulative_net += net
+            cumulative_target += monthly_targets[index]
+            months.append(
+                {
+                    "month": month,
+                    "target": monthly_targets[index],
+                    "deactivations": c["deactivated"],
+                    "reactivations": c["reactivated"],
+                    "net_removals": net,
+                    "cumulative_net": cumulative_net,
+                    "cumulative_target": cumulative_target,
+                    "complaints_filed": c["filed"],
+                    "corroborated": c["corroborated"],
+                    "upheld": c["upheld"],
+                    "rejected": c["rejected"],
+                    "share_upheld": _share(c["upheld"], c["upheld"] + c["rejected"]),
+                    "appeals_granted": c["appeal_granted"],
+                    "appeals_denied": c["appeal_denied"],
+                    "median_days_to_decision": median_of(month_days[month]),
+                }
+            )
+        total: Counter[str] = sum(per_month.values(), Counter())
+        all_days: Counter[int] = sum(month_days.values(), Counter())
+        return {
+            "year": year,
+            "timezone": "Asia/Jakarta",
+            "annual_target": sum(monthly_targets),
+            "months": months,
+            "totals": {
+                "deactivations": total["deactivated"],
+                "reactivations": total["reactivated"],
+                "net_removals": total["deactivated"] - total["reactivated"],
+                "complaints_filed": total["filed"],
+                "corroborated": total["corroborated"],
+                "upheld": total["upheld"],
+                "rejected": total["rejected"],
+                "share_upheld": _share(total["upheld"], total["upheld"] + total["rejected"]),
+                "appeals_granted": total["appeal_granted"],
+                "appeals_denied": total["appeal_denied"],
+                "median_days_to_decision": median_of(all_days),
+            },
+            "by_district": [
+                {
+                    "district_code": code,
+                    "district_name": self._district_name(code),
+                    "deactivations": c["deactivated"],
+                    "reactivations": c["reactivated"],
+                    "net_removals": c["deactivated"] - c["reactivated"],
+                }
+                for code, c in sorted(districts.items())
+            ],
+            "by_reason": [
+                {
+                    "reason": reason,
+                    "deactivations": c["deactivated"],
+                    "reactivations": c["reactivated"],
+                    "net_removals": c["deactivated"] - c["reactivated"],
+                }
+                for reason, c in sorted(reasons.items())
+            ],
+        }
+
+    def csv(self, year: int) -> str:
+        """The year's report as CSV: the months (and a total line), then districts, then reasons."""
+        report = self.year(year)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(MONTH_FIELDS)
+        for month in report["months"]:
+            writer.writerow([_cell(month[f]) for f in MONTH_FIELDS])
+        totals = {**report["totals"], "month": "total", "target": report["annual_target"]}
+        writer.writerow([_cell(totals.get(f)) for f in MONTH_FIELDS])
+        writer.writerow([])
+        writer.writerow(["district_code", "district_name", "deactivations", "reactivations", "net"])
+        for row in report["by_district"]:
+            writer.writerow(list(row.values()))
+        writer.writerow([])
+        writer.writerow(["reason", "deactivations", "reactivations", "net"])
+        for row in report["by_reason"]:
+            writer.writerow(list(row.values()))
+        return out.getvalue()
+
+    def _district_name(self, code: str) -> str:
+        try:
+            return region_book(self.settings.regency).district(code).name
+        except InvalidInputError:
+            return ""
+
+
+_HOUSEHOLD = (Household.Deactivated, Household.Reactivated)
+
+
+def median_of(histogram: Counter[int]) -> float | None:
+    """The median of values given as value → count (None when empty)."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    middle = [(total - 1) // 2, total // 2]
+    found: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while len(found) < 2 and middle[len(found)] < seen:
+            found.append(value)
+    return (found[0] + found[1]) / 2
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _cell(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _date(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _load(cur: Cursor, table: str, key: str, keys: Iterable[str]) -> dict[str, list[Any]]:
+    found: dict[str, list[Any]] = {}
+    for chunk in chunked(sorted(keys)):
+        cur.execute(f"SELECT * FROM {table} WHERE {key} IN ({placeholders(len(chunk))})", chunk)
+        for row in cur.fetchall():
+            found[row[0]] = list(row)
+    return found
+
+
+def _upsert(cur: Cursor, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+    if not rows:
+        return
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+    cur.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) "
+        f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}",
+        [tuple(r) for r in rows],
+    )
+
+
+def _add(cur: Cursor, table: str, key: tuple[str, ...], counts: Counter[Any]) -> None:
+    if not counts:
+        return
+    cur.executemany(
+        f"INSERT INTO {table} ({', '.join(key)}, n) VALUES ({placeholders(len(key) + 1)}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET n = {table}.n + excluded.n",
+        [(*k, n) for k, n in sorted(counts.items())],
+    )

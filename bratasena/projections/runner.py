@@ -1,0 +1,303 @@
+"""The projection runner: tails the log in batches, keeping each view and its position in step.
+
+One design for both backends: poll ``select_notifications`` after the lowest stored position, up to
+the head of the log read *before* the poll (ids at or below a visible head have all committed,
+because writers insert under the event store's table lock on PostgreSQL and one at a time on
+SQLite). Each batch's view rows and every view's new position are written in one transaction, so
+a crash loses or doubles nothing and the next run resumes where the last commit stopped.
+
+Each view's tables are physical tables of a *generation* (``views_cases_g1``) behind a SQL view of
+the stable name (``views_cases``) that queries read. A rebuild fills the next generation from
+position zero while the current one keeps serving, then switches the SQL views and drops the old
+tables in one transaction, so no reader ever sees a half-built view.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from eventsourcing.utils import get_topic
+
+from bratasena.application import Bratasena
+from bratasena.domain.errors import InvalidInputError
+from bratasena.persistence import Cursor, Database
+from bratasena.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATE_TABLE = "views_projection_state"
+
+Tables = dict[str, str]
+"""Stable table name → the physical table of the generation being written."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A view table: its columns (with the primary key) and the indexes its queries need."""
+
+    columns: str
+    indexes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProjectionStatus:
+    """How far one projection has read the log."""
+
+    name: str
+    position: int
+    head: int
+    lag: int
+
+
+class View(ABC):
+    """A read model: the tables it owns, the events it reads, and how a batch changes its rows."""
+
+    name: ClassVar[str]
+    tables: ClassVar[dict[str, Table]]
+    event_types: ClassVar[tuple[type, ...]]
+
+    def __init__(self, db: Database, app: Bratasena, settings: Settings) -> None:
+        self.db = db
+        self.app = app
+        self.settings = settings
+
+    @abstractmethod
+    def apply(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> None:
+        """Write what a batch of events (in log order) changes, through ``cur``."""
+
+
+def physical(table: str, generation: int) -> str:
+    """The physical table of a generation."""
+    return f"{table}_g{generation}"
+
+
+class Runner:
+    """Applies the log to a set of views; safe to run in several threads or processes at once."""
+
+    def __init__(
+        self, app: Bratasena, db: Database, views: Sequence[View], batch_size: int
+    ) -> None:
+        self.app = app
+        self.db = db
+        self.views = {view.name: view for view in views}
+        self.batch_size = batch_size
+        self._topics = sorted({get_topic(t) for view in views for t in view.event_types})
+
+    # --- set-up ---------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Create the state table and the first generation of every view that has none."""
+        with self.db.transaction() as cur:
+            self._serialise_setup(cur)
+            cur.execute(
+                f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name TEXT PRIMARY KEY, "
+                "position BIGINT NOT NULL, generation INTEGER NOT NULL)"
+            )
+            cur.execute(f"SELECT name FROM {STATE_TABLE}")
+            known = {row[0] for row in cur.fetchall()}
+            for view in self.views.values():
+                if view.name in known:
+                    continue
+                self._create_tables(cur, view, 1)
+                self._point_views(cur, view, 1)
+                cur.execute(
+                    f"INSERT INTO {STATE_TABLE} (name, position, generation) VALUES (%s, 0, 1)",
+                    (view.name,),
+                )
+
+    def _serialise_setup(self, cur: Cursor) -> None:
+        # Two processes starting at once must not both create the tables; SQLite's BEGIN
+        # IMMEDIATE already serialises them, PostgreSQL needs a lock (CREATE … IF NOT EXISTS
+        # races on the catalogue).
+        if self.db.is_postgres:
+            cur.execute("SELECT pg_advisory_xact_lock(7316041)")
+
+    def _create_tables(self, cur: Cursor, view: View, generation: int) -> None:
+        for name, table in view.tables.items():
+            target = physical(name, generation)
+            cur.execute(f"DROP TABLE IF EXISTS {target}")
+            cur.execute(f"CREATE TABLE {target} ({table.columns})")
+            for number, columns in enumerate(table.indexes):
+                cur.execute(f"CREATE INDEX {target}_i{number} ON {target} ({columns})")
+
+    def _point_views(self, cur: Cursor, view: View, generation: int) -> None:
+        for name in view.tables:
+            cur.execute(f"DROP VIEW IF EXISTS {name}")
+            cur.execute(f"CREATE VIEW {name} AS SELECT * FROM {physical(name, generation)}")
+
+    # --- tailing --------------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Catch up with the log in batches; the number of events applied."""
+        applied = 0
+        while True:
+            count, more = self._step()
+            applied += count
+            if not more:
+                return applied
+
+    def _lock_states(self, cur: Cursor, names: Sequence[str]) -> dict[str, tuple[int, int]]:
+        # FOR UPDATE makes concurrent runners take turns and re-read positions after the wait
+        # (SQLite's BEGIN IMMEDIATE already does both).
+        lock = " FOR UPDATE" if self.db.is_postgres else ""
+        cur.execute(
+            f"SELECT name, position, generation FROM {STATE_TABLE} ORDER BY name{lock}",
+        )
+        return {row[0]: (int(row[1]), int(row[2])) for row in cur.fetchall() if row[0] in names}
+
+    def _step(self) -> tuple[int, bool]:
+        head = self.app.head()
+        if min(self.positions().values(), default=0) >= head:
+            return 0, False
+        with self.db.transaction() as cur:
+            states = self._lock_states(cur, list(self.views))
+            low = min(position for position, _ in states.values())
+            if low >= head:
+                return 0, False
+            notifications = self.app.recorder.select_notifications(
+                low, self.batch_size, stop=head, topics=self._topics, inclusive_of_start=False
+            )
+            full = len(notifications) == self.batch_size
+            # A short batch read everything up to the head, including events no view reads.
+            end = notifications[-1].id if full else head
+            decoded = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
+            for view in self.views.values():
+                position, generation = states[view.name]
+                if position >= end:
+                    continue
+                events = [e for i, e in decoded if i > position and isinstance(e, view.event_types)]
+                if events:
+                    view.apply(cur, _tables(view, generation), events)
+                cur.execute(
+                    f"UPDATE {STATE_TABLE} SET position = %s WHERE name = %s", (end, view.name)
+                )
+        return len(decoded), full
+
+    def run_forever(self, stop: threading.Event, poll_interval: float) -> None:
+        """Tail the log until ``stop`` is set, polling when idle."""
+        while not stop.is_set():
+            try:
+                applied = self.run_once()
+            except Exception:
+                # Keep the service's views alive through a database hiccup; the position is
+                # unchanged, so the next attempt redoes the failed batch.
+                log.exception("projection batch failed; retrying")
+                stop.wait(max(poll_interval, 1.0))
+                continue
+            if not applied:
+                stop.wait(poll_interval)
+
+    def positions(self) -> dict[str, int]:
+        """Each projection's position (the id of the last notification it has taken in)."""
+        rows = self.db.query(f"SELECT name, position FROM {STATE_TABLE}")
+        return {row[0]: int(row[1]) for row in rows if row[0] in self.views}
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Whether every projection reached ``position`` within ``timeout`` seconds.
+
+        It catches up itself rather than only waiting, so read-your-writes works whether or not a
+        runner is active in this process; concurrent runners take turns on the state rows.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            if min(self.positions().values(), default=0) >= position:
+                return True
+            self._step()
+            if min(self.positions().values(), default=0) >= position:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+
+    def status(self) -> list[ProjectionStatus]:
+        """Each projection's position, the head of the log and the lag between them."""
+        head = self.app.head()
+        return [
+            ProjectionStatus(name=name, position=pos, head=head, lag=max(0, head - pos))
+            for name, pos in sorted(self.positions().items())
+        ]
+
+    # --- rebuild --------------------------------------------------------------------------------
+
+    def rebuild(self, name: str, batch_size: int | None = None) -> int:
+        """Replay the log from zero into fresh tables, then switch to them atomically.
+
+        Returns the number of events replayed. The current tables keep serving (and the tailing
+        runner keeps updating them) until the switch.
+        """
+        view = self.views.get(name)
+        if view is None:
+            raise InvalidInputError(
+                f"name: no projection {name!r}; the projections are "
+                f"{', '.join(sorted(self.views))}",
+                field="name",
+            )
+        size = batch_size or self.batch_size
+        with self.db.transaction() as cur:
+            _, generation = self._lock_states(cur, [name])[name]
+            fresh = generation + 1
+            self._create_tables(cur, view, fresh)
+        tables = _tables(view, fresh)
+        topics = sorted({get_topic(t) for t in view.event_types})
+        position, replayed = 0, 0
+        while True:
+            head = self.app.head()
+            with self.db.transaction() as cur:
+                position, count, full = self._replay(
+                    cur, view, tables, topics, position, head, size
+                )
+            replayed += count
+            if not full:
+                break
+        with self.db.transaction() as cur:
+            _, current = self._lock_states(cur, [name])[name]
+            if current != generation:
+                raise RuntimeError(f"projection {name} was rebuilt by someone else meanwhile")
+            # Whatever arrived since the last batch goes in under the lock, so the switch
+            # happens exactly at a position.
+            full = True
+            while full:
+                head = self.app.head()
+                position, count, full = self._replay(
+                    cur, view, tables, topics, position, head, size
+                )
+                replayed += count
+            self._point_views(cur, view, fresh)
+            for table in view.tables:
+                cur.execute(f"DROP TABLE IF EXISTS {physical(table, generation)}")
+            cur.execute(
+                f"UPDATE {STATE_TABLE} SET position = %s, generation = %s WHERE name = %s",
+                (position, fresh, name),
+            )
+        return replayed
+
+    def _replay(
+        self,
+        cur: Cursor,
+        view: View,
+        tables: Tables,
+        topics: list[str],
+        position: int,
+        head: int,
+        size: int,
+    ) -> tuple[int, int, bool]:
+        if position >= head:
+            return position, 0, False
+        notifications = self.app.recorder.select_notifications(
+            position, size, stop=head, topics=topics, inclusive_of_start=False
+        )
+        full = len(notifications) == size
+        events = [self.app.mapper.to_domain_event(n) for n in notifications]
+        if events:
+            view.apply(cur, tables, events)
+        return (notifications[-1].id if full else head), len(events), full
+
+
+def _tables(view: View, generation: int) -> Tables:
+    return {name: physical(name, generation) for name in view.tables}
