@@ -14,7 +14,11 @@ from bratasena.domain.errors import DomainError
 
 Handler = Callable[[argparse.Namespace], int]
 
-COMMAND_MODULES: tuple[str, ...] = ("bratasena.cli", "bratasena.projections.cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "bratasena.cli",
+    "bratasena.api.cli",
+    "bratasena.projections.cli",
+)
 """Modules that add subcommands through a ``register(subparsers)`` function."""
 
 

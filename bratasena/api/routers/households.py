@@ -1,0 +1,125 @@
+"""Households in the welfare data: search and status (NIK and KK masked for most roles)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from bratasena.api.deps import HouseholdReader, ServicesDep, districts_of
+from bratasena.domain.account import Account
+from bratasena.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
+from bratasena.domain.regions import normalise_code
+from bratasena.projections import HouseholdQuery
+
+router = APIRouter(prefix="/api/v1/households", tags=["households"])
+
+
+class SyncStateOut(BaseModel):
+    """Where one target system stands on the household's latest change."""
+
+    state: str
+    reference: str
+    event_version: int
+
+
+class HouseholdOut(BaseModel):
+    """A household's registry data and eligibility; full numbers only for supervisors/auditors."""
+
+    household_id: UUID
+    registry_id: str
+    kk_masked: str
+    nik_masked: str
+    head_name: str
+    village_code: str
+    village_name: str
+    district_code: str
+    district_name: str
+    desil: int
+    programs: list[str]
+    members: int
+    status: str
+    effective_month: str | None
+    complaints_received: int
+    sync: dict[str, SyncStateOut]
+    version: int
+    kk_number: str | None = None
+    head_nik: str | None = None
+
+
+class HouseholdPage(BaseModel):
+    """One page of households."""
+
+    items: list[HouseholdOut]
+    total: int
+    page: int
+    per_page: int
+
+
+def _district_for(who: Account, district: str | None) -> str | None:
+    """The district filter, held to an area-bound account's own districts."""
+    scope = districts_of(who)
+    if scope is None:
+        return district
+    if district is None:
+        if len(scope) == 1:
+            return scope[0]
+        raise InvalidInputError(
+            f"district: choose one of your districts ({', '.join(scope)})", field="district"
+        )
+    if normalise_code(district, field="district") not in scope:
+        raise NotAllowedError(
+            f"district: you work in {', '.join(scope)} only", rule="outside_your_districts"
+        )
+    return district
+
+
+@router.get("", summary="Households by registry id, KK, NIK, village, district or status")
+def search(
+    who: HouseholdReader,
+    services: ServicesDep,
+    registry_id: Annotated[str | None, Query(max_length=40)] = None,
+    kk: Annotated[str | None, Query(max_length=32)] = None,
+    nik: Annotated[str | None, Query(max_length=32)] = None,
+    village: Annotated[str | None, Query(max_length=16)] = None,
+    district: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[str | None, Query(max_length=20, description="active or deactivated")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> HouseholdPage:
+    """KK and NIK are matched by keyed hash; results show them masked."""
+    found = services.projections.households.search(
+        HouseholdQuery(
+            registry_id=registry_id,
+            kk=kk,
+            nik=nik,
+            village=village,
+            district=_district_for(who, district),
+            status=status,
+            page=page,
+            per_page=per_page,
+        )
+    )
+    return HouseholdPage(
+        items=[HouseholdOut.model_validate(asdict(row)) for row in found.items],
+        total=found.total,
+        page=found.page,
+        per_page=found.per_page,
+    )
+
+
+@router.get("/{household_id}", summary="One household's status")
+def get_household(household_id: UUID, who: HouseholdReader, services: ServicesDep) -> HouseholdOut:
+    """Supervisors and auditors also see the full KK and head-of-household NIK."""
+    row = services.projections.households.get(household_id)
+    scope = districts_of(who)
+    if row is None or (scope is not None and row.district_code not in scope):
+        raise NotFoundError(f"no household with id {household_id}")
+    out = HouseholdOut.model_validate(asdict(row))
+    if who.sees_reporter:
+        household = services.app.get_household(household_id)
+        out.kk_number, out.head_nik = household.kk_number, household.head_nik
+    return out

@@ -1,0 +1,229 @@
+"""Request and response bodies shared by the routers; unknown request fields are refused."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bratasena.domain.account import ROLES
+from bratasena.domain.complaint import CHANNELS, REASONS
+
+Role = Literal[ROLES]  # type: ignore[valid-type]
+Reason = Literal[REASONS]  # type: ignore[valid-type]
+Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+
+Text = Field(min_length=1, max_length=4000)
+
+
+class Strict(BaseModel):
+    """A request body: a field the contract does not name is an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- complaints (public) ------------------------------------------------------------------------
+
+
+class SubjectIn(Strict):
+    """The household complained about: a registry id, KK or NIK, or else a name and a village."""
+
+    registry_id: str | None = Field(default=None, max_length=40)
+    kk_number: str | None = Field(default=None, max_length=32)
+    nik: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=120)
+    village_code: str | None = Field(default=None, max_length=16)
+    address: str | None = Field(default=None, max_length=300)
+
+
+class ReporterIn(Strict):
+    """Who complains; confidential (only supervisors and auditors see it). Null = anonymous."""
+
+    name: str = Field(max_length=120)
+    phone: str | None = Field(default=None, max_length=32)
+    nik: str | None = Field(default=None, max_length=32)
+    village_code: str | None = Field(default=None, max_length=16)
+
+
+class ComplaintIn(Strict):
+    """A citizen's complaint that a household receiving aid is well-off."""
+
+    subject: SubjectIn
+    reasons: list[Reason] = Field(min_length=1, max_length=len(REASONS))
+    description: str = Field(max_length=4000)
+    reporter: ReporterIn | None = None
+    channel: Channel = "web"
+
+
+class FiledOut(BaseModel):
+    """What the citizen keeps: the tracking code to follow the complaint by."""
+
+    complaint_id: UUID
+    tracking_code: str
+    status: str
+    corroborated: bool = Field(description="true when the complaint joined an open case")
+
+
+class StepOut(BaseModel):
+    """One step of a case's progress, as the public may see it."""
+
+    step: str
+    at: datetime
+
+
+class TrackOut(BaseModel):
+    """A complaint's progress for the public: no names, NIK, reasons or findings."""
+
+    tracking_code: str
+    status: str
+    filed_at: datetime
+    updated_at: datetime
+    steps: list[StepOut]
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+class TokenOut(BaseModel):
+    """A bearer access token."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class AccountOut(BaseModel):
+    """A staff account (never its password hash)."""
+
+    username: str
+    full_name: str
+    role: str
+    districts: list[str]
+    enabled: bool
+    version: int
+
+
+class AccountIn(Strict):
+    """A new staff account."""
+
+    username: str = Field(min_length=3, max_length=40)
+    password: str = Field(min_length=10, max_length=200)
+    role: Role
+    districts: list[str] = Field(default_factory=list, max_length=50)
+    full_name: str = Field(default="", max_length=120)
+
+
+class RoleIn(Strict):
+    """A new role and districts for an account."""
+
+    role: Role
+    districts: list[str] = Field(default_factory=list, max_length=50)
+
+
+class DisableIn(Strict):
+    """Why an account is disabled."""
+
+    reason: str = Text
+
+
+# --- case commands ------------------------------------------------------------------------------
+
+
+class AssignmentIn(Strict):
+    """Give the case to an officer (by username)."""
+
+    officer: str = Field(min_length=1, max_length=40)
+
+
+class InvestigationIn(Strict):
+    """The field check: when, what was found per reason code, and the recommendation."""
+
+    visited_on: date
+    findings: dict[str, str] = Field(min_length=1, max_length=len(REASONS))
+    recommendation: Literal["uphold", "reject"]
+    notes: str = Field(default="", max_length=4000)
+
+
+class NoticeIn(Strict):
+    """The household's deadline to respond."""
+
+    response_due: date
+
+
+class ResponseIn(Strict):
+    """The household's answer to the notice."""
+
+    statement: str = Text
+    received_on: date
+
+
+class DecisionIn(Strict):
+    """The supervisor's decision."""
+
+    outcome: Literal["uphold", "reject"]
+    reason: str = Field(max_length=4000)
+
+
+class WithdrawalIn(Strict):
+    """Why the complaint is withdrawn."""
+
+    reason: str = Field(max_length=4000)
+
+
+class AppealIn(Strict):
+    """The household's objection (keberatan) to an uphold."""
+
+    grounds: str = Field(max_length=4000)
+    filed_on: date
+
+
+class AppealDecisionIn(Strict):
+    """The supervisor's decision on the objection."""
+
+    outcome: Literal["grant", "deny"]
+    reason: str = Field(max_length=4000)
+
+
+# --- targets ------------------------------------------------------------------------------------
+
+
+class TargetsIn(Strict):
+    """Removal targets for each month of a year, January first."""
+
+    monthly: list[int] = Field(min_length=12, max_length=12)
+
+
+class TargetsOut(BaseModel):
+    """A year's monthly removal targets as stored."""
+
+    year: int
+    monthly: list[int]
+    version: int
+
+
+# --- audit --------------------------------------------------------------------------------------
+
+
+class AuditEventOut(BaseModel):
+    """One stored event, with the hash chain that lets an exported history be verified."""
+
+    version: int
+    type: str
+    recorded_at: str = Field(description="ISO 8601 with offset, exactly as hashed")
+    actor: str
+    data: dict[str, Any]
+    chain: str = Field(
+        description="hex SHA-256 of the previous chain + this event's canonical JSON"
+    )
+
+
+class StateOut(BaseModel):
+    """An aggregate as it stood at a version."""
+
+    id: UUID
+    type: str
+    version: int
+    recorded_at: str
+    state: dict[str, Any]

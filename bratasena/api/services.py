@@ -1,0 +1,119 @@
+"""What the API's routes share: the application, the projections, limits, metrics, background work.
+
+Read-your-writes: after a command, a route calls `Services.caught_up(position)`. When the
+projection runner thread runs in this process (`bratasena serve`), that only waits for the runner
+to pass the position. Without one (`bratasena api`, the tests), the request's thread first applies
+the pending events itself under a lock, so the wait is met at once; either way the route's answer
+and every later read already show the command's effect.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from bratasena.api.limits import RateLimiter
+from bratasena.api.metrics import Metrics
+from bratasena.api.security import LoginThrottle
+from bratasena.application import Bratasena
+from bratasena.domain.calendar import now_utc
+from bratasena.projections import Projections
+from bratasena.settings import Settings
+
+log = logging.getLogger("bratasena.api")
+
+Runner = Literal["inline", "thread"]
+
+
+class Services:
+    """One process's application, projections and request-limiting state."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        runner: Runner = "inline",
+        clock: Callable[[], datetime] = now_utc,
+    ) -> None:
+        self.settings = settings
+        self.runner = runner
+        self.clock = clock
+        self.app = Bratasena(settings, clock=clock)
+        self.projections = Projections(self.app, settings)
+        self.sync: Any = None
+        self.throttle = LoginThrottle()
+        self.rate_limiter = RateLimiter(settings.public_rate_limit_per_minute)
+        self.metrics = Metrics()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._catch_up = threading.Lock()
+
+    # --- background work ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the projection runner and, when the module exists, the sync worker threads."""
+        if self.runner != "thread" or self._threads:
+            return
+        self._spawn("projections", self.projections.run_forever)
+        self.sync = _sync_worker(self.app, self.settings)
+        if self.sync is not None:
+            self._spawn("sync", self.sync.run_forever)
+
+    def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
+        thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def runner_alive(self) -> bool:
+        """Whether a projection runner thread is applying events in this process."""
+        return any(t.name == "projections" and t.is_alive() for t in self._threads)
+
+    def close(self) -> None:
+        """Stop the threads and release connections."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads.clear()
+        if self.sync is not None and hasattr(self.sync, "close"):
+            self.sync.close()
+        self.projections.close()
+        self.app.close()
+
+    def sync_backlog(self) -> dict[str, int] | None:
+        """Sync items by state (pending, parked…), when a sync worker is present."""
+        status = getattr(self.sync, "backlog", None)
+        if status is None:
+            return None
+        counts: dict[str, int] = status()
+        return counts
+
+    # --- read-your-writes -----------------------------------------------------------------------
+
+    def caught_up(self, position: int) -> bool:
+        """Wait (bounded) until the projections have applied the log up to ``position``."""
+        timeout = self.settings.read_your_writes_timeout
+        if not self.runner_alive():
+            deadline = time.monotonic() + timeout
+            with self._catch_up:
+                while not self.projections.wait_for(position, 0) and time.monotonic() < deadline:
+                    if self.projections.run_once() == 0:
+                        break
+        if self.projections.wait_for(position, timeout):
+            return True
+        log.warning("projections did not reach position %s within %ss", position, timeout)
+        return False
+
+
+def _sync_worker(app: Bratasena, settings: Settings) -> Any:
+    """The sync worker of issue 6, if that module is installed; None otherwise."""
+    try:
+        module = importlib.import_module("bratasena.integration.sync")
+    except ModuleNotFoundError:
+        return None
+    factory = getattr(module, "SyncWorker", None)
+    return factory(app, settings) if factory is not None else None

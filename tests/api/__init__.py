@@ -1,0 +1,1 @@
+"""HTTP API tests: TestClient over create_app, on SQLite and PostgreSQL."""

@@ -1,0 +1,93 @@
+"""Fixtures for the API tests: the app over a fresh store, staff accounts, and their tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from bratasena.api.app import create_app
+from bratasena.api.security import hash_password, issue_token
+from bratasena.application import Bratasena
+from bratasena.settings import Settings
+from tests.builders import Clock
+
+PASSWORD = "kata-sandi-yang-panjang"
+
+STAFF: dict[str, tuple[str, list[str]]] = {
+    "budi": ("officer", ["331601"]),
+    "sari": ("officer", ["331601"]),
+    "rina": ("officer", ["331602"]),
+    "pkh": ("facilitator", ["331601"]),
+    "kabid": ("supervisor", []),
+    "kabid2": ("supervisor", []),
+    "inspektur": ("auditor", []),
+    "admin": ("admin", []),
+}
+"""Accounts every API test has: two officers of district 33.16.01, one of another district, …"""
+
+Headers = dict[str, str]
+
+
+@cache
+def password_hash() -> str:
+    # argon2 is slow on purpose: hash once per session, not once per account.
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def api_settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings(public_rate_limit_per_minute=10_000)
+
+
+@pytest.fixture
+def api(api_settings: Settings, clock: Clock) -> FastAPI:
+    return create_app(api_settings, clock=clock)
+
+
+@pytest.fixture
+def client(api: FastAPI) -> Iterator[TestClient]:
+    with TestClient(api) as test_client:  # the lifespan closes the application afterwards
+        yield test_client
+
+
+@pytest.fixture
+def core(api: FastAPI, client: TestClient) -> Bratasena:
+    """The application behind the API (to set up state and to compare heads)."""
+    app: Bratasena = api.state.services.app
+    return app
+
+
+@pytest.fixture
+def staff(core: Bratasena, api_settings: Settings) -> dict[str, Headers]:
+    """Bearer headers of every account in STAFF, opened with the real password hash."""
+    for username, (role, districts) in STAFF.items():
+        core.open_account(
+            username=username,
+            role=role,
+            districts=districts,
+            password_hash=password_hash(),
+            actor="setup",
+        )
+    return {username: bearer(api_settings, username) for username in STAFF}
+
+
+def bearer(settings: Settings, username: str) -> Headers:
+    """The Authorization header of a freshly issued token."""
+    return {"Authorization": f"Bearer {issue_token(settings, username)}"}
+
+
+def complaint_body(registry_id: str = "DTKS-000001", **overrides: Any) -> dict[str, Any]:
+    """A valid public complaint body about a registered household."""
+    body: dict[str, Any] = {
+        "subject": {"registry_id": registry_id},
+        "reasons": ["mampu", "owns_car"],
+        "description": "Keluarga ini punya mobil dan toko besar di pasar.",
+        "reporter": {"name": "Warga Desa", "phone": "081234567890"},
+    }
+    body.update(overrides)
+    return body
