@@ -27,6 +27,16 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
+def fresh_services(services: ServicesDep) -> Services:
+    """The services, with the views caught up first when no runner thread does it."""
+    services.refresh()
+    return services
+
+
+ViewsDep = Annotated[Services, Depends(fresh_services)]
+"""For routes that read projected views."""
+
+
 def client_address(request: Request) -> str:
     """The caller's address (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
     return request.client.host if request.client else "unknown"

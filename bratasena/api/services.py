@@ -4,7 +4,8 @@ Read-your-writes: after a command, a route calls `Services.caught_up(position)`.
 projection runner thread runs in this process (`bratasena serve`), that only waits for the runner
 to pass the position. Without one (`bratasena api`, the tests), the request's thread first applies
 the pending events itself under a lock, so the wait is met at once; either way the route's answer
-and every later read already show the command's effect.
+and every later read already show the command's effect. In that inline mode, routes that read
+views also call `Services.refresh()` first, since no other thread applies new events.
 """
 
 from __future__ import annotations
@@ -94,12 +95,25 @@ class Services:
 
     # --- read-your-writes -----------------------------------------------------------------------
 
+    def refresh(self) -> None:
+        """Without a runner thread, apply pending events now (reads of views call this first).
+
+        With the inline runner the API process is the only projector, so a read applies what
+        other processes (the sync worker, imports, the CLI) appended since the last request.
+        """
+        if self.runner != "inline" or self.runner_alive():
+            return
+        deadline = time.monotonic() + self.settings.read_your_writes_timeout
+        with self._catch_up:
+            while self.projections.run_once() > 0 and time.monotonic() < deadline:
+                pass
+
     def caught_up(self, position: int) -> bool:
         """Wait (bounded) until the projections have applied the log up to ``position``."""
         timeout = self.settings.read_your_writes_timeout
         if not self.runner_alive():
-            deadline = time.monotonic() + timeout
             with self._catch_up:
+                deadline = time.monotonic() + timeout
                 while not self.projections.wait_for(position, 0) and time.monotonic() < deadline:
                     if self.projections.run_once() == 0:
                         break

@@ -19,6 +19,7 @@ from bratasena.api.deps import (
     ScopedCase,
     ServicesDep,
     Supervisor,
+    ViewsDep,
     districts_of,
 )
 from bratasena.api.schemas import (
@@ -132,7 +133,7 @@ def _after(services: Services, outcome: Outcome, who: Account, response: Respons
 @router.get("", summary="Cases, filtered and paged (officers: their districts only)")
 def list_cases(
     who: CaseReader,
-    services: ServicesDep,
+    services: ViewsDep,
     status: Annotated[str | None, Query(max_length=40)] = None,
     district: Annotated[str | None, Query(max_length=16)] = None,
     village: Annotated[str | None, Query(max_length=16)] = None,
@@ -168,7 +169,7 @@ def list_cases(
 
 @router.get("/{complaint_id}", summary="One case with its timeline; ETag is its version")
 def get_case(
-    complaint_id: UUID, who: CaseReader, services: ServicesDep, response: Response
+    complaint_id: UUID, who: CaseReader, services: ViewsDep, response: Response
 ) -> CaseDetailOut:
     """Send the ETag back as If-Match with a command to refuse acting on a stale view."""
     detail = _detail(services, complaint_id, who)

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from bratasena.api.deps import HouseholdReader, ServicesDep, districts_of
+from bratasena.api.deps import HouseholdReader, ViewsDep, districts_of
 from bratasena.domain.account import Account
 from bratasena.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
 from bratasena.domain.regions import normalise_code
@@ -80,7 +80,7 @@ def _district_for(who: Account, district: str | None) -> str | None:
 @router.get("", summary="Households by registry id, KK, NIK, village, district or status")
 def search(
     who: HouseholdReader,
-    services: ServicesDep,
+    services: ViewsDep,
     registry_id: Annotated[str | None, Query(max_length=40)] = None,
     kk: Annotated[str | None, Query(max_length=32)] = None,
     nik: Annotated[str | None, Query(max_length=32)] = None,
@@ -112,7 +112,7 @@ def search(
 
 
 @router.get("/{household_id}", summary="One household's status")
-def get_household(household_id: UUID, who: HouseholdReader, services: ServicesDep) -> HouseholdOut:
+def get_household(household_id: UUID, who: HouseholdReader, services: ViewsDep) -> HouseholdOut:
     """Supervisors and auditors also see the full KK and head-of-household NIK."""
     row = services.projections.households.get(household_id)
     scope = districts_of(who)

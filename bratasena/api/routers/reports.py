@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from bratasena.api.canonical import jsonable
-from bratasena.api.deps import CaseReader, ReportReader, ServicesDep, districts_of
+from bratasena.api.deps import CaseReader, ReportReader, ViewsDep, districts_of
 from bratasena.domain.calendar import jakarta_date
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
 
 @router.get("/dashboard", summary="Counts and deadlines for the caller's work")
-def dashboard(who: CaseReader, services: ServicesDep) -> dict[str, Any]:
+def dashboard(who: CaseReader, services: ViewsDep) -> dict[str, Any]:
     """Officers see their districts and their own assignments; others the whole regency."""
     summary = services.projections.dashboard.summary(
         districts=districts_of(who),
@@ -34,7 +34,7 @@ def dashboard(who: CaseReader, services: ServicesDep) -> dict[str, Any]:
 )
 def removals(
     who: ReportReader,
-    services: ServicesDep,
+    services: ViewsDep,
     year: Annotated[int, Query(ge=2000, le=2100)],
     format: Literal["json", "csv"] = "json",
 ) -> Any:
