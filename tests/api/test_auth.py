@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 
 import pytest
-from pydantic import SecretStr
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from bratasena.api.app import create_app
 from bratasena.api.security import LoginThrottle, issue_token
