@@ -234,7 +234,7 @@ class CaseList(View):
         return {
             "complaint_id": str(event.originator_id),
             "tracking_code": event.tracking_code,
-            "tracking_key": normalise_tracking_code(event.tracking_code),
+            "tracking_key": _tracking_key(event.tracking_code),
             "status": "filed",
             "status_rank": STATUSES.index("filed"),
             "district_code": event.village_code[:6],
@@ -444,6 +444,13 @@ class CaseList(View):
     def _village_name(self, code: str) -> str:
         book = region_book(self.settings.regency)
         return book.village(code).name if book.has_village(code) else ""
+
+
+def _tracking_key(code: str) -> str:
+    # A stored code is never refused here: one odd value must not stall the runner for good.
+    if is_valid_tracking_code(code):
+        return normalise_tracking_code(code)
+    return code.replace("-", "").upper()
 
 
 def overdue_condition(today: date) -> tuple[str, list[Any]]:
