@@ -9,6 +9,7 @@ from datetime import datetime
 from fastapi import FastAPI
 
 from bratasena.api import errors
+from bratasena.api.errors import PROBLEMS
 from bratasena.api.limits import BodyLimitMiddleware
 from bratasena.api.metrics import MetricsMiddleware
 from bratasena.api.routers import (
@@ -66,7 +67,7 @@ def create_app(
     api.state.services = services
     errors.install(api)
     for module in (ops, complaints, auth, accounts, cases, households, reports, targets, audit):
-        api.include_router(module.router)
+        api.include_router(module.router, responses=PROBLEMS)
     # The web pages (issue: web) mount here, over the same services:
     #     from bratasena.web import router as web_router; api.include_router(web_router)
     # Middleware wraps in reverse order of adding: metrics sees every request, limits included.

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bratasena.domain.errors import (
@@ -30,6 +31,33 @@ DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (RuleViolationError, 422),
 )
 """One HTTP status per kind of domain error; the first matching kind wins."""
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, for a person to act on."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+    current_version: int | None = None
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI documentation of problem+json answers with the given statuses."""
+    schema = Problem.model_json_schema()
+    return {
+        code: {
+            "description": HTTPStatus(code).phrase,
+            "content": {PROBLEM_JSON: {"schema": schema}},
+        }
+        for code in codes
+    }
+
+
+PROBLEMS = problem_responses(401, 403, 404, 409, 413, 422, 429)
+"""The problems any route may answer (documented once, for every router)."""
 
 
 def problem_type(rule: str) -> str:
