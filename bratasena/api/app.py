@@ -19,6 +19,7 @@ from bratasena.api.routers import (
     cases,
     complaints,
     households,
+    imports,
     ops,
     reports,
     targets,
@@ -66,7 +67,18 @@ def create_app(
     )
     api.state.services = services
     errors.install(api)
-    for module in (ops, complaints, auth, accounts, cases, households, reports, targets, audit):
+    for module in (
+        ops,
+        complaints,
+        auth,
+        accounts,
+        cases,
+        households,
+        imports,
+        reports,
+        targets,
+        audit,
+    ):
         api.include_router(module.router, responses=PROBLEMS)
     # The web pages (issue: web) mount here, over the same services:
     #     from bratasena.web import router as web_router; api.include_router(web_router)

@@ -56,6 +56,7 @@ ROUTES: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/api/v1/reports/removals?year=2026", None, {"supervisor", "auditor"}),
     ("GET", "/api/v1/reports/removals?year=2026&format=csv", None, {"supervisor", "auditor"}),
     ("PUT", "/api/v1/targets/2026", {"monthly": [10] * 12}, {"supervisor"}),
+    ("POST", "/api/v1/registry/imports", "upload", {"admin"}),
     ("GET", "/api/v1/audit/complaints/{cid}/events", None, {"auditor", "supervisor"}),
     ("GET", "/api/v1/audit/complaints/{cid}/state?version=1", None, {"auditor", "supervisor"}),
     ("GET", "/api/v1/audit/households/{hid}/events", None, {"auditor", "supervisor"}),
@@ -80,9 +81,18 @@ def test_every_route_lets_exactly_its_roles_through(
         path = template.format(**world)
         for role, username in ROLES.items():
             headers = staff[username] if username else {}
-            json = complaint_body() if body == "complaint" else body
             head = core.head()
-            response = client.request(method, path, json=json, headers=headers)
+            if body == "upload":
+                response = client.request(
+                    method,
+                    path,
+                    files={"file": ("x.csv", b"registry_id\n", "text/csv")},
+                    data={"source": "dtks", "period": "2026-03"},
+                    headers=headers,
+                )
+            else:
+                json = complaint_body() if body == "complaint" else body
+                response = client.request(method, path, json=json, headers=headers)
             where = f"{method} {template} as {role}: {response.status_code} {response.text}"
             refused_by_role = response.status_code == 401 or (
                 response.status_code == 403

@@ -1,0 +1,91 @@
+"""Registry extracts over HTTP: good rows imported, bad rows reported, re-imports add nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from bratasena.api.app import create_app
+from bratasena.application import Bratasena
+from bratasena.settings import Settings
+from tests.api.conftest import Headers, bearer
+from tests.builders import BLORA_VILLAGE, Clock, kk, nik
+
+HEADER = "registry_id,kk_number,head_nik,head_name,address,village_code,desil,programs,members"
+
+
+def extract(*numbers: int, bad: bool = False) -> bytes:
+    lines = [HEADER]
+    for n in numbers:
+        lines.append(
+            f"DTKS-{n:06d},{kk(n)},{nik(n)},Sutrisno {n},RT 01 RW 02,{BLORA_VILLAGE},2,PKH;BPNT,4"
+        )
+    if bad:
+        lines.append(f"DTKS-999999,{kk(9)},1234567890123456,Salah,RT 01,{BLORA_VILLAGE},11,PKH,4")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def upload(client: TestClient, headers: Headers, content: bytes) -> tuple[int, dict[str, object]]:
+    response = client.post(
+        "/api/v1/registry/imports",
+        files={"file": ("dtks-2026-03.csv", content, "text/csv")},
+        data={"source": "dtks", "period": "2026-03"},
+        headers=headers,
+    )
+    return response.status_code, response.json()
+
+
+def test_an_admin_uploads_an_extract_and_bad_rows_come_back_with_their_lines(
+    client: TestClient, core: Bratasena, staff: dict[str, Headers]
+) -> None:
+    status, report = upload(client, staff["admin"], extract(1, 2, bad=True))
+    assert status == 201, report
+    assert (report["rows_read"], report["registered"], report["rejected"]) == (3, 2, 1)
+    errors = report["errors"]
+    assert isinstance(errors, list)
+    assert {e["line"] for e in errors} == {4}
+    assert {e["column"] for e in errors} >= {"head_nik", "desil"}
+    assert "1234567890123456" not in str(errors)
+    found = client.get("/api/v1/households?registry_id=DTKS-000002", headers=staff["kabid"])
+    assert found.json()["total"] == 1  # projected before the answer came back
+
+    head = core.head()
+    status, again = upload(client, staff["admin"], extract(1, 2))
+    assert (status, again["unchanged"], again["registered"]) == (201, 2, 0)
+    assert core.head() == head
+
+
+def test_an_unreadable_extract_or_a_bad_period_is_refused_whole(
+    client: TestClient, core: Bratasena, staff: dict[str, Headers]
+) -> None:
+    head = core.head()
+    status, problem = upload(client, staff["admin"], b"name,village\nA,B\n")
+    assert status == 422
+    assert problem["errors"][0]["field"] == "file"
+    response = client.post(
+        "/api/v1/registry/imports",
+        files={"file": ("x.csv", extract(3), "text/csv")},
+        data={"source": "dtks", "period": "March"},
+        headers=staff["admin"],
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "period"
+    assert core.head() == head
+
+
+def test_an_upload_over_the_upload_limit_gets_413(
+    make_settings: Callable[..., Settings], clock: Clock
+) -> None:
+    settings = make_settings(max_upload_bytes=500)
+    api = create_app(settings, clock=clock)
+    with TestClient(api) as client:
+        core: Bratasena = api.state.services.app
+        core.open_account(
+            username="admin", role="admin", districts=[], password_hash="-", actor="setup"
+        )
+        head = core.head()
+        status, problem = upload(client, bearer(settings, "admin"), extract(*range(1, 20)))
+        assert problem["type"] == "/problems/body_too_large"
+        assert status == 413
+        assert core.head() == head
