@@ -1,0 +1,108 @@
+"""The processes: `bratasena accounts add` from stdin, and `bratasena serve` over real loopback HTTP
+with the projection runner thread keeping read-your-writes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+
+from bratasena.api.app import create_app
+from bratasena.application import Bratasena
+from bratasena.settings import Settings
+from tests.api.conftest import complaint_body
+from tests.builders import register
+
+ROOT = Path(__file__).parents[2]
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRATASENA_")}
+    env["BRATASENA_DATA_DIR"] = str(settings.data_dir)
+    env["BRATASENA_ENVIRONMENT"] = "test"
+    if settings.database_url:
+        env["BRATASENA_DATABASE_URL"] = settings.database_url
+        env["BRATASENA_DATABASE_SCHEMA"] = settings.database_schema
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_accounts_add_reads_the_password_from_stdin_and_the_account_can_log_in(
+    settings: Settings,
+) -> None:
+    added = subprocess.run(
+        [sys.executable, "-m", "bratasena.cli", "accounts", "add", "Wati", "--role", "officer",
+         "--district", "33.16.01", "33.16.02"],
+        input="sandi-yang-panjang\n", capture_output=True, text=True, env=cli_env(settings),
+        cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert "wati" in added.stdout
+    assert "sandi" not in added.stdout + added.stderr
+    short = subprocess.run(
+        [sys.executable, "-m", "bratasena.cli", "accounts", "add", "budi", "--role", "auditor"],
+        input="pendek\n", capture_output=True, text=True, env=cli_env(settings), cwd=ROOT,
+        timeout=120,
+    )  # fmt: skip
+    assert short.returncode == 2
+    assert "password" in short.stderr
+    with TestClient(create_app(settings)) as client:
+        token = client.post(
+            "/api/v1/auth/token", data={"username": "wati", "password": "sandi-yang-panjang"}
+        )
+        assert token.status_code == 200
+        me = client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {token.json()['access_token']}"}
+        )
+        assert me.json()["districts"] == ["331601", "331602"]
+
+
+def test_serve_answers_over_loopback_and_its_runner_keeps_read_your_writes(
+    settings: Settings,
+) -> None:
+    core = Bratasena(settings)
+    try:
+        register(core)
+    finally:
+        core.close()
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bratasena.cli", "serve", "--port", str(port)],
+        env=cli_env(settings), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        filed = httpx.post(f"{base}/api/v1/complaints", json=complaint_body(), timeout=30)
+        assert filed.status_code == 201, filed.text
+        code = filed.json()["tracking_code"]
+        tracked = httpx.get(f"{base}/api/v1/complaints/track/{code}", timeout=30)
+        assert tracked.json()["status"] == "filed"
+        ready = httpx.get(f"{base}/readyz", timeout=30).json()
+        assert ready["projection_lag"]["case_list"] == 0  # the runner thread applied the filing
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    # uvicorn shuts down cleanly on SIGTERM, then re-raises the signal
+    assert server.returncode in (0, -15), errors.decode()
+    assert "Application shutdown complete" in errors.decode()
