@@ -1,11 +1,12 @@
 """What the API's routes share: the application, the projections, limits, metrics, background work.
 
-Read-your-writes: after a command, a route calls `Services.caught_up(position)`. When the
-projection runner thread runs in this process (`bratasena serve`), that only waits for the runner
-to pass the position. Without one (`bratasena api`, the tests), the request's thread first applies
-the pending events itself under a lock, so the wait is met at once; either way the route's answer
-and every later read already show the command's effect. In that inline mode, routes that read
-views also call `Services.refresh()` first, since no other thread applies new events.
+Read-your-writes: after a command, a route calls `Services.caught_up(position)`, a bounded wait
+until every projection has passed the command's log position. The projections' `wait_for` applies
+pending batches itself when the runner has not yet (runners may run concurrently, taking turns on
+their state rows), so this holds with the runner thread of `bratasena serve` and without one
+(`bratasena api`, the tests); the route's answer and every later read show the command's effect.
+Without a runner thread, routes that read views also call `Services.refresh()` first, since
+nothing else in the process applies what other processes append.
 """
 
 from __future__ import annotations
@@ -109,14 +110,12 @@ class Services:
                 pass
 
     def caught_up(self, position: int) -> bool:
-        """Wait (bounded) until the projections have applied the log up to ``position``."""
+        """Wait (bounded) until the projections have applied the log up to ``position``.
+
+        `Projections.wait_for` applies pending batches itself when they are not there yet, so
+        this holds with the runner thread (it mostly finds the work done) and without one.
+        """
         timeout = self.settings.read_your_writes_timeout
-        if not self.runner_alive():
-            with self._catch_up:
-                deadline = time.monotonic() + timeout
-                while not self.projections.wait_for(position, 0) and time.monotonic() < deadline:
-                    if self.projections.run_once() == 0:
-                        break
         if self.projections.wait_for(position, timeout):
             return True
         log.warning("projections did not reach position %s within %ss", position, timeout)
