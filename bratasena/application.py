@@ -8,9 +8,11 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
+from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 
 from bratasena.domain import ids
 from bratasena.domain.account import Account
@@ -438,10 +440,31 @@ class Bratasena(Application[UUID]):
         now = self.clock()
         counts = ImportCounts()
         pending: list[Aggregate] = []
-        lookups: dict[UUID, HouseholdLookup | None] = {}
+        # Everything the batch touches is read up front in two queries (households, then the
+        # lookups of their old and new numbers) instead of one query per aggregate: at registry
+        # scale the per-aggregate round trips, not the writes, dominated the import.
+        hids = [ids.household_id(row["registry_id"]) for row in rows]
+        households = self._get_many(Household, hids)
+        lookup_ids: dict[tuple[str, str], UUID] = {}
+
+        def lookup_id(kind: str, value: str) -> UUID:
+            key = (kind, value)
+            if key not in lookup_ids:
+                lookup_ids[key] = ids.lookup_id(kind, value, self._lookup_secret)
+            return lookup_ids[key]
+
+        for row, hid in zip(rows, hids, strict=True):
+            lookup_id("kk", row["kk_number"])
+            lookup_id("nik", row["head_nik"])
+            known = households.get(hid)
+            if known is not None:
+                lookup_id("kk", known.kk_number)
+                lookup_id("nik", known.head_nik)
+        lookups: dict[UUID, HouseholdLookup | None] = dict.fromkeys(lookup_ids.values())
+        lookups.update(self._get_many(HouseholdLookup, list(lookups)))
 
         def lookup(kind: str, value: str) -> tuple[UUID, HouseholdLookup | None]:
-            lid = ids.lookup_id(kind, value, self._lookup_secret)
+            lid = lookup_id(kind, value)
             if lid not in lookups:
                 lookups[lid] = self._find(HouseholdLookup, lid)
             return lid, lookups[lid]
@@ -460,13 +483,14 @@ class Bratasena(Application[UUID]):
             if found is not None:
                 found.unlink(household_id=household_id, at=now)
 
-        for row in rows:
-            hid = ids.household_id(row["registry_id"])
-            household = self._find(Household, hid)
+        for row, hid in zip(rows, hids, strict=True):
+            household = households.get(hid)
             if household is None:
                 household = Household.register(
                     id=hid, source=source, period=period, actor=actor, at=now, **row
                 )
+                # A registry id twice in one batch is one household, updated by its later row.
+                households[hid] = household
                 link("kk", household.kk_number, hid)
                 link("nik", household.head_nik, hid)
                 counts.registered += 1
@@ -487,8 +511,55 @@ class Bratasena(Application[UUID]):
             pending.append(household)
             counts.household_ids.append(hid)
         pending.extend(lk for lk in lookups.values() if lk is not None)
-        counts.position = self._save(*pending)
+        counts.position = self._save(*{a.id: a for a in pending}.values())
         return counts
+
+    def _get_many(self, cls: type[A], aggregate_ids: Sequence[UUID]) -> dict[UUID, A]:
+        """The aggregates of these ids that exist and are of this class, read in one query.
+
+        Used by `import_registry` only; it reads the event table through the recorder's own
+        connection, falling back to one read per aggregate for other persistence modules.
+        """
+        keys = list(dict.fromkeys(aggregate_ids))
+        recorder: Any = self.recorder
+        if isinstance(recorder, PostgresAggregateRecorder):
+            table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
+            where = "originator_id = ANY(%s)"
+        elif isinstance(recorder, SQLiteAggregateRecorder):
+            table = recorder.events_table_name
+            where = "originator_id IN ({})"
+        else:
+            return {k: a for k in keys if (a := self._find(cls, k)) is not None}
+        events: dict[UUID, list[Any]] = {}
+        for start in range(0, len(keys), 900):  # under SQLite's limit of bound parameters
+            chunk = keys[start : start + 900]
+            params: list[Any]
+            if isinstance(recorder, PostgresAggregateRecorder):
+                params, clause = [chunk], where
+            else:
+                params, clause = [k.hex for k in chunk], where.format(",".join("?" * len(chunk)))
+            statement = (
+                f"SELECT originator_id, originator_version, topic, state FROM {table} "
+                f"WHERE {clause} ORDER BY originator_id, originator_version"
+            )
+            with recorder.datastore.transaction(commit=False) as cursor:
+                cursor.execute(statement, params)
+                for found in cursor.fetchall():
+                    key = UUID(str(found["originator_id"]))
+                    stored = StoredEvent(
+                        originator_id=key,
+                        originator_version=found["originator_version"],
+                        topic=found["topic"],
+                        state=bytes(found["state"]),
+                    )
+                    event = self.mapper.to_domain_event(stored)
+                    events.setdefault(key, []).append(event)
+        loaded: dict[UUID, A] = {}
+        for key, history in events.items():
+            aggregate = project_aggregate(None, history)
+            if isinstance(aggregate, cls):
+                loaded[key] = aggregate
+        return loaded
 
     def record_synced(
         self, household_id: UUID, *, target: str, event_version: int, reference: str, actor: str

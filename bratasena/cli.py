@@ -18,6 +18,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bratasena.cli",
     "bratasena.api.cli",
     "bratasena.projections.cli",
+    "bratasena.integration.registry_import",
+    "bratasena.integration.synthetic",
 )
 """Modules that add subcommands through a ``register(subparsers)`` function."""
 

@@ -1,0 +1,219 @@
+"""Registry import: households per second from a CSV extract, beside a plain bulk load of it.
+
+A synthetic Blora registry (``generate_rows``) is written to a CSV file once; then, on SQLite and
+on PostgreSQL, each in a fresh store:
+
+- import: ``import_registry_file`` (stream, validate, batches of 500 through the event store:
+  ``Registered`` plus two lookup events per household);
+- re-import: the same file again (every row unchanged, zero events);
+- baseline: the same CSV parsed with the csv module and loaded into a plain table of the same
+  database in transactions of 500 rows, by executemany INSERT on SQLite and COPY on PostgreSQL
+  (no validation, no events): what the database alone costs.
+
+Every measurement runs in its own process, so its peak resident memory (``ru_maxrss``) is its own.
+
+    python bench/import.py            # 150,000 households (Blora's registry)
+    python bench/import.py --quick    # 500, for CI
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg
+
+from bratasena.application import Bratasena
+from bratasena.integration.registry_import import COLUMNS, import_registry_file
+from bratasena.integration.synthetic import generate_rows, write_extract
+from bratasena.persistence import ensure_postgres_schema
+from bratasena.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "BRATASENA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+BATCH = 500
+
+
+def settings_for(backend: str, where: str) -> Settings:
+    if backend == "sqlite":
+        return Settings(environment="test", data_dir=Path(where))
+    return Settings(environment="test", database_url=POSTGRES_URL, database_schema=where)
+
+
+def run_import(backend: str, where: str, path: Path) -> dict[str, float]:
+    app = Bratasena(settings_for(backend, where))
+    try:
+        head = app.head()
+        started = time.perf_counter()
+        report = import_registry_file(app, path, source="dtks", period="2025-06", actor="bench")
+        seconds = time.perf_counter() - started
+        assert report.rejected == 0, report.summary()
+        events = (
+            len(app.recorder.select_notifications(head, 10**7, inclusive_of_start=False))
+            if head
+            else -1
+        )
+        return {
+            "seconds": seconds,
+            "rows": report.rows_read,
+            "registered": report.registered,
+            "unchanged": report.unchanged,
+            "new_events": events,
+        }
+    finally:
+        app.close()
+
+
+def run_baseline(backend: str, where: str, path: Path) -> dict[str, float]:
+    columns = ", ".join(f"{c} TEXT" for c in COLUMNS)
+    started = time.perf_counter()
+    rows = 0
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        if backend == "sqlite":
+            import sqlite3
+
+            conn = sqlite3.connect(settings_for(backend, where).sqlite_path("events"))
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"CREATE TABLE raw_registry ({columns})")
+            marks = ",".join("?" * len(COLUMNS))
+            batch: list[list[str]] = []
+            for record in reader:
+                batch.append(record)
+                if len(batch) == BATCH:
+                    with conn:
+                        conn.executemany(f"INSERT INTO raw_registry VALUES ({marks})", batch)
+                    rows += len(batch)
+                    batch = []
+            if batch:
+                with conn:
+                    conn.executemany(f"INSERT INTO raw_registry VALUES ({marks})", batch)
+                rows += len(batch)
+            conn.close()
+        else:
+            with psycopg.connect(POSTGRES_URL) as conn:
+                conn.execute(f"CREATE TABLE {where}.raw_registry ({columns})")
+                conn.commit()
+                done = False
+                while not done:
+                    with (
+                        conn.transaction(),
+                        conn.cursor() as cur,
+                        cur.copy(f"COPY {where}.raw_registry FROM STDIN") as copy,
+                    ):
+                        for _ in range(BATCH):
+                            record = next(reader, None)
+                            if record is None:
+                                done = True
+                                break
+                            copy.write_row(record)
+                            rows += 1
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def child(args: argparse.Namespace) -> None:
+    path = Path(args.csv)
+    if args.child == "baseline":
+        result = run_baseline(args.backend, args.where, path)
+    else:
+        result = run_import(args.backend, args.where, path)
+    result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(kind: str, backend: str, where: str, path: Path) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            kind,
+            "--backend",
+            backend,
+            "--where",
+            where,
+            "--csv",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{kind} on {backend} failed:\n{out.stderr}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="500 households, for CI")
+    parser.add_argument("--households", type=int, default=150_000)
+    parser.add_argument("--child", choices=("import", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument("--backend", help=argparse.SUPPRESS)
+    parser.add_argument("--where", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    total = 500 if args.quick else args.households
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "registry.csv"
+        write_extract(generate_rows(total, seed=1), path)
+        size_mb = path.stat().st_size / 1e6
+        print(f"{total:,} synthetic Blora households, {size_mb:.1f} MB of CSV; batches of {BATCH}")
+        header = (
+            f"{'backend':<10} {'run':<10} {'seconds':>8} {'rows/s':>8} {'baseline/s':>10} "
+            f"{'ratio':>6} {'peak MB':>8} {'events':>8}"
+        )
+        print(header)
+        for backend in ("sqlite", "postgres"):
+            where = (
+                str(Path(tmp) / f"{backend}-store")
+                if backend == "sqlite"
+                else f"bench_import_{uuid.uuid4().hex[:8]}"
+            )
+            try:
+                settings = settings_for(backend, where)
+                if backend == "sqlite":
+                    settings.data_dir.mkdir(parents=True)
+                else:
+                    ensure_postgres_schema(settings)
+                base = measure("baseline", backend, where, path)
+                base_rate = base["rows"] / base["seconds"]
+                for run in ("import", "re-import"):
+                    got = measure("import", backend, where, path)
+                    rate = got["rows"] / got["seconds"]
+                    events = "" if got["new_events"] < 0 else f"{int(got['new_events']):,}"
+                    print(
+                        f"{backend:<10} {run:<10} {got['seconds']:>8.1f} {rate:>8,.0f} "
+                        f"{base_rate:>10,.0f} {rate / base_rate:>6.2f} "
+                        f"{got['maxrss_mb']:>8.0f} {events:>8}"
+                    )
+                print(
+                    f"{backend:<10} {'baseline':<10} {base['seconds']:>8.1f} {base_rate:>8,.0f} "
+                    f"{'':>10} {'':>6} {base['maxrss_mb']:>8.0f}"
+                )
+            finally:
+                if backend == "postgres":
+                    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+                        conn.execute(f"DROP SCHEMA IF EXISTS {where} CASCADE")
+    print("(events: notifications the re-import added; 0 means idempotent)")
+
+
+if __name__ == "__main__":
+    main()

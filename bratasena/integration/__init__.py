@@ -1,0 +1,1 @@
+"""Integration with other systems: registry extracts in, deactivations out to DTJateng/DTSEN."""

@@ -1,0 +1,620 @@
+"""Registry import: DTKS/DTSEN extracts (CSV or XLSX) streamed, checked by row, saved in batches.
+
+An extract has one household per row under the header ``registry_id, kk_number, head_nik,
+head_name, address, village_code, desil, programs, members`` (names matched case-insensitively, in
+any order, other columns ignored). Good rows are saved in batches of a few hundred households per
+transaction through `Bratasena.import_registry`, which records nothing for an unchanged row: so an
+import that crashed or was interrupted is completed, without duplicates, by running it again. Each
+bad row is written to an error report (line, column, reason) beside the input; the report never
+repeats a NIK or KK number, only says what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import csv
+import getpass
+import re
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from bratasena.application import Bratasena, ImportCounts
+from bratasena.domain.errors import ConflictError, InvalidInputError
+from bratasena.domain.household import PROGRAMS
+from bratasena.domain.identity import parse_kk, parse_nik
+from bratasena.domain.regions import RegionBook, normalise_code
+
+COLUMNS: tuple[str, ...] = (
+    "registry_id",
+    "kk_number",
+    "head_nik",
+    "head_name",
+    "address",
+    "village_code",
+    "desil",
+    "programs",
+    "members",
+)
+"""The columns of an extract, in the order the generator writes them."""
+
+OPTIONAL: frozenset[str] = frozenset({"programs"})
+"""Columns that must be present but may be blank (a household may receive no aid this period)."""
+
+SOURCES: tuple[str, ...] = ("dtks", "dtsen")
+"""Where an extract comes from: the old DTKS, or DTSEN which replaced it in 2025."""
+
+PROGRAM_SEPARATOR = ";"
+BATCH_SIZE = 500
+"""Households per transaction: large enough to amortise a commit, small enough to lose little."""
+
+WORKERS = 2
+"""Batches saved at once: one being written while the next is prepared and read."""
+
+_SAVE_ATTEMPTS = 5
+_MAX_LENGTHS = {"registry_id": 64, "head_name": 200, "address": 300}
+_MAX_MEMBERS = 99
+_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_XLSX_MAGIC = b"PK\x03\x04"
+
+
+class RegistryFileError(InvalidInputError):
+    """The extract cannot be read at all (wrong format, missing columns): nothing is stored."""
+
+    rule = "registry_file_unreadable"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one cell of one row was refused; ``line`` counts the header as line 1."""
+
+    line: int
+    column: str
+    reason: str
+    registry_id: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What an import did: its counts, the error report if any row was refused, the log position."""
+
+    path: Path
+    source: str
+    period: str
+    total_rows: int | None = None
+    rows_read: int = 0
+    registered: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    batches: int = 0
+    position: int = 0
+    error_report: Path | None = None
+    errors: int = 0
+
+    @property
+    def accepted(self) -> int:
+        """Rows that passed validation (saved as registered, updated or unchanged)."""
+        return self.registered + self.updated + self.unchanged
+
+    @property
+    def exit_status(self) -> int:
+        """0 when every row was accepted, 1 when some were rejected (2 is for a refused file)."""
+        return 1 if self.rejected else 0
+
+    def summary(self) -> str:
+        """One line for people: what happened to the rows."""
+        text = (
+            f"{self.rows_read:,} rows read: {self.registered:,} registered, "
+            f"{self.updated:,} updated, {self.unchanged:,} unchanged, {self.rejected:,} rejected"
+        )
+        if self.error_report is not None:
+            text += f"; error report: {self.error_report}"
+        return text
+
+
+Progress = Callable[[ImportReport], None]
+
+
+def check_source(source: str) -> str:
+    """The extract's source as stored (``dtks`` or ``dtsen``)."""
+    clean = source.strip().lower()
+    if clean not in SOURCES:
+        raise InvalidInputError(
+            f"source: {source!r} is not a registry source; use one of {', '.join(SOURCES)}",
+            field="source",
+        )
+    return clean
+
+
+def check_period(period: str) -> str:
+    """The extract's period as ``YYYY-MM``."""
+    clean = period.strip()
+    if not _PERIOD.match(clean):
+        raise InvalidInputError(
+            f"period: {period!r} is not a month; write it as YYYY-MM, e.g. 2026-03",
+            field="period",
+        )
+    return clean
+
+
+def error_report_path(path: Path) -> Path:
+    """Where the error report of an extract goes: beside it, ``NAME.errors.csv``."""
+    return path.with_name(f"{path.stem}.errors.csv")
+
+
+def import_registry_file(
+    app: Bratasena,
+    path: Path,
+    *,
+    source: str,
+    period: str,
+    actor: str,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+    workers: int = WORKERS,
+    error_report: Path | None = None,
+) -> ImportReport:
+    """Import an extract file into the event store; see the module docstring.
+
+    Raises `RegistryFileError` before storing anything when the file cannot be read. ``progress``
+    is called after each committed batch (the report so far); an exception it raises stops the
+    import with every earlier batch kept.
+    """
+    path = Path(path)
+    report = ImportReport(path=path, source=check_source(source), period=check_period(period))
+    report_path = error_report or error_report_path(path)
+    validator = RowValidator(app.regions)
+    batch: list[dict[str, Any]] = []
+    in_flight: deque[Future[ImportCounts]] = deque()
+
+    def save(rows: list[dict[str, Any]]) -> ImportCounts:
+        for attempt in range(_SAVE_ATTEMPTS):
+            try:
+                return app.import_registry(
+                    rows, source=report.source, period=report.period, actor=actor
+                )
+            except ConflictError:
+                # Two batches in flight touched the same KK or NIK lookup: the first won; this
+                # one reads again and records what is still missing.
+                if attempt == _SAVE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def collect_oldest() -> None:
+        counts = in_flight.popleft().result()
+        report.registered += counts.registered
+        report.updated += counts.updated
+        report.unchanged += counts.unchanged
+        report.position = max(report.position, counts.position)
+        report.batches += 1
+        if progress is not None:
+            progress(report)
+
+    # Saving a batch is half Python and half waiting for the database; a second batch in flight
+    # fills that wait, and the executor's exit lets batches already sent finish, so an
+    # interruption leaves whole batches only.
+    with (
+        open_extract(path) as table,
+        _ErrorWriter(report_path) as errors,
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import") as pool,
+    ):
+        report.total_rows = table.total_rows
+        for line, record in table.records:
+            report.rows_read += 1
+            row, problems = validator.check(line, record)
+            if problems:
+                report.rejected += 1
+                errors.write(problems)
+                continue
+            batch.append(row)
+            if len(batch) >= batch_size:
+                in_flight.append(pool.submit(save, batch))
+                batch = []
+                if len(in_flight) >= workers:
+                    collect_oldest()
+        if batch:
+            in_flight.append(pool.submit(save, batch))
+        while in_flight:
+            collect_oldest()
+        report.errors = errors.count
+        report.error_report = report_path if errors.count else None
+    if report.error_report is None:
+        # A report left by an earlier run of the same file would describe errors now fixed.
+        report_path.unlink(missing_ok=True)
+    return report
+
+
+class RowValidator:
+    """Checks extract rows one by one and remembers registry ids to catch duplicates in a file."""
+
+    def __init__(self, regions: RegionBook) -> None:
+        self.regions = regions
+        # Only ids are kept (a few tens of bytes a row), so memory grows with the registry's
+        # households, never with the file's size in bytes.
+        self._seen: dict[str, int] = {}
+
+    def check(self, line: int, record: dict[str, str]) -> tuple[dict[str, Any], list[RowError]]:
+        """The row as `Bratasena.import_registry` takes it, and what is wrong with it."""
+        problems: list[RowError] = []
+        registry_id = " ".join(record.get("registry_id", "").split())
+        row: dict[str, Any] = {}
+
+        def refuse(column: str, reason: str) -> None:
+            prefix = f"{column}: "
+            reason = reason[len(prefix) :] if reason.startswith(prefix) else reason
+            problems.append(RowError(line, column, reason, registry_id))
+
+        for column in COLUMNS:
+            value = record.get(column, "").strip()
+            if not value and column not in OPTIONAL:
+                refuse(column, f"is empty; every row needs a {column}")
+                continue
+            try:
+                row[column] = self._clean(column, value)
+            except InvalidInputError as error:
+                refuse(column, error.message)
+        if registry_id:
+            key = registry_id.upper()
+            first = self._seen.setdefault(key, line)
+            if first != line:
+                refuse(
+                    "registry_id",
+                    f"duplicate of line {first}; each household appears once in an extract",
+                )
+        return row, problems
+
+    def _clean(self, column: str, value: str) -> Any:
+        limit = _MAX_LENGTHS.get(column)
+        if limit is not None:
+            value = " ".join(value.split())
+            if len(value) > limit:
+                raise InvalidInputError(f"is {len(value)} characters long; at most {limit}")
+            return value
+        if column == "kk_number":
+            return parse_kk(value, field=column).value
+        if column == "head_nik":
+            # A NIK from a regency since split is accepted with a warning: not a row error.
+            return parse_nik(value, field=column).value
+        if column == "village_code":
+            return self.regions.village(normalise_code(value, field=column), field=column).code
+        if column == "desil":
+            return _whole_number(value, column, low=1, high=10)
+        if column == "members":
+            return _whole_number(value, column, low=1, high=_MAX_MEMBERS)
+        if column == "programs":
+            return parse_programs(value)
+        raise AssertionError(f"no rule for column {column}")
+
+
+def parse_programs(value: str) -> list[str]:
+    """``PKH; bpnt`` → ``["PKH", "BPNT"]``: known programs, each once, in the canonical order.
+
+    The canonical order keeps a re-import of a file that lists programs in another order from
+    recording a change that is not one.
+    """
+    names = {p.strip().upper() for p in value.split(PROGRAM_SEPARATOR) if p.strip()}
+    unknown = sorted(names - set(PROGRAMS))
+    if unknown:
+        raise InvalidInputError(
+            f"unknown program {', '.join(unknown)}; known are {', '.join(PROGRAMS)}, "
+            f"separated by '{PROGRAM_SEPARATOR}'"
+        )
+    return [p for p in PROGRAMS if p in names]
+
+
+def format_programs(programs: list[str]) -> str:
+    """Programs as an extract cell."""
+    return PROGRAM_SEPARATOR.join(programs)
+
+
+def _whole_number(value: str, column: str, *, low: int, high: int) -> int:
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidInputError(f"{value!r} is not a number; give a whole number") from None
+    if not number.is_integer():
+        raise InvalidInputError(f"{value!r} is not a whole number")
+    if not low <= number <= high:
+        raise InvalidInputError(f"{int(number)} is outside {low}–{high}")
+    return int(number)
+
+
+# --- reading files ------------------------------------------------------------------------------
+
+
+@dataclass
+class Extract:
+    """An open extract: an estimate of its data rows and its records with their line numbers."""
+
+    total_rows: int | None
+    records: Iterator[tuple[int, dict[str, str]]]
+    columns: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def open_extract(path: Path) -> Iterator[Extract]:
+    """Open a CSV or XLSX extract, refusing it (`RegistryFileError`) when it cannot be read."""
+    if not path.is_file():
+        raise RegistryFileError(f"file: {path} does not exist or is not a file", field="file")
+    with path.open("rb") as probe:
+        magic = probe.read(len(_XLSX_MAGIC))
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        raise RegistryFileError(
+            f"file: {path.name} is an old Excel (.xls) workbook; save it as .xlsx or as "
+            "CSV UTF-8 and import that",
+            field="file",
+        )
+    if magic == _XLSX_MAGIC or suffix in (".xlsx", ".xlsm"):
+        with _open_xlsx(path) as extract:
+            yield extract
+    else:
+        with _open_csv(path) as extract:
+            yield extract
+
+
+def _header_map(cells: list[Any], path: Path) -> dict[str, int]:
+    """Where each required column is; refuses a header that lacks some."""
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = _text(cell).strip().lstrip("\ufeff").lower()
+        positions.setdefault(name, index)
+    missing = [c for c in COLUMNS if c not in positions]
+    if missing:
+        raise RegistryFileError(
+            f"file: {path.name} lacks the column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}; the first row must name the columns {', '.join(COLUMNS)}",
+            field="file",
+        )
+    return {c: positions[c] for c in COLUMNS}
+
+
+def _records(
+    rows: Iterator[tuple[int, list[Any]]], header: dict[str, int]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    for line, cells in rows:
+        texts = [_text(c) for c in cells]
+        if not any(t.strip() for t in texts):
+            continue  # blank lines between records are not households
+        yield line, {c: texts[i] if i < len(texts) else "" for c, i in header.items()}
+
+
+def _text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))  # Excel keeps numbers as floats: 3.0 is desil 3
+    return str(cell)
+
+
+@contextmanager
+def _open_csv(path: Path) -> Iterator[Extract]:
+    lines = _check_utf8(path)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+        # Excel in an Indonesian locale saves "CSV" with semicolons, since the comma is the
+        # decimal separator there.
+        delimiter = ";" if first.count(";") > first.count(",") else ","
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise RegistryFileError(
+                f"file: {path.name} is empty; the first row must name the columns "
+                f"{', '.join(COLUMNS)}",
+                field="file",
+            ) from None
+        except csv.Error as error:
+            raise RegistryFileError(
+                f"file: {path.name} is not a CSV file ({error})", field="file"
+            ) from None
+        positions = _header_map(header, path)
+
+        def rows() -> Iterator[tuple[int, list[Any]]]:
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:
+                    raise RegistryFileError(
+                        f"file: {path.name} line {reader.line_num} cannot be read as CSV "
+                        f"({error}); rows before it were imported, fix it and import again",
+                        field="file",
+                    ) from None
+                yield reader.line_num, cells
+
+        yield Extract(total_rows=max(lines - 1, 0), records=_records(rows(), positions))
+
+
+def _check_utf8(path: Path) -> int:
+    """The file's number of lines, after making sure all of it is UTF-8 text.
+
+    Checked before the import starts, so that a file that is not text is refused whole instead of
+    failing halfway; reading bytes in chunks keeps memory constant and costs a fraction of a
+    second for Blora's registry.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
+    ends_with_newline = True
+    with path.open("rb") as raw:
+        while chunk := raw.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                near = lines + chunk.count(b"\n", 0, max(error.start, 0)) + 1
+                raise RegistryFileError(
+                    f"file: {path.name} is neither an .xlsx workbook nor CSV text in UTF-8 "
+                    f"(line {near}); save it from Excel as 'CSV UTF-8' or as .xlsx",
+                    field="file",
+                ) from None
+            lines += chunk.count(b"\n")
+            ends_with_newline = chunk.endswith(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise RegistryFileError(
+            f"file: {path.name} ends in the middle of a character; it is not UTF-8 text",
+            field="file",
+        ) from None
+    return lines + (0 if ends_with_newline else 1)
+
+
+@contextmanager
+def _open_xlsx(path: Path) -> Iterator[Extract]:
+    from zipfile import BadZipFile
+
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (BadZipFile, KeyError, OSError, ValueError) as error:
+        raise RegistryFileError(
+            f"file: {path.name} cannot be opened as an .xlsx workbook ({type(error).__name__}); "
+            "save it from Excel as .xlsx or as 'CSV UTF-8'",
+            field="file",
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        numbered = enumerate(sheet.iter_rows(values_only=True), start=1)
+        first = next(numbered, None)
+        if first is None:
+            raise RegistryFileError(
+                f"file: the first sheet of {path.name} is empty; its first row must name the "
+                f"columns {', '.join(COLUMNS)}",
+                field="file",
+            )
+        positions = _header_map(list(first[1]), path)
+        rows = ((line, list(cells)) for line, cells in numbered)
+        total = sheet.max_row - 1 if sheet.max_row else None
+        yield Extract(total_rows=total, records=_records(rows, positions))
+    finally:
+        workbook.close()
+
+
+class _ErrorWriter:
+    """The error report, created at the first bad row so a clean import leaves no file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.count = 0
+        self._handle: IO[str] | None = None
+        self._writer: Any = None
+
+    def __enter__(self) -> _ErrorWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+    def write(self, problems: list[RowError]) -> None:
+        if self._handle is None:
+            self._handle = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["line", "column", "registry_id", "reason"])
+        for problem in problems:
+            self._writer.writerow(
+                [problem.line, problem.column, problem.registry_id, problem.reason]
+            )
+        self.count += len(problems)
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+
+class TerminalProgress:
+    """A one-line progress bar with rate and ETA, redrawn on a terminal after every batch."""
+
+    def __init__(self, stream: IO[str], width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.started = time.monotonic()
+
+    def __call__(self, report: ImportReport) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rate = report.rows_read / elapsed
+        total = report.total_rows or 0
+        if total >= report.rows_read and total:
+            done = report.rows_read / total
+            filled = int(done * self.width)
+            bar = "#" * filled + "." * (self.width - filled)
+            eta = _clock((total - report.rows_read) / rate) if rate else "?"
+            text = f"[{bar}] {done:4.0%} {report.rows_read:,}/{total:,} rows"
+            text += f"  {rate:,.0f} rows/s  ETA {eta}"
+        else:
+            text = f"{report.rows_read:,} rows  {rate:,.0f} rows/s"
+        self.stream.write(f"\r{text}  ")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        """End the bar's line so the summary starts on its own."""
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``bratasena import-registry FILE [--source dtks|dtsen] [--period YYYY-MM]``."""
+    command = subparsers.add_parser(
+        "import-registry",
+        help="import a DTKS/DTSEN extract (CSV or XLSX); exit 0 all rows taken, 1 some "
+        "rejected, 2 file refused",
+        description="Import a registry extract. Bad rows go to FILE's .errors.csv beside it; "
+        "running the same import again after a crash completes it without duplicates.",
+    )
+    command.add_argument("file", type=Path, help="the extract, .csv (UTF-8) or .xlsx")
+    command.add_argument("--source", default="dtks", choices=SOURCES, help="default: dtks")
+    command.add_argument(
+        "--period", default=None, help="the extract's month, YYYY-MM (default: this month, WIB)"
+    )
+    command.add_argument("--actor", default=None, help="who imports (default: cli:<user>)")
+    command.add_argument("--batch-size", type=int, default=BATCH_SIZE, help=argparse.SUPPRESS)
+    command.set_defaults(handler=_import_command)
+
+
+def _import_command(args: argparse.Namespace) -> int:
+    from bratasena.domain.calendar import month_of, now_utc
+    from bratasena.settings import get_settings
+
+    period = check_period(args.period) if args.period else month_of(now_utc())
+    actor = args.actor or f"cli:{_user()}"
+    app = Bratasena(get_settings())
+    bar = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        report = import_registry_file(
+            app,
+            args.file,
+            source=args.source,
+            period=period,
+            actor=actor,
+            progress=bar,
+            batch_size=max(args.batch_size, 1),
+        )
+    finally:
+        if bar is not None:
+            bar.finish()
+        app.close()
+    print(f"{args.file} ({report.source} {report.period}): {report.summary()}")
+    return report.exit_status
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in some containers
+        return "unknown"
