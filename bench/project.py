@@ -119,6 +119,9 @@ def lifecycle(household: Household, i: int, at: datetime) -> list[Aggregate]:
     )
     household.report(complaint_id=complaint.id, actor="public", at=at)
     stage = i % 20
+    if stage < 6 and at < NOW - timedelta(days=90):
+        # A realistic backlog: cases filed more than three months ago have been decided.
+        stage = 6 + i % 13
     day = timedelta(days=2)
     if stage >= 2:
         complaint.assign(officer=OFFICERS[i % len(OFFICERS)], actor="kabid", at=at + day)

@@ -32,6 +32,7 @@ from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.identity import is_valid_tracking_code, normalise_tracking_code
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor
+from bratasena.projections.case_steps import DECISION_WORKING_DAYS, apply_step
 from bratasena.projections.records import (
     Page,
     check_paging,
@@ -41,11 +42,9 @@ from bratasena.projections.records import (
     parse_ts,
     placeholders,
     ts,
+    upsert,
 )
 from bratasena.projections.runner import Table, Tables, View
-
-DECISION_WORKING_DAYS = 30
-"""Working days the office gives itself to decide a complaint (or an objection)."""
 
 AWAITING_DECISION: tuple[str, ...] = (*sorted(UNDECIDED_STATUSES), APPEALED)
 """Open cases: work remains for the office."""
@@ -81,6 +80,7 @@ COLUMNS = (
     "version",
 )
 _SELECT = ", ".join(COLUMNS)
+_STEP_COLUMNS = ("complaint_id", "version", "at", "step", "actor", "text")
 
 
 @dataclass(frozen=True)
@@ -159,6 +159,7 @@ class CaseList(View):
                 "district_code, filed_at",
                 "village_code, filed_at",
                 "status, district_code, decision_due",
+                "status, decision_due",
                 "assigned_to, status",
                 "decision_due",
             ),
@@ -198,23 +199,17 @@ class CaseList(View):
             row = rows.get(cid)
             if row is None:
                 continue
-            step, actor, text = self._change(row, event)
+            step, actor, text = apply_step(row, event, self._village_name)
             row["updated_at"] = ts(event.timestamp)
             row["version"] = event.originator_version
             steps.append((cid, event.originator_version, ts(event.timestamp), step, actor, text))
-        if rows:
-            updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
-            cur.executemany(
-                f"INSERT INTO {cases} ({_SELECT}) VALUES ({placeholders(len(COLUMNS))}) "
-                f"ON CONFLICT (complaint_id) DO UPDATE SET {updates}",
-                [tuple(row[c] for c in COLUMNS) for row in rows.values()],
-            )
-        if steps:
-            cur.executemany(
-                f"INSERT INTO {timeline} (complaint_id, version, at, step, actor, text) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (complaint_id, version) DO NOTHING",
-                steps,
-            )
+        rows_out = [tuple(r[c] for c in COLUMNS) for r in rows.values()]
+        types = self.tables["views_cases"].types
+        upsert(cur, cases, COLUMNS, ("complaint_id",), rows_out, types=types)
+        types = self.tables["views_case_timeline"].types
+        upsert(
+            cur, timeline, _STEP_COLUMNS, ("complaint_id", "version"), steps, types=types, update=""
+        )
 
     @staticmethod
     def _load(cur: Cursor, table: str, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -250,73 +245,6 @@ class CaseList(View):
             "household_id": str(event.household_id) if event.household_id else None,
             "version": event.originator_version,
         }
-
-    def _change(self, row: dict[str, Any], event: Any) -> tuple[str, str, str]:
-        """Change the row for one event; the timeline step, actor and text it adds."""
-        status = _STATUS_OF.get(type(event))
-        if status is not None:
-            row["status"] = status
-            row["status_rank"] = STATUSES.index(status)
-        actor = getattr(event, "actor", "system")
-        if isinstance(event, Complaint.Filed):
-            unmatched = "" if event.household_id else " The household is not yet matched."
-            text = f"Complaint received via {event.channel}; reasons: {', '.join(event.reasons)}."
-            return "filed", "complainant", text + unmatched
-        if isinstance(event, Complaint.Corroborated):
-            row["corroborations"] += 1
-            known = row["reason_codes"].split(",")
-            row["reason_codes"] = ",".join(dict.fromkeys([*known, *event.reasons]))
-            text = (
-                f"Another complaint about the household joined this case (via {event.channel}); "
-                f"reasons: {', '.join(event.reasons)}."
-            )
-            return "corroborated", "complainant", text
-        if isinstance(event, Complaint.HouseholdIdentified):
-            row["household_id"] = str(event.household_id)
-            row["village_code"] = event.village_code
-            row["district_code"] = event.village_code[:6]
-            text = f"Matched to a registered household in {self._village_name(event.village_code)}."
-            return "household_identified", actor, text
-        if isinstance(event, Complaint.Assigned):
-            row["assigned_to"] = event.officer
-            return "assigned", actor, f"Assigned to {event.officer}."
-        if isinstance(event, Complaint.Investigated):
-            findings = "; ".join(f"{code}: {text}" for code, text in event.findings.items())
-            notes = f" Notes: {event.notes}" if event.notes else ""
-            text = (
-                f"Field check on {event.visited_on.isoformat()}; recommends to "
-                f"{event.recommendation}. Findings — {findings}.{notes}"
-            )
-            return "investigated", actor, text
-        if isinstance(event, Complaint.NoticeIssued):
-            row["response_due"] = day_text(event.response_due)
-            text = f"Notice issued to the household; response due {event.response_due.isoformat()}."
-            return "notice_issued", actor, text
-        if isinstance(event, Complaint.ResponseRecorded):
-            text = f"The household responded on {event.received_on.isoformat()}: {event.statement}"
-            return "response_recorded", actor, text
-        if isinstance(event, Complaint.Upheld):
-            row["decided_at"] = ts(event.timestamp)
-            text = (
-                f"Complaint upheld: {event.reason or 'no reason given'}. The household is "
-                f"deactivated from {event.effective_month}."
-            )
-            return "upheld", actor, text
-        if isinstance(event, Complaint.Rejected):
-            row["decided_at"] = ts(event.timestamp)
-            return "rejected", actor, f"Complaint rejected: {event.reason}."
-        if isinstance(event, Complaint.Withdrawn):
-            return "withdrawn", actor, f"Complaint withdrawn: {event.reason}."
-        if isinstance(event, Complaint.Appealed):
-            row["decision_due"] = day_text(add_working_days(event.filed_on, DECISION_WORKING_DAYS))
-            text = f"The household objected on {event.filed_on.isoformat()}: {event.grounds}"
-            return "appealed", actor, text
-        if isinstance(event, Complaint.AppealGranted):
-            text = f"Objection granted: {event.reason}. The household is reactivated."
-            return "appeal_granted", actor, text
-        if isinstance(event, Complaint.AppealDenied):
-            return "appeal_denied", actor, f"Objection denied: {event.reason}."
-        return type(event).__name__.lower(), actor, ""
 
     # --- queries --------------------------------------------------------------------------------
 
@@ -456,22 +384,9 @@ def _tracking_key(code: str) -> str:
 def overdue_condition(today: date) -> tuple[str, list[Any]]:
     """SQL that is true for overdue cases on ``today``, and its parameters."""
     waiting = placeholders(len(AWAITING_DECISION))
+    # Both kinds of overdue case await a decision, so the status index narrows the search first.
     return (
-        f"((status IN ({waiting}) AND decision_due < %s) "
-        "OR (status = 'notice_issued' AND response_due < %s))",
+        f"(status IN ({waiting}) AND (decision_due < %s "
+        "OR (status = 'notice_issued' AND response_due < %s)))",
         [*AWAITING_DECISION, today.isoformat(), today.isoformat()],
     )
-
-
-_STATUS_OF: dict[type, str] = {
-    Complaint.Assigned: "assigned",
-    Complaint.Investigated: "investigated",
-    Complaint.NoticeIssued: "notice_issued",
-    Complaint.ResponseRecorded: "response_recorded",
-    Complaint.Upheld: "upheld",
-    Complaint.Rejected: "rejected",
-    Complaint.Withdrawn: "withdrawn",
-    Complaint.Appealed: "appealed",
-    Complaint.AppealGranted: "appeal_granted",
-    Complaint.AppealDenied: "appeal_denied",
-}

@@ -20,7 +20,7 @@ from bratasena.domain.household import ACTIVE, DEACTIVATED, TARGETS, Household
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor, Database
 from bratasena.projections.privacy import Privacy
-from bratasena.projections.records import Page, check_paging, chunked, placeholders
+from bratasena.projections.records import Page, check_paging, chunked, placeholders, upsert
 from bratasena.projections.runner import Table, Tables, View
 from bratasena.settings import Settings
 
@@ -142,16 +142,17 @@ class HouseholdStatus(View):
                 continue
             self._change(row, event)
             row["version"] = event.originator_version
-        if rows:
-            updates = ", ".join(f"{c} = excluded.{c}" for c in COLUMNS[1:])
-            cur.executemany(
-                f"INSERT INTO {table} ({_SELECT}) VALUES ({placeholders(len(COLUMNS))}) "
-                f"ON CONFLICT (household_id) DO UPDATE SET {updates}",
-                [
-                    tuple(json.dumps(row[c]) if c == "sync" else row[c] for c in COLUMNS)
-                    for row in rows.values()
-                ],
-            )
+        upsert(
+            cur,
+            table,
+            COLUMNS,
+            ("household_id",),
+            [
+                tuple(json.dumps(row[c]) if c == "sync" else row[c] for c in COLUMNS)
+                for row in rows.values()
+            ],
+            types=self.tables["views_households"].types,
+        )
 
     @staticmethod
     def _load(cur: Cursor, table: str, ids_: list[str]) -> dict[str, dict[str, Any]]:

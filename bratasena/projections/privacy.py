@@ -38,6 +38,10 @@ class Privacy:
     @staticmethod
     def mask(number: str) -> str:
         """A NIK or KK as it may be shown: ``3316********0001``."""
+        # Stored numbers are already canonical digits: mask them directly, which is much
+        # cheaper than the general cleaner when a rebuild masks a million of them.
+        if len(number) == 16 and number.isascii() and number.isdigit():
+            return number[:4] + "********" + number[-4:]
         return mask_number(number) if number else ""
 
     def seal(self, text: str) -> str:

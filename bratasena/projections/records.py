@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+import psycopg
 
 from bratasena.domain.errors import InvalidInputError
+from bratasena.persistence import Cursor
 
 T = TypeVar("T")
 
@@ -72,3 +76,53 @@ def chunked(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
     """Slices of at most ``size`` items (keeps IN lists under both backends' parameter limits)."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def column_types(columns: str) -> dict[str, str]:
+    """Column name → SQL type of a table's column list (``"a TEXT NOT NULL, b INTEGER"``)."""
+    return dict(re.findall(r"(\w+) (TEXT|INTEGER|BIGINT)\b", columns))
+
+
+def upsert(
+    cur: Cursor,
+    table: str,
+    columns: Sequence[str],
+    key: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    types: dict[str, str],
+    update: str | None = None,
+) -> None:
+    """Insert rows, or update those whose key exists, in a few statements rather than one per row.
+
+    Per-row statements capped PostgreSQL rebuilds far below the speed of reading the log, so on
+    PostgreSQL each column travels as one array and ``unnest`` turns them back into rows; SQLite,
+    in process, takes multi-row VALUES. Rows must have distinct keys. ``update`` replaces the
+    default SET clause (every non-key column); an empty one means DO NOTHING.
+    """
+    if not rows:
+        return
+    if update is None:
+        update = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in key)
+    action = f"UPDATE SET {update}" if update else "NOTHING"
+    conflict = f"ON CONFLICT ({', '.join(key)}) DO {action}"
+    names = ", ".join(columns)
+    if isinstance(cur, psycopg.Cursor):
+        arrays = ", ".join(f"%s::{types[c]}[]" for c in columns)
+        cur.execute(
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {conflict}",
+            [list(values) for values in zip(*rows, strict=True)],
+            binary=True,  # binary arrays skip the text quoting of every element
+        )
+        return
+    row_marks = "(" + placeholders(len(columns)) + ")"
+    for chunk in chunked(rows, max(1, _SQLITE_PARAMETERS // len(columns))):
+        cur.execute(
+            f"INSERT INTO {table} ({names}) VALUES "
+            f"{', '.join([row_marks] * len(chunk))} {conflict}",
+            [value for row in chunk for value in row],
+        )
+
+
+# Well under SQLite's limit of parameters per statement (32,766).
+_SQLITE_PARAMETERS = 8000

@@ -31,7 +31,7 @@ from bratasena.domain.household import Household
 from bratasena.domain.regions import region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
 from bratasena.persistence import Cursor
-from bratasena.projections.records import chunked, placeholders
+from bratasena.projections.records import chunked, placeholders, upsert
 from bratasena.projections.runner import Table, Tables, View
 
 _DECISIONS: dict[type, str] = {
@@ -378,22 +378,16 @@ def _load(cur: Cursor, table: str, key: str, keys: Iterable[str]) -> dict[str, l
     return found
 
 
+def _types(table: str) -> dict[str, str]:
+    base = table.rsplit("_g", 1)[0]
+    return RemovalReport.tables[base].types
+
+
 def _upsert(cur: Cursor, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
-    if not rows:
-        return
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
-    cur.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders(len(columns))}) "
-        f"ON CONFLICT ({columns[0]}) DO UPDATE SET {updates}",
-        [tuple(r) for r in rows],
-    )
+    upsert(cur, table, columns, columns[:1], rows, types=_types(table))
 
 
 def _add(cur: Cursor, table: str, key: tuple[str, ...], counts: Counter[Any]) -> None:
-    if not counts:
-        return
-    cur.executemany(
-        f"INSERT INTO {table} ({', '.join(key)}, n) VALUES ({placeholders(len(key) + 1)}) "
-        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET n = {table}.n + excluded.n",
-        [(*k, n) for k, n in sorted(counts.items())],
-    )
+    rows = [(*k, n) for k, n in sorted(counts.items())]
+    update = f"n = {table}.n + excluded.n"
+    upsert(cur, table, (*key, "n"), key, rows, types=_types(table), update=update)

@@ -27,6 +27,7 @@ from eventsourcing.utils import get_topic
 from bratasena.application import Bratasena
 from bratasena.domain.errors import InvalidInputError
 from bratasena.persistence import Cursor, Database
+from bratasena.projections.records import column_types
 from bratasena.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,11 @@ class Table:
 
     columns: str
     indexes: tuple[str, ...] = ()
+
+    @property
+    def types(self) -> dict[str, str]:
+        """Column name → SQL type."""
+        return column_types(self.columns)
 
 
 @dataclass(frozen=True)
@@ -118,11 +124,19 @@ class Runner:
         if self.db.is_postgres:
             cur.execute("SELECT pg_advisory_xact_lock(7316041)")
 
-    def _create_tables(self, cur: Cursor, view: View, generation: int) -> None:
+    def _create_tables(
+        self, cur: Cursor, view: View, generation: int, *, indexes: bool = True
+    ) -> None:
         for name, table in view.tables.items():
             target = physical(name, generation)
             cur.execute(f"DROP TABLE IF EXISTS {target}")
             cur.execute(f"CREATE TABLE {target} ({table.columns})")
+        if indexes:
+            self._create_indexes(cur, view, generation)
+
+    def _create_indexes(self, cur: Cursor, view: View, generation: int) -> None:
+        for name, table in view.tables.items():
+            target = physical(name, generation)
             for number, columns in enumerate(table.indexes):
                 cur.execute(f"CREATE INDEX {target}_i{number} ON {target} ({columns})")
 
@@ -242,7 +256,8 @@ class Runner:
         with self.db.transaction() as cur:
             _, generation = self._lock_states(cur, [name])[name]
             fresh = generation + 1
-            self._create_tables(cur, view, fresh)
+            # Secondary indexes are built once after the bulk replay, not row by row during it.
+            self._create_tables(cur, view, fresh, indexes=False)
         tables = _tables(view, fresh)
         topics = sorted({get_topic(t) for t in view.event_types})
         position, replayed = 0, 0
@@ -255,6 +270,11 @@ class Runner:
             replayed += count
             if not full:
                 break
+        with self.db.transaction() as cur:
+            self._create_indexes(cur, view, fresh)
+            # Fresh tables have no statistics yet; without them the planner guesses badly.
+            for table in tables.values():
+                cur.execute(f"ANALYZE {table}")
         with self.db.transaction() as cur:
             _, current = self._lock_states(cur, [name])[name]
             if current != generation:
