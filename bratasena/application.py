@@ -11,8 +11,6 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
-from eventsourcing.postgres import PostgresAggregateRecorder
-from eventsourcing.sqlite import SQLiteAggregateRecorder
 
 from bratasena.domain import ids
 from bratasena.domain.account import Account
@@ -522,10 +520,12 @@ class Bratasena(Application[UUID]):
         """
         keys = list(dict.fromkeys(aggregate_ids))
         recorder: Any = self.recorder
-        if isinstance(recorder, PostgresAggregateRecorder):
+        # Told apart by module, not isinstance, so importing this module loads no database driver.
+        backend = type(recorder).__module__
+        if backend == "eventsourcing.postgres":
             table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
             where = "originator_id = ANY(%s)"
-        elif isinstance(recorder, SQLiteAggregateRecorder):
+        elif backend == "eventsourcing.sqlite":
             table = recorder.events_table_name
             where = "originator_id IN ({})"
         else:
@@ -534,7 +534,7 @@ class Bratasena(Application[UUID]):
         for start in range(0, len(keys), 900):  # under SQLite's limit of bound parameters
             chunk = keys[start : start + 900]
             params: list[Any]
-            if isinstance(recorder, PostgresAggregateRecorder):
+            if backend == "eventsourcing.postgres":
                 params, clause = [chunk], where
             else:
                 params, clause = [k.hex for k in chunk], where.format(",".join("?" * len(chunk)))
