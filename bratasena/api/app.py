@@ -8,6 +8,7 @@ from datetime import datetime
 
 from fastapi import FastAPI
 
+from bratasena import web
 from bratasena.api import errors
 from bratasena.api.errors import PROBLEMS
 from bratasena.api.limits import BodyLimitMiddleware
@@ -22,6 +23,7 @@ from bratasena.api.routers import (
     imports,
     ops,
     reports,
+    sync,
     targets,
 )
 from bratasena.api.security import check_secret
@@ -80,8 +82,10 @@ def create_app(
         audit,
     ):
         api.include_router(module.router, responses=PROBLEMS)
-    # The web pages (issue: web) mount here, over the same services:
-    #     from bratasena.web import router as web_router; api.include_router(web_router)
+    if services.sync is not None:
+        api.include_router(sync.router, responses=PROBLEMS)
+    # The web pages (Bahasa Indonesia), over the same services.
+    api.include_router(web.router)
     # Middleware wraps in reverse order of adding: metrics sees every request, limits included.
     api.add_middleware(
         BodyLimitMiddleware,

@@ -47,7 +47,7 @@ class Services:
         self.clock = clock
         self.app = Bratasena(settings, clock=clock)
         self.projections = Projections(self.app, settings)
-        self.sync: Any = None
+        self.sync: Any = _sync_worker(self.app, settings)
         self.throttle = LoginThrottle()
         self.rate_limiter = RateLimiter(settings.public_rate_limit_per_minute)
         self.metrics = Metrics()
@@ -62,7 +62,6 @@ class Services:
         if self.runner != "thread" or self._threads:
             return
         self._spawn("projections", self.projections.run_forever)
-        self.sync = _sync_worker(self.app, self.settings)
         if self.sync is not None:
             self._spawn("sync", self.sync.run_forever)
 
@@ -81,7 +80,7 @@ class Services:
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads.clear()
-        if self.sync is not None and hasattr(self.sync, "close"):
+        if self.sync is not None:
             self.sync.close()
         self.projections.close()
         self.app.close()
@@ -123,7 +122,10 @@ class Services:
 
 
 def _sync_worker(app: Bratasena, settings: Settings) -> Any:
-    """The sync worker of issue 6, if that module is installed; None otherwise."""
+    """The sync worker (its status and parked items serve the API in every mode), if installed.
+
+    Imported by name so the API runs, without sync routes, in a build that lacks the module.
+    """
     try:
         module = importlib.import_module("bratasena.integration.sync")
     except ModuleNotFoundError:

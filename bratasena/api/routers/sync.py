@@ -1,0 +1,73 @@
+"""Sync operations (administrators): the worker's progress, parked changes, and retrying one."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel
+
+from bratasena.api.deps import Admin, ServicesDep
+from bratasena.api.services import Services
+from bratasena.domain.errors import NotFoundError
+
+router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
+
+
+class SyncStatusOut(BaseModel):
+    """How far the worker has read the log, and its items by state."""
+
+    position: int
+    head: int
+    lag: int
+    pending: int
+    retrying: int
+    parked: int
+    done: int
+    oldest_unsynced_seconds: float
+    targets: list[str]
+
+
+class ParkedOut(BaseModel):
+    """A change a target refused (or that failed too often): a person must look at it."""
+
+    id: str
+    household_id: UUID
+    registry_id: str
+    target: str
+    event_version: int
+    change: str
+    idempotency_key: str
+    reason_code: str
+    message: str
+    attempts: int
+    parked_at: datetime
+
+
+def _worker(services: Services) -> Any:
+    if services.sync is None:
+        raise NotFoundError("this build has no sync worker")
+    return services.sync
+
+
+@router.get("", summary="The sync worker's position, lag and items by state")
+def status(who: Admin, services: ServicesDep) -> SyncStatusOut:
+    """Lag is how many events of the log the worker has not yet read."""
+    return SyncStatusOut.model_validate(asdict(_worker(services).status()))
+
+
+@router.get("/parked", summary="Changes parked for a person, oldest first")
+def parked(who: Admin, services: ServicesDep) -> list[ParkedOut]:
+    """Refused by DTJateng or DTSEN, or given up after too many transient failures."""
+    return [ParkedOut.model_validate(asdict(item)) for item in _worker(services).parked()]
+
+
+@router.post("/parked/{item_id}/retry", summary="Queue a parked change again")
+def retry(
+    item_id: Annotated[str, Path(max_length=80)], who: Admin, services: ServicesDep
+) -> ParkedOut:
+    """After its cause is fixed at the target; it is sent in the worker's next round."""
+    return ParkedOut.model_validate(asdict(_worker(services).retry(item_id)))
