@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bratasena.projections.cli",
     "bratasena.integration.registry_import",
     "bratasena.integration.synthetic",
+    "bratasena.integration.sync",
 )
 """Modules that add subcommands through a ``register(subparsers)`` function."""
 

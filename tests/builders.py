@@ -156,3 +156,20 @@ def new_complaint(at: datetime, *, keep_events: bool = False, **overrides: Any) 
     if not keep_events:
         complaint.collect_events()
     return complaint
+
+
+def deactivate_many(app: Bratasena, clock: Clock, count: int, *, first: int = 1) -> list[UUID]:
+    """Register ``count`` households and deactivate each straight through the domain (fast).
+
+    The deactivations name a complaint that does not exist, so they carry no complaint reference.
+    """
+    from uuid import uuid4
+
+    hids = register(app, *(registry_row(n) for n in range(first, first + count)))
+    for hid in hids:
+        household = app.get_household(hid)
+        household.deactivate(
+            complaint_id=uuid4(), reason_codes=["mampu"], actor="kabid", at=clock()
+        )
+        app.save(household)
+    return hids
