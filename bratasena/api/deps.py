@@ -76,6 +76,21 @@ def optional_account(
 OptionalAccount = Annotated[Account | None, Depends(optional_account)]
 
 
+def public_rate_limit(
+    account: OptionalAccount, services: ServicesDep, client: ClientAddress
+) -> Account | None:
+    """The caller's account, after counting an anonymous caller against its address's limit.
+
+    Counted before the body is validated, so malformed floods are limited too; staff are not.
+    """
+    if account is None:
+        services.rate_limiter.check(client)
+    return account
+
+
+RateLimitedCaller = Annotated[Account | None, Depends(public_rate_limit)]
+
+
 def current_account(account: OptionalAccount) -> Account:
     """The calling staff account; 401 without a valid token."""
     if account is None:

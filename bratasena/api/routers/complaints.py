@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from bratasena.api.deps import ClientAddress, OptionalAccount, ServicesDep
+from bratasena.api.deps import RateLimitedCaller, ServicesDep
 from bratasena.api.schemas import ComplaintIn, FiledOut, StepOut, TrackOut
 from bratasena.application import PUBLIC
 from bratasena.domain.account import Account
@@ -58,12 +58,8 @@ def _channel(account: Account | None, asked: str) -> str:
     summary="File a complaint (public; facilitators and staff with their token)",
     responses={429: {"description": "too many complaints from this address"}},
 )
-def file_complaint(
-    body: ComplaintIn, who: OptionalAccount, services: ServicesDep, client: ClientAddress
-) -> FiledOut:
+def file_complaint(body: ComplaintIn, who: RateLimitedCaller, services: ServicesDep) -> FiledOut:
     """A complaint about a household with an open case joins that case (same tracking code)."""
-    if who is None:
-        services.rate_limiter.check(client)
     filing = services.app.file_complaint(
         subject=body.subject.model_dump(exclude_none=True),
         reasons=list(body.reasons),
