@@ -1,0 +1,89 @@
+"""Household pages: search by registry id, KK or NIK, and one household with its sync state."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request, Response
+
+from bratasena.api.deps import districts_of
+from bratasena.domain.errors import DomainError, NotFoundError
+from bratasena.projections import HouseholdQuery
+from bratasena.web import labels
+from bratasena.web.render import PageRoute, need, render, services_of
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+READERS = ("officer", "supervisor", "auditor", "admin")
+
+
+@router.get("/rumah-tangga")
+def search(
+    request: Request,
+    registry_id: str = "",
+    kk: str = "",
+    nik: str = "",
+    kecamatan: str = "",
+    hal: int = 1,
+) -> Response:
+    """Households by registry id, KK or NIK (matched by keyed hash), within the person's area."""
+    who = need(request, *READERS)
+    services = services_of(request)
+    services.refresh()
+    scope = districts_of(who)
+    values = {
+        "registry_id": registry_id[:40],
+        "kk": kk[:32],
+        "nik": nik[:32],
+        "kecamatan": kecamatan,
+    }
+    errors: dict[str, str] = {}
+    found = None
+    book = services.app.regions
+    districts = book.districts() if scope is None else [book.district(d) for d in scope]
+    district = kecamatan or None
+    if scope is not None and district not in scope:
+        district = scope[0] if len(scope) == 1 else None
+        if district is None and any(values[k] for k in ("registry_id", "kk", "nik")):
+            errors["kecamatan"] = "Pilih salah satu kecamatan Anda."
+    if any(values[k] for k in ("registry_id", "kk", "nik", "kecamatan")) and not errors:
+        try:
+            found = services.projections.households.search(
+                HouseholdQuery(
+                    registry_id=values["registry_id"] or None,
+                    kk=values["kk"] or None,
+                    nik=values["nik"] or None,
+                    district=district,
+                    page=max(1, min(hal, 100_000)),
+                    per_page=25,
+                )
+            )
+        except DomainError as error:
+            errors[error.field or "registry_id"] = labels.error_text(error)
+    query = {k: v for k, v in values.items() if v}
+    return render(
+        request,
+        "households.html",
+        values=values,
+        errors=errors,
+        found=found,
+        districts=districts,
+        query=query,
+    )
+
+
+@router.get("/rumah-tangga/{household_id}")
+def household(request: Request, household_id: UUID) -> Response:
+    """A household's registry data, eligibility, and where DTJateng and DTSEN stand on it."""
+    who = need(request, *READERS)
+    services = services_of(request)
+    services.refresh()
+    row = services.projections.households.get(household_id)
+    scope = districts_of(who)
+    if row is None or (scope is not None and row.district_code not in scope):
+        raise NotFoundError(f"no household with id {household_id}")
+    full = None
+    if who.sees_reporter:
+        current = services.app.get_household(household_id)
+        full = {"kk_number": current.kk_number, "head_nik": current.head_nik}
+    return render(request, "household.html", row=row, full=full)

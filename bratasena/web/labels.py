@@ -1,0 +1,213 @@
+"""Every Indonesian word the pages show for a code: statuses, steps, reasons, roles, errors."""
+
+from __future__ import annotations
+
+from bratasena.domain.errors import ConflictError, DomainError
+
+STATUS: dict[str, str] = {
+    "filed": "Diterima",
+    "assigned": "Ditugaskan ke petugas",
+    "investigated": "Sudah diverifikasi lapangan",
+    "notice_issued": "Pemberitahuan dikirim ke keluarga",
+    "response_recorded": "Tanggapan keluarga dicatat",
+    "upheld": "Dikabulkan",
+    "rejected": "Ditolak",
+    "withdrawn": "Dicabut",
+    "appealed": "Keberatan diajukan",
+    "appeal_granted": "Keberatan dikabulkan",
+    "appeal_denied": "Keberatan ditolak",
+}
+"""A complaint's status, as a citizen or officer reads it."""
+
+STEP: dict[str, str] = {
+    **STATUS,
+    "filed": "Aduan diterima",
+    "corroborated": "Aduan lain tentang keluarga yang sama digabungkan",
+    "household_identified": "Keluarga dicocokkan dengan data terdaftar",
+    "assigned": "Ditugaskan ke petugas",
+    "investigated": "Verifikasi lapangan",
+    "notice_issued": "Pemberitahuan kepada keluarga",
+    "response_recorded": "Tanggapan keluarga",
+    "upheld": "Aduan dikabulkan",
+    "rejected": "Aduan ditolak",
+    "withdrawn": "Aduan dicabut",
+}
+"""A step of a case's timeline."""
+
+PUBLIC_STEP: dict[str, str] = {
+    "Complaint.Filed": "Aduan diterima",
+    "Complaint.Assigned": "Ditugaskan ke petugas",
+    "Complaint.Investigated": "Verifikasi lapangan selesai",
+    "Complaint.NoticeIssued": "Keluarga diberi kesempatan menanggapi",
+    "Complaint.ResponseRecorded": "Tanggapan keluarga dicatat",
+    "Complaint.Upheld": "Aduan dikabulkan",
+    "Complaint.Rejected": "Aduan ditolak",
+    "Complaint.Withdrawn": "Aduan dicabut",
+    "Complaint.Appealed": "Keluarga mengajukan keberatan",
+    "Complaint.AppealGranted": "Keberatan dikabulkan",
+    "Complaint.AppealDenied": "Keberatan ditolak",
+}
+"""The steps the public tracking page shows; corroborations and matching stay internal."""
+
+REASON: dict[str, str] = {
+    "mampu": "Mampu secara ekonomi",
+    "asn_tni_polri": "ASN, TNI atau Polri (atau anggota keluarganya)",
+    "pensioner": "Pensiunan",
+    "village_official": "Perangkat desa",
+    "certified_teacher": "Guru bersertifikasi",
+    "company_owner_or_officer": "Pemilik atau pengurus perusahaan",
+    "wage_above_umk": "Penghasilan di atas UMK",
+    "owns_car": "Memiliki mobil",
+    "permanent_house": "Rumah permanen dan layak",
+    "deceased": "Sudah meninggal dunia",
+    "moved_away": "Sudah pindah domisili",
+    "not_found": "Tidak ditemukan di alamat",
+    "duplicate_registration": "Terdaftar ganda",
+    "receives_other_aid": "Sudah menerima bantuan lain",
+    "refuses_aid": "Menolak bantuan",
+    "other": "Alasan lain (jelaskan di uraian)",
+}
+"""Reason codes (alasan) for removal."""
+
+ROLE: dict[str, str] = {
+    "facilitator": "Pendamping PKH",
+    "officer": "Petugas",
+    "supervisor": "Kepala Bidang",
+    "auditor": "Auditor",
+    "admin": "Administrator",
+    "public": "Masyarakat",
+}
+
+CHANNEL: dict[str, str] = {
+    "web": "formulir web",
+    "facilitator": "pendamping PKH",
+    "walk-in": "datang langsung",
+    "hotline": "telepon pengaduan",
+}
+
+RECOMMENDATION: dict[str, str] = {"uphold": "dikabulkan", "reject": "ditolak"}
+
+HOUSEHOLD_STATUS: dict[str, str] = {"active": "Aktif", "deactivated": "Dinonaktifkan"}
+
+SYNC_STATE: dict[str, str] = {
+    "pending": "Menunggu dikirim",
+    "synced": "Sudah diterima",
+    "acknowledged": "Sudah diterima",
+    "rejected": "Ditolak sistem tujuan",
+    "parked": "Ditahan, perlu ditangani",
+    "retrying": "Dicoba ulang",
+}
+
+TARGET: dict[str, str] = {"dtjateng": "DTJateng (provinsi)", "dtsen": "DTSEN (nasional)"}
+
+MONTH: tuple[str, ...] = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+
+EVENT: dict[str, str] = {
+    "Complaint.Filed": "Aduan diterima",
+    "Complaint.Corroborated": "Aduan tambahan digabungkan",
+    "Complaint.HouseholdIdentified": "Keluarga dicocokkan",
+    "Complaint.Assigned": "Ditugaskan",
+    "Complaint.Investigated": "Verifikasi lapangan",
+    "Complaint.NoticeIssued": "Pemberitahuan dikirim",
+    "Complaint.ResponseRecorded": "Tanggapan dicatat",
+    "Complaint.Upheld": "Dikabulkan",
+    "Complaint.Rejected": "Ditolak",
+    "Complaint.Withdrawn": "Dicabut",
+    "Complaint.Appealed": "Keberatan diajukan",
+    "Complaint.AppealGranted": "Keberatan dikabulkan",
+    "Complaint.AppealDenied": "Keberatan ditolak",
+}
+"""Event types on the audit page (the stored type name is shown beside it)."""
+
+FIELD_ERROR: dict[str, str] = {
+    "subject": "Sebutkan nomor KK atau NIK kepala keluarga, atau nama kepala keluarga dan desanya.",
+    "subject.name": "Tulis nama kepala keluarga.",
+    "subject.village_code": "Pilih desa/kelurahan tempat keluarga tinggal.",
+    "subject.nik": "NIK tidak valid: 16 angka seperti tertulis di KTP.",
+    "subject.kk_number": "Nomor KK tidak valid: 16 angka seperti tertulis di Kartu Keluarga.",
+    "subject.registry_id": "Nomor data terpadu tidak dikenal.",
+    "reasons": "Pilih paling sedikit satu alasan.",
+    "description": "Jelaskan singkat mengapa keluarga ini dinilai mampu.",
+    "reporter.name": "Tulis nama Anda, atau pilih melapor tanpa nama.",
+    "reporter.nik": "NIK Anda tidak valid: 16 angka seperti tertulis di KTP.",
+    "reporter.village_code": "Desa/kelurahan Anda tidak dikenal.",
+    "officer": "Tulis nama pengguna petugas yang terdaftar.",
+    "username": "Tidak ada akun dengan nama pengguna itu.",
+    "visited_on": "Tanggal kunjungan tidak boleh di masa depan atau sebelum aduan diterima.",
+    "findings": "Tulis temuan untuk paling sedikit satu alasan aduan.",
+    "recommendation": "Pilih rekomendasi: dikabulkan atau ditolak.",
+    "response_due": "Batas waktu tanggapan harus setelah hari ini.",
+    "statement": "Tulis isi tanggapan keluarga.",
+    "received_on": "Tanggal diterima tidak boleh di masa depan atau sebelum pemberitahuan.",
+    "outcome": "Pilih keputusan.",
+    "reason": "Tulis alasan keputusan.",
+    "grounds": "Tulis alasan keberatan keluarga.",
+    "filed_on": "Tanggal keberatan tidak sah atau sudah lewat masa keberatan (21 hari kerja).",
+    "registry_id": "Tidak ada keluarga terdaftar dengan nomor itu.",
+    "kk": "Nomor KK terdiri dari 16 angka.",
+    "nik": "NIK terdiri dari 16 angka.",
+    "district": "Kecamatan tidak dikenal.",
+    "village": "Desa tidak dikenal.",
+    "q": "Pencarian tidak dikenali.",
+    "year": "Tahun tidak sah.",
+}
+"""What to do when a form field is refused, keyed by the field the domain names."""
+
+RULE_ERROR: dict[str, str] = {
+    "stale_version": (
+        "Kasus ini sudah diubah orang lain sejak Anda membukanya. Halaman sudah dimuat ulang "
+        "dengan keadaan terbaru; periksa lalu kirim lagi bila masih perlu."
+    ),
+    "four_eyes": "Petugas yang memverifikasi kasus tidak boleh memutuskannya (prinsip empat mata).",
+    "household_not_heard": (
+        "Keluarga harus didengar dulu: catat tanggapannya, atau tunggu sampai batas waktu "
+        "tanggapan lewat."
+    ),
+    "out_of_order": "Langkah ini belum bisa dilakukan pada tahap kasus sekarang.",
+    "final_state": "Kasus sudah selesai; tidak ada langkah lagi.",
+    "reason_required": "Alasan wajib diisi.",
+    "objection_window_closed": "Masa keberatan (21 hari kerja setelah keputusan) sudah lewat.",
+    "not_assigned_officer": "Hanya petugas yang ditugaskan yang mencatat verifikasi lapangan.",
+    "not_allowed": "Anda tidak berwenang melakukan ini.",
+    "role_not_allowed": "Peran Anda tidak berwenang melakukan ini.",
+    "household_not_identified": "Cocokkan dulu aduan dengan keluarga terdaftar.",
+    "already_matched": "Aduan ini sudah dicocokkan dengan keluarga terdaftar.",
+    "not_found": "Data yang dicari tidak ditemukan.",
+    "unknown_reason": "Alasan tidak dikenal.",
+    "unknown_village": "Desa/kelurahan tidak dikenal.",
+    "unknown_district": "Kecamatan tidak dikenal.",
+}
+"""What to tell a person when a rule refuses a command, keyed by the rule's stable name."""
+
+
+def error_text(error: DomainError) -> str:
+    """The Indonesian message of a refusal: the rule's when it has one, else the field's."""
+    if isinstance(error, ConflictError):
+        return RULE_ERROR["stale_version"]
+    if error.rule in RULE_ERROR and error.rule not in ("invalid_input", "rule_violated"):
+        return RULE_ERROR[error.rule]
+    field = error.field or ""
+    if field in FIELD_ERROR:
+        return FIELD_ERROR[field]
+    if field.startswith("findings."):
+        return "Tulis temuan untuk alasan ini."
+    return "Isian tidak dapat diterima; periksa lagi lalu kirim ulang."
+
+
+def month_label(month: str) -> str:
+    """``2026-03`` as ``Maret 2026``."""
+    year, number = month.split("-")
+    return f"{MONTH[int(number) - 1]} {year}"

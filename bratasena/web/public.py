@@ -1,0 +1,189 @@
+"""The citizens' pages: the complaint form, its confirmation, and tracking by code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+
+from bratasena.api.deps import client_address
+from bratasena.application import PUBLIC
+from bratasena.domain.complaint import REASONS
+from bratasena.domain.errors import DomainError, InvalidInputError, NotFoundError
+from bratasena.domain.identity import is_valid_tracking_code, normalise_tracking_code
+from bratasena.web import labels
+from bratasena.web.render import (
+    HERE,
+    CheckedForm,
+    PageError,
+    PageRoute,
+    redirect,
+    render,
+    services_of,
+    text,
+    viewer,
+)
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+STATIC = {"bratasena.css": "text/css", "desa.js": "text/javascript"}
+
+SUBJECT_FIELDS = ("subject.name", "subject.village_code", "subject.address")
+SUBJECT_NUMBERS = ("subject.nik", "subject.kk_number")
+REPORTER_FIELDS = ("reporter.name", "reporter.phone")
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    """The stylesheet and the one small script (cacheable for a day)."""
+    if name not in STATIC:
+        raise PageError(404, "Tidak ditemukan", "Berkas tidak ada.")
+    return FileResponse(
+        HERE / "static" / name,
+        media_type=STATIC[name],
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    """What a citizen can do, and the way in for staff."""
+    return render(request, "home.html")
+
+
+def _form_page(
+    request: Request,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    district: str | None,
+    status: int = 200,
+) -> Response:
+    book = services_of(request).app.regions
+    chosen = None
+    if district:
+        try:
+            chosen = book.district(district, field="kecamatan")
+        except InvalidInputError:
+            errors = {**errors, "kecamatan": "Kecamatan tidak dikenal; pilih dari daftar."}
+    if chosen is None and values.get("subject.village_code"):
+        try:
+            chosen = book.district(values["subject.village_code"][:6])
+        except InvalidInputError:
+            chosen = None
+    districts = book.districts()
+    return render(
+        request,
+        "complaint_form.html",
+        status=status,
+        values=values,
+        errors=errors,
+        districts=districts,
+        chosen=chosen,
+        groups=[(d, book.villages(d.code)) for d in districts],
+        reasons=REASONS,
+    )
+
+
+@router.get("/aduan")
+def complaint_form(request: Request, kecamatan: str | None = None) -> Response:
+    """The complaint form; ``?kecamatan=`` narrows the village list (the no-script picker)."""
+    return _form_page(request, {"identitas": "anonim"}, {}, kecamatan)
+
+
+def _missing(values: dict[str, Any], subject: dict[str, str]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not subject["village_code"] and not (subject["nik"] or subject["kk_number"]):
+        errors["subject.village_code"] = labels.FIELD_ERROR["subject.village_code"]
+    if not subject["name"] and not (subject["nik"] or subject["kk_number"]):
+        errors["subject.name"] = labels.FIELD_ERROR["subject.name"]
+    if not values["reasons"]:
+        errors["reasons"] = labels.FIELD_ERROR["reasons"]
+    if not values["description"]:
+        errors["description"] = labels.FIELD_ERROR["description"]
+    if values["identitas"] == "nama" and not values["reporter.name"]:
+        errors["reporter.name"] = labels.FIELD_ERROR["reporter.name"]
+    return errors
+
+
+@router.post("/aduan")
+def file_complaint(request: Request, form: CheckedForm) -> Response:
+    """File the complaint; on a refusal, the form again with the input and the error in place."""
+    values: dict[str, Any] = {
+        name: text(form, name)
+        for name in (*SUBJECT_FIELDS, *SUBJECT_NUMBERS, *REPORTER_FIELDS, "description")
+    }
+    values["identitas"] = "nama" if text(form, "identitas") == "nama" else "anonim"
+    values["reasons"] = [r for r in form.getlist("reasons") if isinstance(r, str)]
+    subject = {k.removeprefix("subject."): values[k] for k in (*SUBJECT_FIELDS, *SUBJECT_NUMBERS)}
+    reporter = None
+    if values["identitas"] == "nama":
+        reporter = {k.removeprefix("reporter."): values[k] for k in REPORTER_FIELDS}
+    services = services_of(request)
+    account = viewer(request)
+    if account is None:
+        services.rate_limiter.check(client_address(request))
+    # The rules the form can check itself are all reported at once; the rest come one by one.
+    errors = _missing(values, subject)
+    if errors:
+        return _form_page(request, values, errors, None, status=422)
+    try:
+        filing = services.app.file_complaint(
+            subject=subject,
+            reasons=values["reasons"],
+            description=values["description"],
+            reporter=reporter,
+            channel="facilitator" if account and account.role == "facilitator" else "web",
+            actor=account.username if account else PUBLIC,
+        )
+    except DomainError as error:
+        field = error.field or "form"
+        errors = {field: labels.error_text(error)}
+        return _form_page(request, values, errors, None, status=422)
+    services.caught_up(filing.position)
+    return redirect(f"/aduan/terkirim/{filing.tracking_code}")
+
+
+@router.get("/aduan/terkirim/{code}")
+def filed(request: Request, code: str) -> Response:
+    """The confirmation: the tracking code to write down, and where to follow the complaint."""
+    if not is_valid_tracking_code(code):
+        raise PageError(404, "Tidak ditemukan", "Kode lacak tidak dikenal.")
+    complaint = services_of(request).app.complaint_by_tracking_code(code)
+    return render(request, "complaint_filed.html", code=complaint.tracking_code)
+
+
+@router.get("/lacak")
+def track(request: Request, kode: str | None = None) -> Response:
+    """A complaint's progress by tracking code: status and dated steps, nothing else."""
+    if not kode or not kode.strip():
+        return render(request, "track.html", code="", error=None, complaint=None, steps=[])
+    code = kode.strip()[:40]
+    error = None
+    complaint = None
+    steps: list[tuple[str, Any]] = []
+    if not is_valid_tracking_code(code):
+        error = (
+            "Kode lacak tidak sah. Periksa lagi: kode terdiri dari 10 huruf/angka, "
+            "misalnya ABCD-EFGH-JK."
+        )
+    else:
+        app = services_of(request).app
+        try:
+            complaint = app.complaint_by_tracking_code(normalise_tracking_code(code))
+            steps = [
+                (labels.PUBLIC_STEP[e.type], e.recorded_at)
+                for e in app.history(complaint.id)
+                if e.type in labels.PUBLIC_STEP
+            ]
+        except NotFoundError:
+            error = "Tidak ada aduan dengan kode itu. Periksa lagi kode lacak Anda."
+    return render(
+        request,
+        "track.html",
+        status=200 if error is None else 404,
+        code=code,
+        error=error,
+        complaint=complaint,
+        steps=steps,
+    )

@@ -1,0 +1,219 @@
+"""What every page shares: templates, the logged-in account, role checks, checked forms, errors."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import jinja2
+from fastapi import Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+
+from bratasena.api.services import Services
+from bratasena.domain.account import Account
+from bratasena.domain.errors import DomainError, NotAllowedError, NotFoundError
+from bratasena.web import labels, session
+
+HERE = Path(__file__).parent
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+class LoginRequired(Exception):
+    """The page needs a staff account and nobody is logged in: go to the login page."""
+
+
+class PageError(Exception):
+    """A refusal shown as a page (not found, not allowed, a form without its CSRF token)."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+def tanggal(value: date | datetime | None) -> str:
+    """A date in Indonesian: ``10 Maret 2026`` (a moment is read in Jakarta time)."""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        value = value.astimezone(WIB).date()
+    return f"{value.day} {labels.MONTH[value.month - 1]} {value.year}"
+
+
+def waktu(value: datetime | None) -> str:
+    """A moment in Jakarta time: ``10 Maret 2026, 09.00 WIB``."""
+    if value is None:
+        return "–"
+    local = value.astimezone(WIB)
+    return f"{tanggal(local.date())}, {local:%H.%M} WIB"
+
+
+def angka(value: float | int | None) -> str:
+    """A number with Indonesian thousands dots: ``150.000``."""
+    if value is None:
+        return "–"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{int(value):,}".replace(",", ".")
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The templates, autoescaped (every value is HTML-escaped unless marked safe)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(tanggal=tanggal, waktu=waktu, angka=angka, urlq=quote)
+    env.globals.update(labels=labels)
+    return env
+
+
+def services_of(request: Request) -> Services:
+    """The process's application and projections, shared with the API."""
+    services: Services = request.app.state.services
+    return services
+
+
+def viewer(request: Request) -> Account | None:
+    """The logged-in staff account, read from the event store on every request.
+
+    A disabled account or a changed role takes effect on the very next page, as in the API.
+    """
+    if hasattr(request.state, "web_account"):
+        found: Account | None = request.state.web_account
+        return found
+    account = None
+    username = session.current(request).username
+    if username:
+        try:
+            account = services_of(request).app.get_account(username)
+        except NotFoundError:
+            account = None
+        if account is not None and not account.enabled:
+            account = None
+    request.state.web_account = account
+    return account
+
+
+def need(request: Request, *roles: str) -> Account:
+    """The logged-in account if its role is one of ``roles``; otherwise to login or a 403 page."""
+    account = viewer(request)
+    if account is None:
+        raise LoginRequired()
+    if account.role not in roles:
+        raise PageError(
+            403,
+            "Tidak berwenang",
+            f"Halaman ini untuk {', '.join(labels.ROLE[r] for r in roles)}; "
+            f"Anda masuk sebagai {labels.ROLE[account.role]}.",
+        )
+    return account
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page from a template, with the account, the CSRF token and the path in its context."""
+    base = {
+        "who": viewer(request),
+        "csrf": session.current(request).csrf,
+        "path": request.url.path,
+        "regency": services_of(request).app.regions.regency.name,
+    }
+    html = environment().get_template(template).render(**base, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """After a successful POST: see the result with a GET (reloading does not send it again)."""
+    return RedirectResponse(url, status_code=303)
+
+
+async def checked_form(request: Request) -> FormData:
+    """The submitted form, refused unless it carries this session's CSRF token."""
+    form = await request.form()
+    if not session.csrf_ok(request, form.get("csrf_token")):
+        raise PageError(
+            403,
+            "Formulir tidak sah",
+            "Formulir ini kedaluwarsa atau tidak dikirim dari halaman ini. Muat ulang halaman "
+            "lalu kirim lagi.",
+        )
+    return form
+
+
+CheckedForm = Annotated[FormData, Depends(checked_form)]
+
+
+def text(form: FormData, name: str) -> str:
+    """A text field of a form, stripped ('' when absent)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def parse_date(form: FormData, name: str) -> date:
+    """A date field (``YYYY-MM-DD``, what ``<input type=date>`` sends)."""
+    from bratasena.domain.errors import InvalidInputError
+
+    try:
+        return date.fromisoformat(text(form, name))
+    except ValueError:
+        raise InvalidInputError(f"{name}: give a date", field=name) from None
+
+
+class PageRoute(APIRoute):
+    """A route whose refusals become pages, and which sets the session cookie on every answer."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except LoginRequired:
+                target = request.url.path
+                if request.url.query:
+                    target += "?" + request.url.query
+                back = target if request.method == "GET" else "/petugas"
+                response = redirect(f"/masuk?lanjut={quote(back, safe='')}")
+            except PageError as error:
+                response = _error_page(request, error.status, error.title, error.message)
+            except NotFoundError:
+                response = _error_page(
+                    request, 404, "Tidak ditemukan", "Data yang dicari tidak ditemukan."
+                )
+            except NotAllowedError as error:
+                response = _error_page(request, 403, "Tidak berwenang", labels.error_text(error))
+            except DomainError as error:
+                response = _error_page(
+                    request, 422, "Tidak dapat diproses", labels.error_text(error)
+                )
+            except HTTPException as error:
+                # The API's limits (too many complaints from one address, a body too large).
+                message = (
+                    "Terlalu banyak permintaan dari alamat Anda; coba lagi beberapa menit lagi."
+                    if error.status_code == 429
+                    else "Permintaan tidak dapat diproses."
+                )
+                response = _error_page(request, error.status_code, "Mohon tunggu", message)
+                response.headers.update(error.headers or {})
+            session.store(request, response)
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            return response
+
+        return page
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return render(request, "error.html", status=status, title=title, message=message)

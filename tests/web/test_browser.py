@@ -1,0 +1,194 @@
+"""The pages in headless Chromium over a real server: a citizen on a phone, officers at work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bratasena.application import Bratasena
+from tests.builders import file, kk
+from tests.web.conftest import PASSWORD, shoot
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
+
+
+def open_page(browser: Any, viewport: dict[str, int], **options: Any) -> Any:
+    context = browser.new_context(viewport=viewport, locale="id-ID", **options)
+    return context.new_page()
+
+
+def phone_page(browser: Any) -> Any:
+    return open_page(browser, PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+
+
+def fits_the_screen(page: Any) -> bool:
+    """Nothing sticks out sideways: the page reads on its width without horizontal scrolling."""
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width <= page.viewport_size["width"]
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/masuk")
+    page.fill("#f-username", username)
+    page.fill("#f-password", PASSWORD)
+    page.click("button:has-text('Masuk')")
+    page.wait_for_load_state()
+
+
+def log_out(page: Any) -> None:
+    page.click("button:has-text('Keluar')")
+    page.wait_for_load_state()
+
+
+def act(page: Any, summary: str) -> None:
+    """Open an action's panel on the case page."""
+    page.click(f"summary:has-text('{summary}')")
+
+
+def test_a_citizen_files_a_complaint_on_a_phone_and_tracks_it(browser: Any, live: str) -> None:
+    page = phone_page(browser)
+    page.goto(live)
+    shoot(page, "01-beranda-hp")
+    assert fits_the_screen(page)
+    page.click("a.button:has-text('Buat aduan')")
+    # The script filters the village list in place: only Jati's villages remain selectable.
+    page.select_option("#f-kecamatan", "331601")
+    visible = page.eval_on_selector_all(
+        "#f-subject-village_code optgroup:not([disabled])", "groups => groups.length"
+    )
+    assert visible == 1
+    page.select_option("#f-subject-village_code", "3316012001")
+    page.fill("#f-subject-name", "Sutrisno 1")
+    page.check("input[name=reasons][value=mampu]")
+    page.check("input[name=reasons][value=owns_car]")
+    page.click("button:has-text('Kirim aduan')")
+    # No description yet: the form comes back with the choices kept and the error at the field.
+    assert page.inner_text("#err-description").startswith("Jelaskan singkat")
+    assert page.input_value("#f-subject-name") == "Sutrisno 1"
+    assert page.is_checked("input[name=reasons][value=owns_car]")
+    shoot(page, "02-aduan-belum-lengkap-hp")
+    assert fits_the_screen(page)
+    page.fill("#f-description", "Punya mobil baru dan toko besar di pasar.")
+    page.click("button:has-text('Kirim aduan')")
+    code = page.inner_text("#kode-lacak")
+    shoot(page, "03-aduan-terkirim-hp")
+    assert fits_the_screen(page)
+    page.click("text=Lacak aduan ini")
+    shoot(page, "04-lacak-hp")
+    assert code in page.content()
+    assert "Aduan diterima" in page.inner_text("ol.steps")
+    assert "Sutrisno" not in page.content()  # the public page shows progress only
+    assert fits_the_screen(page)
+
+
+def test_the_form_works_without_javascript(browser: Any, live: str) -> None:
+    page = open_page(browser, PHONE, java_script_enabled=False)
+    page.goto(f"{live}/aduan")
+    page.select_option("#f-kecamatan", "331601")
+    page.click("button:has-text('Tampilkan desa')")
+    assert page.url.endswith("/aduan?kecamatan=331601")
+    assert page.eval_on_selector_all("#f-subject-village_code optgroup", "g => g.length") == 1
+    page.select_option("#f-subject-village_code", "3316012001")
+    page.fill("#f-subject-name", "Sutrisno 2")
+    page.check("input[name=reasons][value=mampu]")
+    page.fill("#f-description", "Rumah bertingkat.")
+    page.click("button:has-text('Kirim aduan')")
+    assert len(page.inner_text("#kode-lacak")) == 12
+
+
+@pytest.mark.slow  # one story across three logins and six forms, about 8 s
+def test_officer_investigates_and_records_the_response_supervisor_upholds_report_counts_it(
+    browser: Any, live: str, core: Bratasena
+) -> None:
+    filing = file(core, subject={"kk_number": kk(1)}, reporter=None)
+    case = f"{live}/kasus/{filing.id}"
+    page = open_page(browser, DESK)
+
+    log_in(page, live, "kabid")
+    page.goto(case)
+    act(page, "Tugaskan ke petugas")
+    page.fill("#f-officer", "budi")
+    page.click("button:has-text('Tugaskan')")
+    assert "Kasus sudah ditugaskan" in page.inner_text("main")
+    log_out(page)
+
+    log_in(page, live, "budi")
+    assert page.url.endswith("/petugas")
+    shoot(page, "05-beranda-petugas")
+    page.click(f"text={filing.tracking_code}")
+    act(page, "Catat verifikasi lapangan")
+    page.fill("#f-findings-mampu", "Rumah dua lantai, usaha toko bangunan.")
+    page.fill("#f-findings-owns_car", "Ada mobil di garasi.")
+    page.check("input[name=recommendation][value=uphold]")
+    shoot(page, "06-kasus-verifikasi")
+    page.click("button:has-text('Simpan verifikasi')")
+    assert "verifikasi lapangan sudah dicatat" in page.inner_text("main")
+    act(page, "Kirim pemberitahuan")
+    page.click("button:has-text('Catat pemberitahuan')")
+    act(page, "Catat tanggapan keluarga")
+    page.fill("#f-statement", "Mobil itu milik saudara yang menumpang.")
+    page.click("button:has-text('Simpan tanggapan')")
+    assert "Tanggapan keluarga sudah dicatat" in page.inner_text("main")
+    # Deciding is the supervisor's: the officer is offered no decision.
+    assert page.locator("summary:has-text('Putuskan aduan')").count() == 0
+    log_out(page)
+
+    log_in(page, live, "kabid")
+    page.goto(case)
+    act(page, "Putuskan aduan")
+    page.check("input[name=outcome][value=uphold]")
+    page.fill("#f-reason", "Terbukti mampu: rumah dua lantai dan mobil.")
+    page.click("button:has-text('Simpan keputusan')")
+    assert "Dikabulkan" in page.inner_text("h1")
+    shoot(page, "07-kasus-dikabulkan")
+    page.click("text=DTKS-000001")
+    assert "Dinonaktifkan mulai April 2026" in page.inner_text("main")
+    shoot(page, "08-keluarga")
+
+    page.goto(f"{live}/laporan?tahun=2026")
+    shoot(page, "09-laporan")
+    april = page.locator("#tabel-bulan tbody tr").nth(3).inner_text().split("\t")
+    assert april[0] == "April 2026"
+    assert april[1:5] == ["1", "0", "1", "10"]  # one removal against a target of ten
+    assert page.inner_text("#total-bersih") == "1"
+    assert page.inner_text("#target-tahunan") == "120"
+    assert page.locator("svg.chart rect.bar").count() == 12
+    assert page.locator("svg.chart polyline.target").count() == 2
+
+    phone = phone_page(browser)
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(f"{live}/laporan?tahun=2026")
+    shoot(phone, "10-laporan-hp")
+    phone.goto(case)
+    shoot(phone, "11-kasus-hp")
+    assert fits_the_screen(phone)
+
+
+def test_an_anonymous_complaint_shows_no_reporter_to_the_officer(
+    browser: Any, live: str, core: Bratasena
+) -> None:
+    anonymous = file(core, "DTKS-000002", reporter=None)
+    named = file(core, "DTKS-000003", reporter={"name": "Siti Pelapor", "phone": "0812000111"})
+    page = open_page(browser, DESK)
+
+    log_in(page, live, "budi")
+    page.goto(f"{live}/kasus/{anonymous.id}")
+    shoot(page, "12-kasus-anonim-petugas")
+    assert page.locator("#pelapor").count() == 0
+    assert "Pelapor" in page.inner_text("ol.steps")  # credited, never named
+    page.goto(f"{live}/kasus/{named.id}")
+    assert page.locator("#pelapor").count() == 0
+    assert "Siti Pelapor" not in page.content()
+    assert "0812000111" not in page.content()
+    log_out(page)
+
+    log_in(page, live, "kabid")
+    page.goto(f"{live}/kasus/{anonymous.id}")
+    assert "Anonim" in page.inner_text("#pelapor")
+    page.goto(f"{live}/kasus/{named.id}")
+    assert "Siti Pelapor" in page.inner_text("#pelapor")
+    shoot(page, "13-kasus-pelapor-kabid")
