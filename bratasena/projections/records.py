@@ -28,7 +28,8 @@ def ts(moment: datetime) -> str:
 
 def parse_ts(text: str) -> datetime:
     """The aware UTC moment of a stored timestamp."""
-    return datetime.strptime(text, _TS_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the "Z" suffix (Python 3.11) and is far cheaper than strptime.
+    return datetime.fromisoformat(text)
 
 
 def day_text(value: date | None) -> str | None:
