@@ -8,6 +8,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 import httpx
+from eventsourcing.application import project_aggregate
 
 from bratasena.application import Bratasena
 from bratasena.domain.errors import NotFoundError
@@ -64,18 +65,24 @@ def idempotency_key(household_id: UUID, event_version: int) -> str:
 def build_payload(app: Bratasena, household_id: UUID, event_version: int) -> dict[str, Any]:
     """The JSON body of the change made by the household's event at ``event_version``.
 
-    Built from the stored history only (the event and the household as it stood at that version),
+    Built from the stored history only (the event and the household as it stood at that version,
+    as ``app.state_at`` gives it),
     so a resend after a crash carries exactly the same body.
     """
-    events = list(app.events.get(household_id, gt=event_version - 1, lte=event_version))
-    if len(events) != 1 or not isinstance(events[0], Household.Deactivated | Household.Reactivated):
+    # One read of the history up to the version gives both the event and the state it left.
+    events = list(app.events.get(household_id, lte=event_version))
+    event = events[-1] if events else None
+    if (
+        event is None
+        or event.originator_version != event_version
+        or not isinstance(event, Household.Deactivated | Household.Reactivated)
+    ):
         raise NotFoundError(
             f"event_version: household {household_id} has no deactivation or reactivation at "
             f"version {event_version}",
             field="event_version",
         )
-    event = events[0]
-    household = app.state_at(household_id, version=event_version)
+    household = project_aggregate(None, events)
     assert isinstance(household, Household)
     deactivation = isinstance(event, Household.Deactivated)
     complaint_reference: str | None = None

@@ -27,7 +27,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +35,7 @@ from typing import IO, Any
 from uuid import UUID
 
 import psycopg
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from bratasena.application import Bratasena
@@ -149,7 +150,7 @@ class SyncWorker:
         self._clients: dict[str, TargetClient] = {}
         self._clients_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
-        self._inflight: dict[str, Future[None]] = {}
+        self._inflight: dict[str, tuple[_Item, Future[tuple[Answer, str | None]]]] = {}
         self._rng = random.Random()
         self._last_follow = 0.0
         self._setup()
@@ -303,47 +304,106 @@ class SyncWorker:
         for item in self._due(free + len(self._inflight)):
             if item.id in self._inflight:
                 continue
-            self._inflight[item.id] = self._pool.submit(self.process, item)
+            self._inflight[item.id] = (item, self._pool.submit(self.send, item))
             submitted += 1
             if submitted >= free:
                 break
         return submitted
 
     def _reap(self, timeout: float | None) -> int:
-        """Wait for at least one send to finish (bounded by ``timeout``); the number finished."""
+        """Wait for at least one send to finish (bounded by ``timeout``), record what finished.
+
+        Sends run in the pool; answers are recorded here, in this one thread and in batches
+        (one save for many ``Synced`` events), since each save takes the event store's lock.
+        """
         if not self._inflight:
             return 0
-        finished, _ = wait(list(self._inflight.values()), timeout, FIRST_COMPLETED)
-        for item_id, future in list(self._inflight.items()):
+        futures = [future for _, future in self._inflight.values()]
+        finished, _ = wait(futures, timeout, FIRST_COMPLETED)
+        results: list[tuple[_Item, Answer, str | None]] = []
+        for item_id, (item, future) in list(self._inflight.items()):
             if future in finished:
                 del self._inflight[item_id]
-                if future.exception() is not None:
-                    log.error("sync item %s failed unexpectedly", item_id)
-        return len(finished)
+                error = future.exception()
+                if error is None:
+                    answer, registry_id = future.result()
+                    results.append((item, answer, registry_id))
+                else:
+                    detail = f"{type(error).__name__}: {error}"[:300]
+                    results.append((item, Answer("transient", detail=detail), None))
+        self.record(results)
+        return len(results)
 
-    def process(self, item: _Item) -> None:
-        """Send one item and record the target's answer (runs in the send pool)."""
+    def send(self, item: _Item) -> tuple[Answer, str | None]:
+        """Send one item (runs in the send pool): the answer, and the household's registry id."""
         try:
             payload = build_payload(self.app, item.household_id, item.event_version)
         except Exception as error:
-            self._transient(item, f"payload: {type(error).__name__}: {error}"[:300])
-            return
-        self._note_registry_id(item, str(payload["registry_id"]))
-        answer = self._client(item.target).send(payload)
-        try:
-            if answer.kind == "accepted":
-                self._accepted(item, answer)
-            elif answer.kind == "rejected":
-                self._rejected(item, answer)
-            else:
-                self._transient(item, answer.detail)
-        except Exception as error:
-            # The answer could not be recorded (a database hiccup): send again later; the
-            # target's idempotency and the domain's already_synced rule keep it single.
-            log.exception("recording the answer for sync item %s failed", item.id)
-            self._transient(item, f"recording: {type(error).__name__}")
+            return Answer(
+                "transient", detail=f"payload: {type(error).__name__}: {error}"[:300]
+            ), None
+        return self._client(item.target).send(payload), str(payload["registry_id"])
 
-    def _accepted(self, item: _Item, answer: Answer) -> None:
+    def record(self, results: Sequence[tuple[_Item, Answer, str | None]]) -> None:
+        """Record the answers of finished sends, then mark their items."""
+        try:
+            self._record_accepted([(i, a, r) for i, a, r in results if a.kind == "accepted"])
+        except Exception as error:
+            # The answers could not be recorded (a database hiccup): send again later; the
+            # target's idempotency and the domain's already_synced rule keep each one single.
+            log.exception("recording accepted sync items failed")
+            results = [
+                (i, Answer("transient", detail=f"recording: {type(error).__name__}"), r)
+                if a.kind == "accepted"
+                else (i, a, r)
+                for i, a, r in results
+            ]
+        for item, answer, registry_id in results:
+            if answer.kind == "rejected":
+                self._rejected(item, answer, registry_id)
+        self._record_transient([(i, a, r) for i, a, r in results if a.kind == "transient"])
+
+    def _record_accepted(self, accepted: Sequence[tuple[_Item, Answer, str | None]]) -> None:
+        if not accepted:
+            return
+        households: dict[UUID, Household] = {}
+        for item, answer, _ in accepted:
+            household = households.get(item.household_id)
+            if household is None:
+                household = self.app.get_household(item.household_id)
+                households[item.household_id] = household
+            try:
+                household.record_synced(
+                    target=item.target,
+                    event_version=item.event_version,
+                    reference=answer.reference,
+                    actor=ACTOR,
+                    at=self.app.clock(),
+                )
+            except OutOfOrderError as error:
+                # A resend after a crash: the target answered the same and Synced is recorded.
+                if error.rule != "already_synced":
+                    raise
+        try:
+            self.app.save(*households.values())
+        except IntegrityError:
+            # Someone else changed one of these households meanwhile: record one by one, each
+            # through the application, retried on a stale version.
+            for item, answer, _ in accepted:
+                self._record_synced(item, answer)
+        now = self.clock()
+        with self.db.transaction() as cur:
+            cur.executemany(
+                "UPDATE sync_outbox SET state = %s, attempts = %s, done_at = %s, reference = %s, "
+                "registry_id = %s, reason_code = NULL, message = NULL, last_error = NULL "
+                "WHERE id = %s",
+                [
+                    (DONE, item.attempts + 1, now, answer.reference, registry_id, item.id)
+                    for item, answer, registry_id in accepted
+                ],
+            )
+
+    def _record_synced(self, item: _Item, answer: Answer) -> None:
         def record() -> None:
             self.app.record_synced(
                 item.household_id,
@@ -354,9 +414,8 @@ class SyncWorker:
             )
 
         _record_once(record)
-        self._finish(item, DONE, reference=answer.reference)
 
-    def _rejected(self, item: _Item, answer: Answer) -> None:
+    def _rejected(self, item: _Item, answer: Answer, registry_id: str | None) -> None:
         def record() -> None:
             self.app.record_sync_rejected(
                 item.household_id,
@@ -373,47 +432,59 @@ class SyncWorker:
             )
             if outcome is not None and outcome[0] == "synced":
                 # Acknowledged before (its Synced is recorded): the change is at the target.
-                self._finish(item, DONE, reference=outcome[1])
+                self._finish(item, DONE, registry_id, reference=outcome[1])
                 return
         log.warning(
             "sync item %s parked: %s refused it (%s)", item.id, item.target, answer.reason_code
         )
-        self._finish(item, PARKED, reason_code=answer.reason_code, message=answer.message)
-
-    def _transient(self, item: _Item, detail: str) -> None:
-        attempts = item.attempts + 1
-        limit = self.settings.sync_max_attempts
-        if limit and attempts >= limit:
-            log.warning("sync item %s parked after %s attempts: %s", item.id, attempts, detail)
-            self._finish(
-                item,
-                PARKED,
-                attempts=attempts,
-                reason_code=GAVE_UP,
-                message=f"gave up after {attempts} attempts; last: {detail}",
-                last_error=detail,
-            )
-            return
-        delay = backoff_delay(
-            attempts,
-            self.settings.sync_backoff_base_seconds,
-            self.settings.sync_backoff_max_seconds,
-            self._rng,
+        self._finish(
+            item, PARKED, registry_id, reason_code=answer.reason_code, message=answer.message
         )
-        log.info("sync item %s: %s; retry %s in %.1f s", item.id, detail, attempts, delay)
-        with self.db.transaction() as cur:
-            cur.execute(
-                "UPDATE sync_outbox SET attempts = %s, next_attempt_at = %s, last_error = %s "
-                "WHERE id = %s AND state = %s",
-                (attempts, self.clock() + delay, detail, item.id, PENDING),
+
+    def _record_transient(self, failed: Sequence[tuple[_Item, Answer, str | None]]) -> None:
+        retries = []
+        limit = self.settings.sync_max_attempts
+        for item, answer, registry_id in failed:
+            attempts = item.attempts + 1
+            if limit and attempts >= limit:
+                log.warning(
+                    "sync item %s parked after %s attempts: %s", item.id, attempts, answer.detail
+                )
+                self._finish(
+                    item,
+                    PARKED,
+                    registry_id,
+                    reason_code=GAVE_UP,
+                    message=f"gave up after {attempts} attempts; last: {answer.detail}",
+                    last_error=answer.detail,
+                )
+                continue
+            delay = backoff_delay(
+                attempts,
+                self.settings.sync_backoff_base_seconds,
+                self.settings.sync_backoff_max_seconds,
+                self._rng,
             )
+            log.info(
+                "sync item %s: %s; retry %s in %.1f s", item.id, answer.detail, attempts, delay
+            )
+            retries.append(
+                (attempts, self.clock() + delay, answer.detail, registry_id, item.id, PENDING)
+            )
+        if retries:
+            with self.db.transaction() as cur:
+                cur.executemany(
+                    "UPDATE sync_outbox SET attempts = %s, next_attempt_at = %s, last_error = %s, "
+                    "registry_id = COALESCE(%s, registry_id) WHERE id = %s AND state = %s",
+                    retries,
+                )
 
     def _finish(
         self,
         item: _Item,
         state: str,
+        registry_id: str | None,
         *,
-        attempts: int | None = None,
         reference: str | None = None,
         reason_code: str | None = None,
         message: str | None = None,
@@ -422,24 +493,19 @@ class SyncWorker:
         with self.db.transaction() as cur:
             cur.execute(
                 "UPDATE sync_outbox SET state = %s, attempts = %s, done_at = %s, reference = %s, "
-                "reason_code = %s, message = %s, last_error = %s WHERE id = %s",
+                "reason_code = %s, message = %s, last_error = %s, "
+                "registry_id = COALESCE(%s, registry_id) WHERE id = %s",
                 (
                     state,
-                    item.attempts + 1 if attempts is None else attempts,
+                    item.attempts + 1,
                     self.clock(),
                     reference,
                     reason_code,
                     message,
                     last_error,
+                    registry_id,
                     item.id,
                 ),
-            )
-
-    def _note_registry_id(self, item: _Item, registry_id: str) -> None:
-        with self.db.transaction() as cur:
-            cur.execute(
-                "UPDATE sync_outbox SET registry_id = %s WHERE id = %s AND registry_id IS NULL",
-                (registry_id, item.id),
             )
 
     # --- running --------------------------------------------------------------------------------
