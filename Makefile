@@ -12,8 +12,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## the whole service on the embedded SQLite default, at http://127.0.0.1:8000
-	$(PY) -m bratasena.cli serve
+run: $(STAMP)  ## the whole service on the embedded SQLite default with a demo, at http://127.0.0.1:8000
+	$(PY) -m bratasena.cli serve --demo
 
 test: $(STAMP)  ## the test suite (PostgreSQL tests run when the local server answers)
 	$(PY) -m pytest

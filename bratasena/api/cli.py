@@ -19,6 +19,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the whole service in one process: API (and web pages), projections, sync worker",
     )
     _listen_options(serve)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed a synthetic Blora with demo accounts and run stand-in sync targets (web issue)",
+    )
     serve.set_defaults(handler=_serve, runner="thread")
 
     api = subparsers.add_parser(
@@ -56,7 +61,12 @@ def _serve(args: argparse.Namespace) -> int:
     from bratasena.api.app import create_app
     from bratasena.settings import get_settings
 
-    api = create_app(get_settings(), runner=args.runner)
+    settings = get_settings()
+    if getattr(args, "demo", False):
+        from bratasena.demo import prepare
+
+        settings, _stand_ins = prepare(settings, base_url=f"http://{args.host}:{args.port}")
+    api = create_app(settings, runner=args.runner)
     # One worker: the runner and worker threads, the login throttle and the rate limiter live in
     # this process; scale out with more `bratasena api` processes behind a proxy instead.
     uvicorn.run(api, host=args.host, port=args.port, log_level="info")

@@ -1,0 +1,191 @@
+"""`bratasena serve --demo`: a synthetic Blora, demo accounts, cases at every stage, stand-ins.
+
+Everything here is invented and says so: registry ids start with ``SYN-``, and the two sync targets
+are the stand-in of `bratasena.integration.simulator`, not the real DTJateng/DTSEN. Seeding is
+idempotent: it runs once per data directory (the demo supervisor's account marks it done), and
+prints the demo accounts' generated passwords that one time only.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bratasena.api.security import hash_password
+from bratasena.application import Bratasena, iter_batches
+from bratasena.domain.calendar import jakarta_date
+from bratasena.domain.errors import NotFoundError
+from bratasena.integration.simulator import StandInTarget, TargetState
+from bratasena.integration.synthetic import generate_rows
+from bratasena.settings import Settings
+
+HOUSEHOLDS = 3000
+SEED = 16
+OFFICER_DISTRICTS = 3
+"""The demo officer works in the three districts with the most households."""
+
+
+@dataclass
+class _Clock:
+    """The seeding clock: earlier months' cases get earlier dates, so the report has history."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def accounts(districts: list[str]) -> dict[str, tuple[str, list[str], str]]:
+    """The demo accounts: username → (role, districts, full name)."""
+    return {
+        "admin": ("admin", [], "Admin Sistem"),
+        "kabid": ("supervisor", [], "Kepala Bidang Linjamsos"),
+        "kabid2": ("supervisor", [], "Wakil Kepala Bidang"),
+        "petugas": ("officer", districts, "Petugas Verifikasi"),
+        "inspektur": ("auditor", [], "Inspektorat Daerah"),
+        "pendamping": ("facilitator", districts[:1], "Pendamping PKH"),
+    }
+
+
+def start_targets(settings: Settings) -> tuple[Settings, list[StandInTarget]]:
+    """Two stand-in targets on free loopback ports, with the sync settings pointed at them."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    started = []
+    for name in ("dtjateng", "dtsen"):
+        state = TargetState(name, Path(settings.data_dir) / f"stand-in-{name}.json")
+        started.append(StandInTarget(name=name, state=state).start())
+    pointed = settings.model_copy(
+        update={"sync_dtjateng_url": started[0].url, "sync_dtsen_url": started[1].url}
+    )
+    return pointed, started
+
+
+def seed(settings: Settings, households: int = HOUSEHOLDS) -> dict[str, str] | None:
+    """Seed the demo once; the new accounts' passwords, or None when it was seeded before."""
+    clock = _Clock()
+    app = Bratasena(settings, clock=clock)
+    try:
+        try:
+            app.get_account("kabid")
+            return None
+        except NotFoundError:
+            pass
+        rows = list(generate_rows(households, seed=SEED, regency=settings.regency))
+        for batch in iter_batches(rows, 500):
+            app.import_registry(batch, source="dtks", period="2026-01", actor="demo")
+        by_district: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_district.setdefault(row["village_code"][:6], []).append(row)
+        busiest = sorted(by_district, key=lambda d: -len(by_district[d]))[:OFFICER_DISTRICTS]
+        passwords = {}
+        for username, (role, districts, name) in accounts(busiest).items():
+            passwords[username] = secrets.token_urlsafe(9)
+            app.open_account(
+                username=username,
+                role=role,
+                districts=districts,
+                password_hash=hash_password(passwords[username]),
+                full_name=name,
+                actor="demo",
+            )
+        pool = [row for d in busiest for row in by_district[d]]
+        _cases(app, clock, pool)
+        return passwords
+    finally:
+        app.close()
+
+
+def _cases(app: Bratasena, clock: _Clock, pool: list[dict[str, Any]]) -> None:
+    """Cases at every stage: upheld ones in the last three months, the rest open today."""
+    today = clock.now
+    stages = [
+        *[("upheld", 90 - 9 * i) for i in range(4)],
+        *[("upheld", 50 - 9 * i) for i in range(3)],
+        *[("upheld", 25 - 8 * i) for i in range(3)],
+        ("rejected", 20),
+        ("response_recorded", 12),
+        ("notice_issued", 9),
+        ("investigated", 6),
+        ("assigned", 3),
+        ("assigned", 2),
+        ("filed", 1),
+        ("filed", 0),
+    ]
+    # Spread the cases over the officer's villages rather than the first few rows.
+    households = iter(pool[:: max(1, min(7, len(pool) // len(stages)))])
+    for number, (stage, days_ago) in enumerate(stages):
+        household = next(households)
+        clock.now = today - timedelta(days=days_ago, hours=2)
+        reporter = None if number % 2 else {"name": "Warga (demo)", "phone": "081200000000"}
+        filing = app.file_complaint(
+            subject={"registry_id": household["registry_id"]},
+            reasons=["mampu", "owns_car"] if number % 3 else ["asn_tni_polri"],
+            description="Contoh aduan demo: rumah permanen dan kendaraan pribadi.",
+            reporter=reporter,
+        )
+        _advance(app, clock, filing.id, stage, today)
+
+
+def _advance(app: Bratasena, clock: _Clock, cid: Any, stage: str, today: datetime) -> None:
+    steps = ["assigned", "investigated", "notice_issued", "response_recorded", "decided"]
+    wanted = {
+        "filed": 0,
+        "assigned": 1,
+        "investigated": 2,
+        "notice_issued": 3,
+        "response_recorded": 4,
+        "upheld": 5,
+        "rejected": 5,
+    }[stage]
+    for step in steps[:wanted]:
+        clock.now = min(clock.now + timedelta(hours=20), today)
+        day = jakarta_date(clock.now)
+        if step == "assigned":
+            app.assign(cid, None, officer="petugas", actor="kabid")
+        elif step == "investigated":
+            codes = app.get_complaint(cid).reasons
+            app.record_investigation(
+                cid,
+                None,
+                visited_on=day,
+                findings=dict.fromkeys(codes, "Diperiksa di lapangan (demo)."),
+                recommendation="reject" if stage == "rejected" else "uphold",
+                actor="petugas",
+            )
+        elif step == "notice_issued":
+            app.issue_notice(cid, None, response_due=day + timedelta(days=14), actor="petugas")
+        elif step == "response_recorded":
+            app.record_response(
+                cid, None, statement="Keluarga membantah (demo).", received_on=day, actor="petugas"
+            )
+        else:
+            outcome = "reject" if stage == "rejected" else "uphold"
+            app.decide(cid, None, outcome=outcome, reason="Keputusan demo.", actor="kabid")
+
+
+def prepare(
+    settings: Settings, *, base_url: str, households: int = HOUSEHOLDS
+) -> tuple[Settings, list[StandInTarget]]:
+    """Start the stand-ins, seed once, and print how to log in; the settings to serve with."""
+    pointed, targets = start_targets(settings)
+    print(f"Demo: seeding {settings.data_dir} (once; a few thousand synthetic households)…")
+    passwords = seed(pointed, households)
+    print(
+        "Demo: STAND-IN targets (not the real DTJateng/DTSEN) at "
+        + ", ".join(t.url for t in targets)
+    )
+    if passwords is None:
+        print(
+            "Demo: already seeded; the accounts' passwords were printed the first time "
+            f"(delete {settings.data_dir} to start over)."
+        )
+    else:
+        print("Demo accounts (printed this once):")
+        roles = accounts([])
+        for username, password in passwords.items():
+            print(f"  {username:<11} {roles[username][0]:<12} {password}")
+    print(f"Open {base_url}/ (citizens) and {base_url}/masuk (staff).", flush=True)
+    return pointed, targets
