@@ -18,16 +18,14 @@ import getpass
 import re
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from bratasena.application import Bratasena, ImportCounts
-from bratasena.domain.errors import ConflictError, InvalidInputError
+from bratasena.application import Bratasena
+from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.household import PROGRAMS
 from bratasena.domain.identity import parse_kk, parse_nik
 from bratasena.domain.regions import RegionBook, normalise_code
@@ -55,10 +53,6 @@ PROGRAM_SEPARATOR = ";"
 BATCH_SIZE = 500
 """Households per transaction: large enough to amortise a commit, small enough to lose little."""
 
-WORKERS = 2
-"""Batches saved at once: one being written while the next is prepared and read."""
-
-_SAVE_ATTEMPTS = 5
 _MAX_LENGTHS = {"registry_id": 64, "head_name": 200, "address": 300}
 _MAX_MEMBERS = 99
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -159,7 +153,6 @@ def import_registry_file(
     actor: str,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
-    workers: int = WORKERS,
     error_report: Path | None = None,
 ) -> ImportReport:
     """Import an extract file into the event store; see the module docstring.
@@ -173,40 +166,21 @@ def import_registry_file(
     report_path = error_report or error_report_path(path)
     validator = RowValidator(app.regions)
     batch: list[dict[str, Any]] = []
-    in_flight: deque[Future[ImportCounts]] = deque()
 
-    def save(rows: list[dict[str, Any]]) -> ImportCounts:
-        for attempt in range(_SAVE_ATTEMPTS):
-            try:
-                return app.import_registry(
-                    rows, source=report.source, period=report.period, actor=actor
-                )
-            except ConflictError:
-                # Two batches in flight touched the same KK or NIK lookup: the first won; this
-                # one reads again and records what is still missing.
-                if attempt == _SAVE_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    def collect_oldest() -> None:
-        counts = in_flight.popleft().result()
+    def flush() -> None:
+        counts = app.import_registry(batch, source=report.source, period=report.period, actor=actor)
         report.registered += counts.registered
         report.updated += counts.updated
         report.unchanged += counts.unchanged
         report.position = max(report.position, counts.position)
         report.batches += 1
+        batch.clear()
         if progress is not None:
             progress(report)
 
-    # Saving a batch is half Python and half waiting for the database; a second batch in flight
-    # fills that wait, and the executor's exit lets batches already sent finish, so an
-    # interruption leaves whole batches only.
-    with (
-        open_extract(path) as table,
-        _ErrorWriter(report_path) as errors,
-        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import") as pool,
-    ):
+    # One batch at a time: a second batch in flight on another thread was measured slower on
+    # both backends (the work is Python, and the GIL and the event store's lock serialise it).
+    with open_extract(path) as table, _ErrorWriter(report_path) as errors:
         report.total_rows = table.total_rows
         for line, record in table.records:
             report.rows_read += 1
@@ -217,14 +191,9 @@ def import_registry_file(
                 continue
             batch.append(row)
             if len(batch) >= batch_size:
-                in_flight.append(pool.submit(save, batch))
-                batch = []
-                if len(in_flight) >= workers:
-                    collect_oldest()
+                flush()
         if batch:
-            in_flight.append(pool.submit(save, batch))
-        while in_flight:
-            collect_oldest()
+            flush()
         report.errors = errors.count
         report.error_report = report_path if errors.count else None
     if report.error_report is None:
