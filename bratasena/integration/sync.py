@@ -267,19 +267,21 @@ class SyncWorker:
     # --- dispatch -------------------------------------------------------------------------------
 
     def _due(self, limit: int) -> list[_Item]:
+        if not self.targets:
+            return []
+        # Only enabled targets: items left for a target switched off since must not fill the
+        # batch and starve the others.
+        targets = ", ".join(["%s"] * len(self.targets))
         rows = self.db.query(
             "SELECT o.id, o.household_id, o.event_version, o.target, o.attempts "
-            "FROM sync_outbox o WHERE o.state = %s AND o.next_attempt_at <= %s AND NOT EXISTS "
+            f"FROM sync_outbox o WHERE o.state = %s AND o.target IN ({targets}) "
+            "AND o.next_attempt_at <= %s AND NOT EXISTS "
             "(SELECT 1 FROM sync_outbox p WHERE p.household_id = o.household_id "
             "AND p.target = o.target AND p.event_version < o.event_version AND p.state <> %s) "
             "ORDER BY o.position LIMIT %s",
-            (PENDING, self.clock(), DONE, limit),
+            (PENDING, *self.targets, self.clock(), DONE, limit),
         )
-        return [
-            _Item(str(r[0]), UUID(str(r[1])), int(r[2]), str(r[3]), int(r[4]))
-            for r in rows
-            if str(r[3]) in self.targets
-        ]
+        return [_Item(str(r[0]), UUID(str(r[1])), int(r[2]), str(r[3]), int(r[4])) for r in rows]
 
     def _client(self, target: str) -> TargetClient:
         with self._clients_lock:

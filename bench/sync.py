@@ -1,0 +1,165 @@
+"""Deactivations synced per second to two stand-in targets, beside raw HTTP round-trips to them.
+
+A burst of deactivations is written with the worker stopped; then the worker starts and drains it
+to two stand-in targets (DTJateng and DTSEN, each deactivation is two sends) on loopback, at 0 ms
+and 50 ms of target latency, sending one at a time and from a pool of 8 threads. Reported: the
+deactivations fully synced per second, and the lag while the burst drains (how long each
+deactivation waited from the worker's start until both targets had it: median and last). The
+baseline, measured in the same run against a fresh stand-in with the same latency and the same
+number of threads: bare HTTP round-trips per second (a POST of a new change, no worker, no
+database). Ratio = the worker's sends per second ÷ the baseline's round-trips per second.
+
+    python bench/sync.py            # 200 deactivations per configuration
+    python bench/sync.py --quick    # 20, 8 threads only, for CI
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+# The repository root instead of bench/ itself, whose scripts (bench/http.py) would shadow the
+# standard library's modules of the same name.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+
+from bratasena.application import Bratasena  # noqa: E402
+from bratasena.integration.simulator import StandInTarget  # noqa: E402
+from bratasena.integration.sync import SyncWorker  # noqa: E402
+from bratasena.settings import Settings  # noqa: E402
+from tests.builders import Clock, deactivate_many  # noqa: E402
+
+POSTGRES_URL = os.environ.get(
+    "BRATASENA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+def postgres_reachable() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_URL, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def raw_round_trips(latency_ms: float, threads: int, total: int) -> float:
+    """POSTs of new changes per second to a fresh stand-in: the floor under any worker."""
+    target = StandInTarget(name="raw").start()
+    target.faults.latency_ms = latency_ms
+    try:
+        with httpx.Client(base_url=target.url, limits=httpx.Limits(max_connections=threads)) as c:
+
+            def post(i: int) -> None:
+                key = f"{uuid.uuid4()}:2"
+                body = {
+                    "idempotency_key": key,
+                    "change": "deactivation",
+                    "registry_id": f"RAW-{i}",
+                    "effective_month": "2026-04",
+                }
+                answer = c.post("/v1/changes", json=body, headers={"Idempotency-Key": key})
+                answer.raise_for_status()
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(post, range(total)))
+            return total / (time.perf_counter() - started)
+    finally:
+        target.stop()
+
+
+def drain(
+    settings_for: dict[str, object], latency_ms: float, threads: int, total: int
+) -> dict[str, float]:
+    """Sync a burst of ``total`` deactivations; rate and lag."""
+    targets = {name: StandInTarget(name=name).start() for name in ("dtjateng", "dtsen")}
+    for target in targets.values():
+        target.faults.latency_ms = latency_ms
+    values = dict(settings_for)
+    for name, target in targets.items():
+        values[f"sync_{name}_url"] = target.url
+    values["poll_interval_seconds"] = 0.02
+    settings = Settings(**values)  # type: ignore[arg-type]
+    app = Bratasena(settings)
+    worker = SyncWorker(app, settings, concurrency=threads)
+    try:
+        deactivate_many(app, Clock(), total, first=app.head() * 10 + 1)
+        stop = threading.Event()
+        runner = threading.Thread(target=worker.run_forever, args=(stop,))
+        started_wall = time.time()
+        started = time.perf_counter()
+        runner.start()
+        while worker.status().done < 2 * total:
+            time.sleep(0.01)
+        elapsed = time.perf_counter() - started
+        stop.set()
+        runner.join()
+        rows = worker.db.query(
+            "SELECT household_id, MAX(done_at) FROM sync_outbox WHERE state = 'done' "
+            "GROUP BY household_id"
+        )
+        waits = sorted(float(done) - started_wall for _, done in rows)
+        return {
+            "rate": total / elapsed,
+            "sends": 2 * total / elapsed,
+            "lag_p50": statistics.median(waits),
+            "lag_max": waits[-1],
+        }
+    finally:
+        worker.close()
+        app.close()
+        for target in targets.values():
+            target.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
+    args = parser.parse_args()
+    total = 20 if args.quick else 200
+    backends = ["sqlite"] + (["postgres"] if postgres_reachable() else [])
+    print(f"deactivations per configuration: {total} (each sent to 2 stand-in targets)")
+    print(
+        f"{'backend':<10} {'latency':>7} {'threads':>7} {'deact/s':>8} {'sends/s':>8} "
+        f"{'raw rt/s':>8} {'ratio':>6} {'lag p50 s':>9} {'lag max s':>9}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for backend in backends:
+            for latency in (0.0, 50.0):
+                for threads in (8,) if args.quick else (1, 8):
+                    schema = f"bench_sync_{uuid.uuid4().hex[:8]}"
+                    base: dict[str, object] = {
+                        "environment": "test",
+                        "data_dir": Path(tmp) / uuid.uuid4().hex,
+                    }
+                    if backend == "postgres":
+                        base.update(database_url=POSTGRES_URL, database_schema=schema)
+                    try:
+                        result = drain(base, latency, threads, total)
+                    finally:
+                        if backend == "postgres":
+                            with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+                                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                    raw = raw_round_trips(latency, threads, 2 * total)
+                    print(
+                        f"{backend:<10} {latency:>5.0f}ms {threads:>7} {result['rate']:>8.1f} "
+                        f"{result['sends']:>8.1f} {raw:>8.1f} {result['sends'] / raw:>6.2f} "
+                        f"{result['lag_p50']:>9.2f} {result['lag_max']:>9.2f}",
+                        flush=True,
+                    )
+
+
+if __name__ == "__main__":
+    main()
