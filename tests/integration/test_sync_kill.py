@@ -34,13 +34,13 @@ DEACTIVATIONS = 200
 def test_a_worker_killed_at_random_moments_syncs_every_deactivation_exactly_once(
     make_settings: Callable[..., Settings], clock: Clock
 ) -> None:
-    targets = start_targets(latency_ms=5)
+    targets = start_targets(latency_ms=10)
     settings = make_settings(**target_settings(targets))
     app = Bratasena(settings, clock=clock)
     sync = SyncWorker(app, settings)
     env = worker_env(settings)
     rng = random.Random()
-    command = [sys.executable, "-m", "bratasena.cli", "sync", "--concurrency", "4"]
+    command = [sys.executable, "-m", "bratasena.cli", "sync", "--concurrency", "2"]
     root = Path(__file__).parents[2]
 
     def applied() -> int:
