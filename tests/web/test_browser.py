@@ -159,6 +159,12 @@ def test_officer_investigates_and_records_the_response_supervisor_upholds_report
     assert page.locator("svg.chart rect.bar").count() == 12
     assert page.locator("svg.chart polyline.target").count() == 2
 
+    page.goto(f"{case}/riwayat")
+    assert page.locator("table tbody tr").count() == 6  # filed … upheld, nothing hidden
+    shoot(page, "14-audit")
+    page.goto(f"{live}/rumah-tangga?registry_id=DTKS-000001")
+    shoot(page, "15-cari-keluarga")
+
     phone = phone_page(browser)
     phone.context.add_cookies(page.context.cookies())
     phone.goto(f"{live}/laporan?tahun=2026")
@@ -174,6 +180,8 @@ def test_an_anonymous_complaint_shows_no_reporter_to_the_officer(
     anonymous = file(core, "DTKS-000002", reporter=None)
     named = file(core, "DTKS-000003", reporter={"name": "Siti Pelapor", "phone": "0812000111"})
     page = open_page(browser, DESK)
+    page.goto(f"{live}/masuk")
+    shoot(page, "16-masuk")
 
     log_in(page, live, "budi")
     page.goto(f"{live}/kasus/{anonymous.id}")
@@ -192,3 +200,8 @@ def test_an_anonymous_complaint_shows_no_reporter_to_the_officer(
     page.goto(f"{live}/kasus/{named.id}")
     assert "Siti Pelapor" in page.inner_text("#pelapor")
     shoot(page, "13-kasus-pelapor-kabid")
+    log_out(page)
+
+    log_in(page, live, "admin")
+    assert page.url.endswith("/sinkron")
+    shoot(page, "17-sinkron")
