@@ -26,20 +26,16 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-# The repository root instead of bench/ itself, whose scripts (bench/http.py) would shadow the
-# standard library's modules of the same name.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
-import psycopg  # noqa: E402
+import httpx
+import psycopg
 
-from bratasena.application import Bratasena  # noqa: E402
-from bratasena.integration.simulator import StandInTarget  # noqa: E402
-from bratasena.integration.sync import SyncWorker  # noqa: E402
-from bratasena.settings import Settings  # noqa: E402
-from tests.builders import Clock, deactivate_many  # noqa: E402
+from bratasena.application import Bratasena
+from bratasena.integration.simulator import StandInTarget
+from bratasena.integration.sync import SyncWorker
+from bratasena.settings import Settings
+from tests.builders import Clock, deactivate_many
 
 POSTGRES_URL = os.environ.get(
     "BRATASENA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"

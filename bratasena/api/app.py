@@ -80,10 +80,9 @@ def create_app(
         reports,
         targets,
         audit,
+        sync,
     ):
         api.include_router(module.router, responses=PROBLEMS)
-    if services.sync is not None:
-        api.include_router(sync.router, responses=PROBLEMS)
     # The web pages (Bahasa Indonesia), over the same services.
     api.include_router(web.router)
     # Middleware wraps in reverse order of adding: metrics sees every request, limits included.

@@ -11,19 +11,19 @@ nothing else in the process applies what other processes append.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from bratasena.api.limits import RateLimiter
 from bratasena.api.metrics import Metrics
 from bratasena.api.security import LoginThrottle
 from bratasena.application import Bratasena
 from bratasena.domain.calendar import now_utc
+from bratasena.integration.sync import SyncWorker
 from bratasena.projections import Projections
 from bratasena.settings import Settings
 
@@ -47,7 +47,7 @@ class Services:
         self.clock = clock
         self.app = Bratasena(settings, clock=clock)
         self.projections = Projections(self.app, settings)
-        self.sync: Any = _sync_worker(self.app, settings)
+        self.sync = SyncWorker(self.app, settings)
         self.throttle = LoginThrottle()
         self.rate_limiter = RateLimiter(settings.public_rate_limit_per_minute)
         self.metrics = Metrics()
@@ -58,12 +58,11 @@ class Services:
     # --- background work ------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the projection runner and, when the module exists, the sync worker threads."""
+        """Start the projection runner and the sync worker threads."""
         if self.runner != "thread" or self._threads:
             return
         self._spawn("projections", self.projections.run_forever)
-        if self.sync is not None:
-            self._spawn("sync", self.sync.run_forever)
+        self._spawn("sync", self.sync.run_forever)
 
     def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
         thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
@@ -80,18 +79,9 @@ class Services:
         for thread in self._threads:
             thread.join(timeout=10)
         self._threads.clear()
-        if self.sync is not None:
-            self.sync.close()
+        self.sync.close()
         self.projections.close()
         self.app.close()
-
-    def sync_backlog(self) -> dict[str, int] | None:
-        """Sync items by state (pending, parked…), when a sync worker is present."""
-        status = getattr(self.sync, "backlog", None)
-        if status is None:
-            return None
-        counts: dict[str, int] = status()
-        return counts
 
     # --- read-your-writes -----------------------------------------------------------------------
 
@@ -119,16 +109,3 @@ class Services:
             return True
         log.warning("projections did not reach position %s within %ss", position, timeout)
         return False
-
-
-def _sync_worker(app: Bratasena, settings: Settings) -> Any:
-    """The sync worker (its status and parked items serve the API in every mode), if installed.
-
-    Imported by name so the API runs, without sync routes, in a build that lacks the module.
-    """
-    try:
-        module = importlib.import_module("bratasena.integration.sync")
-    except ModuleNotFoundError:
-        return None
-    factory = getattr(module, "SyncWorker", None)
-    return factory(app, settings) if factory is not None else None

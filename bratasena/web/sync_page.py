@@ -2,44 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from fastapi import APIRouter, Request, Response
 
-from bratasena.api.services import Services
 from bratasena.domain.errors import DomainError
-from bratasena.integration.sync import SyncWorker
 from bratasena.web import labels
 from bratasena.web.render import CheckedForm, PageRoute, need, redirect, render, services_of, text
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-@contextmanager
-def _worker(services: Services) -> Iterator[SyncWorker]:
-    """This process's sync worker, or (when it runs as its own process) a reader of its tables."""
-    running = services.sync
-    if isinstance(running, SyncWorker):
-        yield running
-        return
-    reader = SyncWorker(services.app, services.settings)
-    try:
-        yield reader
-    finally:
-        reader.close()
-
-
 def _page(request: Request, status: int = 200, **extra: object) -> Response:
-    with _worker(services_of(request)) as worker:
-        return render(
-            request,
-            "sync.html",
-            status=status,
-            state=worker.status(),
-            parked=worker.parked(),
-            **{"message": None, "error": None, **extra},
-        )
+    worker = services_of(request).sync
+    return render(
+        request,
+        "sync.html",
+        status=status,
+        state=worker.status(),
+        parked=worker.parked(),
+        **{"message": None, "error": None, **extra},
+    )
 
 
 @router.get("/sinkron")
@@ -55,14 +36,13 @@ def retry(request: Request, form: CheckedForm) -> Response:
     """Put a parked change back in the queue once its cause is fixed."""
     need(request, "admin")
     item = text(form, "id")
-    with _worker(services_of(request)) as worker:
-        try:
-            worker.retry(item)
-        except DomainError as error:
-            message = (
-                "Perubahan itu tidak ditahan lagi (mungkin sudah dicoba ulang)."
-                if error.rule == "not_parked"
-                else labels.error_text(error)
-            )
-            return _page(request, status=422, error=message)
+    try:
+        services_of(request).sync.retry(item)
+    except DomainError as error:
+        message = (
+            "Perubahan itu tidak ditahan lagi (mungkin sudah dicoba ulang)."
+            if error.rule == "not_parked"
+            else labels.error_text(error)
+        )
+        return _page(request, status=422, error=message)
     return redirect(f"/sinkron?ok={item}")

@@ -57,6 +57,7 @@ ROUTES: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/api/v1/reports/removals?year=2026&format=csv", None, {"supervisor", "auditor"}),
     ("PUT", "/api/v1/targets/2026", {"monthly": [10] * 12}, {"supervisor"}),
     ("POST", "/api/v1/registry/imports", "upload", {"admin"}),
+    ("GET", "/api/v1/sync/status", None, {"admin"}),
     ("GET", "/api/v1/sync", None, {"admin"}),
     ("GET", "/api/v1/sync/parked", None, {"admin"}),
     ("POST", "/api/v1/sync/parked/x/retry", None, {"admin"}),

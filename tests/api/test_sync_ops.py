@@ -21,13 +21,13 @@ def test_an_admin_reads_the_sync_status_and_parked_items(
 ) -> None:
     register(core)
     case_at(core, clock, "upheld")
-    status = client.get("/api/v1/sync", headers=staff["admin"])
+    status = client.get("/api/v1/sync/status", headers=staff["admin"])
     assert status.status_code == 200, status.text
     assert status.json()["head"] == core.head()
     assert client.get("/api/v1/sync/parked", headers=staff["admin"]).json() == []
     unknown = client.post("/api/v1/sync/parked/no-such-item/retry", headers=staff["admin"])
     assert unknown.status_code == 404
-    assert client.get("/api/v1/sync", headers=staff["kabid"]).status_code == 403
+    assert client.get("/api/v1/sync/status", headers=staff["kabid"]).status_code == 403
     assert "bratasena_sync_backlog" in client.get("/metrics").text
 
 
@@ -56,13 +56,16 @@ def test_a_change_the_province_refused_is_parked_then_retried_by_an_admin(
             )
             (item,) = client.get("/api/v1/sync/parked", headers=admin).json()
             assert (item["target"], item["reason_code"]) == ("dtjateng", "household_refused")
-            assert client.get("/api/v1/sync", headers=admin).json()["parked"] == 1
+            assert client.get("/api/v1/sync/status", headers=admin).json()["parked"] == 1
 
             target.faults.refuse = []
             retried = client.post(f"/api/v1/sync/parked/{item['id']}/retry", headers=admin)
             assert retried.status_code == 200, retried.text
             _until(
-                lambda: _run(services) or client.get("/api/v1/sync", headers=admin).json()["done"]
+                lambda: (
+                    _run(services)
+                    or client.get("/api/v1/sync/status", headers=admin).json()["done"]
+                )
             )
             household = client.get(f"/api/v1/households/{hid}", headers=admin).json()
             assert household["sync"]["dtjateng"]["state"] == "synced"

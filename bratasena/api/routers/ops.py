@@ -62,13 +62,12 @@ def metrics(services: ServicesDep) -> PlainTextResponse:
         "# TYPE bratasena_projection_position gauge",
         *(f'bratasena_projection_position{{projection="{p.name}"}} {p.position}' for p in statuses),
     ]
-    backlog = services.sync_backlog()
-    if backlog is not None:
-        lines += [
-            "# HELP bratasena_sync_backlog Changes not yet acknowledged by a target system.",
-            "# TYPE bratasena_sync_backlog gauge",
-            *(f'bratasena_sync_backlog{{state="{k}"}} {v}' for k, v in sorted(backlog.items())),
-        ]
+    backlog = services.sync.backlog()
+    lines += [
+        "# HELP bratasena_sync_backlog Changes not yet acknowledged by a target system.",
+        "# TYPE bratasena_sync_backlog gauge",
+        *(f'bratasena_sync_backlog{{state="{k}"}} {v}' for k, v in sorted(backlog.items())),
+    ]
     return PlainTextResponse(
         "\n".join(lines) + "\n", media_type="text/plain; version=0.0.4; charset=utf-8"
     )

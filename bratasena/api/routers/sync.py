@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from bratasena.api.deps import Admin, ServicesDep
-from bratasena.api.services import Services
-from bratasena.domain.errors import NotFoundError
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
@@ -47,22 +45,21 @@ class ParkedOut(BaseModel):
     parked_at: datetime
 
 
-def _worker(services: Services) -> Any:
-    if services.sync is None:
-        raise NotFoundError("this build has no sync worker")
-    return services.sync
-
-
-@router.get("", summary="The sync worker's position, lag and items by state")
+@router.get("/status", summary="The sync worker's position, lag and items by state")
+@router.get("", summary="The sync worker's status (the same as /api/v1/sync/status)")
 def status(who: Admin, services: ServicesDep) -> SyncStatusOut:
-    """Lag is how many events of the log the worker has not yet read."""
-    return SyncStatusOut.model_validate(asdict(_worker(services).status()))
+    """Lag is how many events of the log the worker has not yet read.
+
+    The worker's tables are read, so this answers whether the worker runs in this process
+    (`bratasena serve`) or as its own (`bratasena api` beside `bratasena sync`).
+    """
+    return SyncStatusOut.model_validate(asdict(services.sync.status()))
 
 
 @router.get("/parked", summary="Changes parked for a person, oldest first")
 def parked(who: Admin, services: ServicesDep) -> list[ParkedOut]:
     """Refused by DTJateng or DTSEN, or given up after too many transient failures."""
-    return [ParkedOut.model_validate(asdict(item)) for item in _worker(services).parked()]
+    return [ParkedOut.model_validate(asdict(item)) for item in services.sync.parked()]
 
 
 @router.post("/parked/{item_id}/retry", summary="Queue a parked change again")
@@ -70,4 +67,4 @@ def retry(
     item_id: Annotated[str, Path(max_length=80)], who: Admin, services: ServicesDep
 ) -> ParkedOut:
     """After its cause is fixed at the target; it is sent in the worker's next round."""
-    return ParkedOut.model_validate(asdict(_worker(services).retry(item_id)))
+    return ParkedOut.model_validate(asdict(services.sync.retry(item_id)))

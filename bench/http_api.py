@@ -7,8 +7,8 @@ pages (`GET /api/v1/cases`, 25 per page). Baselines measured in the same run on 
 16 threads in this process: `Bratasena.file_complaint` called directly (no HTTP, no projection
 wait) and `CaseList.search` called directly.
 
-    python bench/http.py            # 2,000 requests per workload, PostgreSQL and SQLite
-    python bench/http.py --quick    # 48 requests per workload, for CI
+    python bench/http_api.py            # 2,000 requests per workload, PostgreSQL and SQLite
+    python bench/http_api.py --quick    # 48 requests per workload, for CI
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 # This file is named after the protocol, so its folder must not shadow the standard `http` package.
-sys.path.remove(str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
