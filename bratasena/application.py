@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
 
@@ -27,7 +27,7 @@ from bratasena.domain.identity import (
 from bratasena.domain.lookup import HouseholdLookup
 from bratasena.domain.regions import RegionBook, normalise_code, region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
-from bratasena.persistence import event_store_env
+from bratasena.persistence import event_store_env, insert_events_in_binary
 from bratasena.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
@@ -105,6 +105,7 @@ class Bratasena(Application[UUID]):
         self.clock = clock
         self._lookup_secret = settings.lookup_secret()
         super().__init__(env=event_store_env(settings))
+        insert_events_in_binary(self.recorder)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -509,11 +510,12 @@ class Bratasena(Application[UUID]):
             pending.append(household)
             counts.household_ids.append(hid)
         pending.extend(lk for lk in lookups.values() if lk is not None)
-        # The events, not the aggregates, go to save(): it checks each object against two
-        # runtime protocols, which at hundreds of aggregates per batch cost more than the insert.
+        # The events go straight into the event store: save() would check each one against a
+        # runtime protocol (about 20 µs an event, more than its insert). Nothing else of save()
+        # applies here: this application takes no snapshots and keeps no aggregate cache.
         events = [e for a in {a.id: a for a in pending}.values() for e in a.collect_events()]
         try:
-            recordings = self.save(*events)
+            recordings = self.events.put(events)
         except IntegrityError:
             raise ConflictError(
                 "someone else changed these households at the same moment; import the batch again"
@@ -565,7 +567,11 @@ class Bratasena(Application[UUID]):
                     events.setdefault(key, []).append(event)
         loaded: dict[UUID, A] = {}
         for key, history in events.items():
-            aggregate = project_aggregate(None, history)
+            # The fold of `project_aggregate` without its per-event runtime protocol check,
+            # which cost a quarter of a re-import's time.
+            aggregate: Any = None
+            for event in history:
+                aggregate = event.mutate(aggregate)
             if isinstance(aggregate, cls):
                 loaded[key] = aggregate
         return loaded

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 
 import psycopg
+from psycopg.sql import SQL, Composed
 from psycopg_pool import ConnectionPool
 
 from bratasena.settings import Settings
@@ -38,6 +39,26 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key.get_secret_value()
     return env
+
+
+def insert_events_in_binary(recorder: Any) -> None:
+    """Have the PostgreSQL recorder send new events in psycopg's binary format.
+
+    The library passes a batch's events as one array of a composite type, in the text format by
+    default, where psycopg escapes every bytea inside every composite inside the array with
+    regular expressions: that took a quarter of a registry import's time. The binary format
+    (``%b``) sends the same array with no escaping, about twice as fast; the statement is
+    otherwise the library's own. Other recorders are left as they are.
+    """
+    statement = getattr(recorder, "insert_events_statement", None)
+    if not isinstance(statement, Composed):
+        return
+    recorder.insert_events_statement = Composed(
+        [
+            SQL(part.as_string(None).replace("%s", "%b")) if isinstance(part, SQL) else part
+            for part in statement
+        ]
+    )
 
 
 def ensure_postgres_schema(settings: Settings) -> None:

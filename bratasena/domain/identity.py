@@ -300,7 +300,10 @@ def _display(code: str) -> str:
 
 def _compact(value: str) -> str:
     # Strips spaces, dots and dashes, and maps look-alike characters (full-width digits,
-    # unusual spaces and dashes) to ASCII. str() because stdnum types it loosely.
+    # unusual spaces and dashes) to ASCII. str() because stdnum types it loosely. A number
+    # that is already 16 ASCII digits (every row of a registry extract) needs none of it.
+    if len(value) == _NUMBER_LENGTH and value.isascii() and value.isdigit():
+        return value
     return str(stdnum_nik.compact(value))
 
 
