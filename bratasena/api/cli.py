@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     serve.add_argument(
         "--demo",
         action="store_true",
-        help="seed a synthetic Blora with demo accounts and run stand-in sync targets (web issue)",
+        help="seed a synthetic Blora with demo accounts and run stand-in sync targets",
     )
     serve.set_defaults(handler=_serve, runner="thread")
 
@@ -59,6 +59,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bratasena.api.app import create_app
+    from bratasena.api.logs import hide_query_values
     from bratasena.settings import get_settings
 
     settings = get_settings()
@@ -69,7 +70,10 @@ def _serve(args: argparse.Namespace) -> int:
     api = create_app(settings, runner=args.runner)
     # One worker: the runner and worker threads, the login throttle and the rate limiter live in
     # this process; scale out with more `bratasena api` processes behind a proxy instead.
-    uvicorn.run(api, host=args.host, port=args.port, log_level="info")
+    config = uvicorn.Config(api, host=args.host, port=args.port, log_level="info")
+    # After uvicorn has configured its loggers: request lines without query values.
+    hide_query_values()
+    uvicorn.Server(config).run()
     return 0
 
 

@@ -17,7 +17,7 @@ from bratasena.api.app import create_app
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
 from tests.api.conftest import complaint_body
-from tests.builders import register
+from tests.builders import register, registry_row
 
 ROOT = Path(__file__).parents[2]
 
@@ -73,14 +73,16 @@ def test_serve_answers_over_loopback_and_its_runner_keeps_read_your_writes(
     settings: Settings,
 ) -> None:
     core = Bratasena(settings)
+    row = registry_row()
+    nik, kk = row["head_nik"], row["kk_number"]
     try:
-        register(core)
+        register(core, row)
     finally:
         core.close()
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "bratasena.cli", "serve", "--port", str(port)],
-        env=cli_env(settings), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=cli_env(settings), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
@@ -100,9 +102,17 @@ def test_serve_answers_over_loopback_and_its_runner_keeps_read_your_writes(
         assert tracked.json()["status"] == "filed"
         ready = httpx.get(f"{base}/readyz", timeout=30).json()
         assert ready["projection_lag"]["case_list"] == 0  # the runner thread applied the filing
+        # Searches by NIK and KK: the access log must not keep the numbers.
+        httpx.get(f"{base}/api/v1/households", params={"nik": nik, "page": 2}, timeout=30)
+        httpx.get(f"{base}/rumah-tangga", params={"kk": kk}, timeout=30)
     finally:
         server.terminate()
-        _, errors = server.communicate(timeout=30)
+        output, _ = server.communicate(timeout=30)
+    log = output.decode()  # uvicorn's log on stderr, its access log on stdout
     # uvicorn shuts down cleanly on SIGTERM, then re-raises the signal
-    assert server.returncode in (0, -15), errors.decode()
-    assert "Application shutdown complete" in errors.decode()
+    assert server.returncode in (0, -15), log
+    assert "Application shutdown complete" in log
+    assert '"GET /api/v1/households?nik=…&page=… HTTP/1.1" 401' in log
+    assert '"GET /rumah-tangga?kk=… HTTP/1.1"' in log
+    assert nik not in log
+    assert kk not in log
