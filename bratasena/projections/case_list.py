@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
-from bratasena.domain.calendar import add_working_days, jakarta_date
+from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import (
     APPEALED,
     STATUSES,
@@ -32,12 +33,12 @@ from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.identity import is_valid_tracking_code, normalise_tracking_code
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor
-from bratasena.projections.case_steps import DECISION_WORKING_DAYS, apply_step
+from bratasena.projections.case_steps import apply_step, decision_due
 from bratasena.projections.records import (
     Page,
+    bulk_insert,
     check_paging,
     chunked,
-    day_text,
     parse_day,
     parse_ts,
     placeholders,
@@ -80,6 +81,7 @@ COLUMNS = (
     "version",
 )
 _SELECT = ", ".join(COLUMNS)
+_VALUES = itemgetter(*COLUMNS)
 _STEP_COLUMNS = ("complaint_id", "version", "at", "step", "actor", "text")
 
 
@@ -140,7 +142,15 @@ class CaseDetail(CaseRow):
     timeline: list[TimelineEntry] = field(default_factory=list)
 
 
-class CaseList(View):
+@dataclass
+class CaseRows:
+    """Case rows in memory by complaint id, and the timeline steps added since they were read."""
+
+    cases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    steps: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+class CaseList(View[CaseRows]):
     """Complaints for the officers' list and case page."""
 
     name = "case_list"
@@ -188,40 +198,57 @@ class CaseList(View):
 
     # --- projection -----------------------------------------------------------------------------
 
-    def apply(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> None:
-        cases, timeline = tables["views_cases"], tables["views_case_timeline"]
-        rows = self._load(cur, cases, [str(e.originator_id) for e in events])
-        steps: list[tuple[Any, ...]] = []
-        for event in events:
-            cid = str(event.originator_id)
-            if isinstance(event, Complaint.Filed):
-                rows[cid] = self._filed(event)
-            row = rows.get(cid)
-            if row is None:
-                continue
-            step, actor, text = apply_step(row, event, self._village_name)
-            row["updated_at"] = ts(event.timestamp)
-            row["version"] = event.originator_version
-            steps.append((cid, event.originator_version, ts(event.timestamp), step, actor, text))
-        rows_out = [tuple(r[c] for c in COLUMNS) for r in rows.values()]
-        types = self.tables["views_cases"].types
-        upsert(cur, cases, COLUMNS, ("complaint_id",), rows_out, types=types)
-        types = self.tables["views_case_timeline"].types
-        upsert(
-            cur, timeline, _STEP_COLUMNS, ("complaint_id", "version"), steps, types=types, update=""
-        )
+    def empty(self) -> CaseRows:
+        return CaseRows()
 
-    @staticmethod
-    def _load(cur: Cursor, table: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-        rows: dict[str, dict[str, Any]] = {}
-        for chunk in chunked(sorted(set(ids))):
+    def load(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> CaseRows:
+        ids = sorted({str(e.originator_id) for e in events})
+        cases: dict[str, dict[str, Any]] = {}
+        for chunk in chunked(ids):
             cur.execute(
-                f"SELECT {_SELECT} FROM {table} WHERE complaint_id IN ({placeholders(len(chunk))})",
+                f"SELECT {_SELECT} FROM {tables['views_cases']} "
+                f"WHERE complaint_id IN ({placeholders(len(chunk))})",
                 chunk,
             )
             for values in cur.fetchall():
-                rows[values[0]] = dict(zip(COLUMNS, values, strict=True))
-        return rows
+                cases[values[0]] = dict(zip(COLUMNS, values, strict=True))
+        return CaseRows(cases)
+
+    def fold(self, rows: CaseRows, events: Sequence[Any]) -> None:
+        cases, steps = rows.cases, rows.steps
+        for event in events:
+            cid = str(event.originator_id)
+            if isinstance(event, Complaint.Filed):
+                cases[cid] = self._filed(event)
+            row = cases.get(cid)
+            if row is None:
+                continue
+            step, actor, text = apply_step(row, event, self._village_name)
+            at = ts(event.timestamp)
+            row["updated_at"] = at
+            row["version"] = event.originator_version
+            steps.append((cid, event.originator_version, at, step, actor, text))
+
+    def write(self, cur: Cursor, tables: Tables, rows: CaseRows, *, fresh: bool) -> None:
+        cases = [_VALUES(r) for r in rows.cases.values()]
+        case_types = self.tables["views_cases"].types
+        step_types = self.tables["views_case_timeline"].types
+        if fresh:
+            bulk_insert(cur, tables["views_cases"], COLUMNS, cases, types=case_types)
+            bulk_insert(
+                cur, tables["views_case_timeline"], _STEP_COLUMNS, rows.steps, types=step_types
+            )
+            return
+        upsert(cur, tables["views_cases"], COLUMNS, ("complaint_id",), cases, types=case_types)
+        upsert(
+            cur,
+            tables["views_case_timeline"],
+            _STEP_COLUMNS,
+            ("complaint_id", "version"),
+            rows.steps,
+            types=step_types,
+            update="",
+        )
 
     @staticmethod
     def _filed(event: Any) -> dict[str, Any]:
@@ -239,7 +266,7 @@ class CaseList(View):
             "filed_at": ts(event.timestamp),
             "updated_at": ts(event.timestamp),
             "response_due": None,
-            "decision_due": day_text(add_working_days(filed_on, DECISION_WORKING_DAYS)),
+            "decision_due": decision_due(filed_on),
             "decided_at": None,
             "corroborations": 0,
             "household_id": str(event.household_id) if event.household_id else None,

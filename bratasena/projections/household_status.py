@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -20,7 +21,14 @@ from bratasena.domain.household import ACTIVE, DEACTIVATED, TARGETS, Household
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor, Database
 from bratasena.projections.privacy import Privacy
-from bratasena.projections.records import Page, check_paging, chunked, placeholders, upsert
+from bratasena.projections.records import (
+    Page,
+    bulk_insert,
+    check_paging,
+    chunked,
+    placeholders,
+    upsert,
+)
 from bratasena.projections.runner import Table, Tables, View
 from bratasena.settings import Settings
 
@@ -44,6 +52,8 @@ COLUMNS = (
     "version",
 )
 _SELECT = ", ".join(COLUMNS)
+_VALUES = itemgetter(*COLUMNS)
+_SYNC = COLUMNS.index("sync")
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,11 @@ class HouseholdRow:
     version: int
 
 
-class HouseholdStatus(View):
+Rows = dict[str, dict[str, Any]]
+"""Household rows in memory by household id (``sync`` as a dict, stored as JSON)."""
+
+
+class HouseholdStatus(View[Rows]):
     """Households by registry id, KK, NIK, village, district or status."""
 
     name = "household_status"
@@ -130,9 +144,24 @@ class HouseholdStatus(View):
 
     # --- projection -----------------------------------------------------------------------------
 
-    def apply(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> None:
-        table = tables["views_households"]
-        rows = self._load(cur, table, [str(e.originator_id) for e in events])
+    def empty(self) -> Rows:
+        return {}
+
+    def load(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> Rows:
+        rows: Rows = {}
+        for chunk in chunked(sorted({str(e.originator_id) for e in events})):
+            cur.execute(
+                f"SELECT {_SELECT} FROM {tables['views_households']} "
+                f"WHERE household_id IN ({placeholders(len(chunk))})",
+                chunk,
+            )
+            for values in cur.fetchall():
+                row = dict(zip(COLUMNS, values, strict=True))
+                row["sync"] = json.loads(row["sync"])
+                rows[values[0]] = row
+        return rows
+
+    def fold(self, rows: Rows, events: Sequence[Any]) -> None:
         for event in events:
             hid = str(event.originator_id)
             if isinstance(event, Household.Registered):
@@ -142,31 +171,18 @@ class HouseholdStatus(View):
                 continue
             self._change(row, event)
             row["version"] = event.originator_version
-        upsert(
-            cur,
-            table,
-            COLUMNS,
-            ("household_id",),
-            [
-                tuple(json.dumps(row[c]) if c == "sync" else row[c] for c in COLUMNS)
-                for row in rows.values()
-            ],
-            types=self.tables["views_households"].types,
-        )
 
-    @staticmethod
-    def _load(cur: Cursor, table: str, ids_: list[str]) -> dict[str, dict[str, Any]]:
-        rows: dict[str, dict[str, Any]] = {}
-        for chunk in chunked(sorted(set(ids_))):
-            cur.execute(
-                f"SELECT {_SELECT} FROM {table} WHERE household_id IN ({placeholders(len(chunk))})",
-                chunk,
-            )
-            for values in cur.fetchall():
-                row = dict(zip(COLUMNS, values, strict=True))
-                row["sync"] = json.loads(row["sync"])
-                rows[values[0]] = row
-        return rows
+    def write(self, cur: Cursor, tables: Tables, rows: Rows, *, fresh: bool) -> None:
+        table, types = tables["views_households"], self.tables["views_households"].types
+        values = []
+        for row in rows.values():
+            value = list(_VALUES(row))
+            value[_SYNC] = json.dumps(value[_SYNC]) if value[_SYNC] else "{}"
+            values.append(value)
+        if fresh:
+            bulk_insert(cur, table, COLUMNS, values, types=types)
+        else:
+            upsert(cur, table, COLUMNS, ("household_id",), values, types=types)
 
     def _registered(self, event: Any) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -177,7 +193,7 @@ class HouseholdStatus(View):
             "complaints_received": 0,
             "sync": {},
         }
-        self._registry(row, {name: getattr(event, name) for name in _REGISTRY})
+        self._registry(row, vars(event))  # the event's fields, of which it takes the registry's
         return row
 
     def _registry(self, row: dict[str, Any], values: dict[str, Any]) -> None:
@@ -303,9 +319,6 @@ class HouseholdStatus(View):
             },
             version=int(data["version"]),
         )
-
-
-_REGISTRY = ("kk_number", "head_nik", "head_name", "village_code", "desil", "programs", "members")
 
 
 def _sixteen_digits(value: str, kind: str) -> str:

@@ -20,6 +20,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -31,7 +32,7 @@ from bratasena.domain.household import Household
 from bratasena.domain.regions import region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
 from bratasena.persistence import Cursor
-from bratasena.projections.records import chunked, placeholders, upsert
+from bratasena.projections.records import bulk_insert, chunked, placeholders, upsert
 from bratasena.projections.runner import Table, Tables, View
 
 _DECISIONS: dict[type, str] = {
@@ -61,7 +62,20 @@ MONTH_FIELDS = (
 )
 
 
-class RemovalReport(View):
+@dataclass
+class ReportRows:
+    """The report's rows in memory: what it knows of complaints, deactivated households and
+    targets (keyed lists, with the keys changed since they were read), and counter increments."""
+
+    complaints: dict[str, list[Any]] = field(default_factory=dict)
+    households: dict[str, list[Any]] = field(default_factory=dict)
+    targets: dict[str, list[Any]] = field(default_factory=dict)
+    dirty: dict[str, set[str]] = field(default_factory=lambda: {"c": set(), "h": set(), "t": set()})
+    counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    days: Counter[tuple[str, str, int]] = field(default_factory=Counter)
+
+
+class RemovalReport(View[ReportRows]):
     """Monthly removals against target, by district and reason, with fairness figures."""
 
     name = "removal_report"
@@ -101,23 +115,27 @@ class RemovalReport(View):
 
     # --- projection -----------------------------------------------------------------------------
 
-    def apply(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> None:
+    def empty(self) -> ReportRows:
+        return ReportRows()
+
+    def load(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> ReportRows:
         complaint_ids = {
             str(e.originator_id) for e in events if type(e).__qualname__.startswith("Complaint.")
         }
         complaint_ids |= {str(e.complaint_id) for e in events if getattr(e, "complaint_id", None)}
         household_ids = {str(e.originator_id) for e in events if isinstance(e, _HOUSEHOLD)}
-        complaints = _load(cur, tables["views_report_complaints"], "complaint_id", complaint_ids)
-        households = _load(cur, tables["views_report_households"], "household_id", household_ids)
-        targets = _load(
-            cur,
-            tables["views_report_targets"],
-            "targets_id",
-            {str(e.originator_id) for e in events if isinstance(e, RemovalTargets.Changed)},
+        targets_ids = {
+            str(e.originator_id) for e in events if isinstance(e, RemovalTargets.Changed)
+        }
+        return ReportRows(
+            complaints=_load(cur, tables["views_report_complaints"], "complaint_id", complaint_ids),
+            households=_load(cur, tables["views_report_households"], "household_id", household_ids),
+            targets=_load(cur, tables["views_report_targets"], "targets_id", targets_ids),
         )
-        counts: Counter[tuple[str, str, str]] = Counter()
-        days: Counter[tuple[str, str, int]] = Counter()
-        dirty: dict[str, set[str]] = {"c": set(), "h": set(), "t": set()}
+
+    def fold(self, rows: ReportRows, events: Sequence[Any]) -> None:
+        complaints, households, targets = rows.complaints, rows.households, rows.targets
+        counts, days, dirty = rows.counts, rows.days, rows.dirty
         for event in events:
             oid = str(event.originator_id)
             month = month_of(event.timestamp)
@@ -155,26 +173,24 @@ class RemovalReport(View):
             elif isinstance(event, RemovalTargets.Changed) and oid in targets:
                 targets[oid][2] = json.dumps(list(event.monthly))
                 dirty["t"].add(oid)
-        _upsert(
-            cur,
-            tables["views_report_complaints"],
-            ("complaint_id", "filed_on", "district_code"),
-            [complaints[c] for c in dirty["c"]],
+
+    def write(self, cur: Cursor, tables: Tables, rows: ReportRows, *, fresh: bool) -> None:
+        store = _insert if fresh else _upsert
+        for table, columns, found, dirty in (
+            ("views_report_complaints", ("complaint_id", "filed_on", "district_code"),
+             rows.complaints, rows.dirty["c"]),
+            ("views_report_households", ("household_id", "district_code", "reasons"),
+             rows.households, rows.dirty["h"]),
+            ("views_report_targets", ("targets_id", "year", "monthly"),
+             rows.targets, rows.dirty["t"]),
+        ):  # fmt: skip
+            store(cur, tables[table], columns, [found[key] for key in sorted(dirty)])
+        # Counters start from zero in fresh tables, so their totals are plain inserts there.
+        count = _insert_counts if fresh else _add
+        count(cur, tables["views_report_counts"], ("month", "kind", "key"), rows.counts)
+        count(
+            cur, tables["views_report_decision_days"], ("month", "district_code", "days"), rows.days
         )
-        _upsert(
-            cur,
-            tables["views_report_households"],
-            ("household_id", "district_code", "reasons"),
-            [households[h] for h in dirty["h"]],
-        )
-        _upsert(
-            cur,
-            tables["views_report_targets"],
-            ("targets_id", "year", "monthly"),
-            [targets[t] for t in dirty["t"]],
-        )
-        _add(cur, tables["views_report_counts"], ("month", "kind", "key"), counts)
-        _add(cur, tables["views_report_decision_days"], ("month", "district_code", "days"), days)
 
     @staticmethod
     def _count_change(
@@ -385,6 +401,15 @@ def _types(table: str) -> dict[str, str]:
 
 def _upsert(cur: Cursor, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
     upsert(cur, table, columns, columns[:1], rows, types=_types(table))
+
+
+def _insert(cur: Cursor, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
+    bulk_insert(cur, table, columns, rows, types=_types(table))
+
+
+def _insert_counts(cur: Cursor, table: str, key: tuple[str, ...], counts: Counter[Any]) -> None:
+    rows = [(*k, n) for k, n in sorted(counts.items())]
+    bulk_insert(cur, table, (*key, "n"), rows, types=_types(table))
 
 
 def _add(cur: Cursor, table: str, key: tuple[str, ...], counts: Counter[Any]) -> None:

@@ -20,7 +20,7 @@ from bratasena.domain.errors import DomainError, InvalidInputError
 from bratasena.projections import CaseQuery, Projections
 from bratasena.projections.runner import STATE_TABLE
 from bratasena.settings import Settings
-from tests.builders import Clock, file, open_staff, register, registry_row
+from tests.builders import Clock, case_at, file, open_staff, register, registry_row
 from tests.integration.test_cli import run_cli
 
 TABLES = {
@@ -287,6 +287,90 @@ def test_a_rebuild_switches_to_fresh_tables_and_keeps_serving(
     with pytest.raises(InvalidInputError) as refused:
         views.rebuild("officer_dashboard")
     assert refused.value.field == "name"
+
+
+def test_a_rebuild_takes_in_events_committed_while_it_loads_the_fresh_tables(
+    staffed: tuple[Bratasena, Projections], clock: Clock
+) -> None:
+    app, views = staffed
+    register(app, *[registry_row(n) for n in range(1, 7)])
+    for n in range(1, 4):
+        case_at(app, clock, "upheld", f"DTKS-{n:06d}")
+    views.run_once()
+    for n, name in enumerate(views.names, start=4):
+        view = views._runner.views[name]
+        original = view.write
+        arrived: list[int] = []
+
+        def write_then_commit_more(
+            cur: Any,
+            tables: Any,
+            rows: Any,
+            *,
+            fresh: bool,
+            original: Any = original,
+            arrived: list[int] = arrived,
+            n: int = n,
+        ) -> None:
+            original(cur, tables, rows, fresh=fresh)
+            if fresh and not arrived:  # a writer commits after the replay was folded
+                arrived.append(file(app, f"DTKS-{n:06d}").position)
+
+        view.write = write_then_commit_more  # type: ignore[method-assign]
+        views.rebuild(name)
+        view.write = original  # type: ignore[method-assign]
+        assert arrived
+        assert {s.name: s.position for s in views.status()}[name] >= arrived[0]
+        if name == "case_list":
+            assert views.cases.search(CaseQuery()).total == 4  # no run_once needed
+    views.run_once()
+    incremental = snapshot(views)
+    assert views.cases.search(CaseQuery()).total == 6
+    for name in views.names:
+        views.rebuild(name)
+    assert snapshot(views) == incremental
+
+
+@pytest.mark.parametrize("step", ["load", "indexes", "switch"])
+def test_a_crash_during_a_rebuild_leaves_the_current_generation_serving(
+    staffed: tuple[Bratasena, Projections], clock: Clock, step: str
+) -> None:
+    app, views = staffed
+    register(app, *[registry_row(n) for n in range(1, 4)])
+    case_at(app, clock, "upheld", "DTKS-000001")
+    file(app, "DTKS-000002")
+    views.run_once()
+    before = snapshot(views)
+    states_before = views.db.query(f"SELECT name, position, generation FROM {STATE_TABLE}")
+    runner = views._runner
+    view = runner.views["case_list"]
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise Crash
+
+    patched: dict[str, tuple[Any, str]] = {
+        "load": (view, "write"),  # dies while bulk-loading the fresh tables
+        "indexes": (runner, "_create_indexes"),  # after the load committed
+        "switch": (runner, "_point_views"),  # inside the switch-over transaction
+    }
+    target, attribute = patched[step]
+    setattr(target, attribute, crash)
+    with pytest.raises(Crash):
+        views.rebuild("case_list")
+    delattr(target, attribute)
+
+    assert snapshot(views) == before
+    assert views.db.query(f"SELECT name, position, generation FROM {STATE_TABLE}") == (
+        states_before
+    )
+    file(app, "DTKS-000003")  # the current generation keeps taking events …
+    views.run_once()
+    assert views.cases.search(CaseQuery()).total == 3
+    incremental = snapshot(views)
+    views.rebuild("case_list")  # … and the next rebuild starts over cleanly
+    assert snapshot(views) == incremental
+    state = dict(views.db.query(f"SELECT name, generation FROM {STATE_TABLE}"))
+    assert state["case_list"] == 2
 
 
 def test_the_cli_projects_reports_status_and_rebuilds(settings: Settings, clock: Clock) -> None:
