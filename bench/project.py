@@ -42,6 +42,7 @@ from bratasena.domain.identity import new_tracking_code, normalise_tracking_code
 from bratasena.domain.regions import region_book
 from bratasena.domain.targets import RemovalTargets
 from bratasena.projections import CaseQuery, HouseholdQuery, Projections
+from bratasena.projections.case_list import OPEN_CASES, overdue_condition
 from bratasena.settings import Settings
 
 POSTGRES_URL = os.environ.get(
@@ -178,20 +179,27 @@ def lifecycle(household: Household, i: int, at: datetime) -> list[Aggregate]:
 
 
 def read_and_decode(app: Bratasena, topics: list[str], batch: int) -> tuple[int, float]:
-    """Events read and decoded from the log, and the seconds it took (the baseline)."""
+    """Events read and decoded from the log, and the seconds it took (the baseline).
+
+    Read as the rebuild reads them: the view's topics in windows of ``batch`` ids.
+    """
     started = time.perf_counter()
     position, count, head = 0, 0, app.head()
     while position < head:
+        stop = min(head, position + batch)
         notes = app.recorder.select_notifications(
-            position, batch, stop=head, topics=topics, inclusive_of_start=False
+            position, batch, stop=stop, topics=topics, inclusive_of_start=False
         )
         for note in notes:
             app.mapper.to_domain_event(note)
         count += len(notes)
-        if len(notes) < batch:
-            break
-        position = notes[-1].id
+        position = stop
     return count, time.perf_counter() - started
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15-minute load averages (other work skews the timings)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def latencies(call: Callable[[int], Any], runs: int) -> tuple[float, float]:
@@ -223,7 +231,8 @@ def run(backend: str, size: str, runs: int, plans: bool) -> None:
             seeded = time.perf_counter() - started
             print(
                 f"\n[{backend}, {size}: {households:,} households, {complaints:,} complaints, "
-                f"{app.head():,} events, seeded in {seeded:.0f} s]"
+                f"{app.head():,} events, seeded in {seeded:.0f} s; load average "
+                f"{load_average()}]"
             )
             views = Projections(app, settings)
             total_events, total_rebuild, total_base = 0, 0.0, 0.0
@@ -248,7 +257,9 @@ def run(backend: str, size: str, runs: int, plans: bool) -> None:
                 f"{total_events / total_rebuild:>9,.0f} ev/s   baseline read+decode "
                 f"{total_events / total_base:>9,.0f} ev/s   ratio {total_base / total_rebuild:.2f}"
             )
+            print(f"load average {load_average()}")
             query_latencies(views, households, runs, plans)
+            print(f"load average {load_average()}")
         finally:
             if views is not None:
                 views.close()
@@ -286,18 +297,46 @@ def query_latencies(views: Projections, households: int, runs: int, plans: bool)
         p50, p99 = latencies(call, runs)
         print(f"{name:<34} {p50:>8.2f} {p99:>8.2f}")
     if plans:
-        explain = "EXPLAIN" if views.db.is_postgres else "EXPLAIN QUERY PLAN"
-        for sql, params in (
-            (
-                "SELECT * FROM views_cases WHERE district_code = %s AND status = %s "
-                "ORDER BY filed_at DESC LIMIT 25",
-                [districts[0], "upheld"],
-            ),
-            ("SELECT * FROM views_households WHERE nik_hash = %s", ["x"]),
-        ):
-            print(sql)
-            for row in views.db.query(f"{explain} {sql}", params):
-                print("   ", row[-1])
+        print_plans(views, districts, today)
+
+
+def print_plans(views: Projections, districts: list[str], today: date) -> None:
+    """The plans of the statements behind the timed queries."""
+    overdue, overdue_params = overdue_condition(today)
+    scope = f"district_code IN ({', '.join(['%s'] * 3)})"
+    statements: list[tuple[str, list[Any]]] = [
+        (
+            "SELECT * FROM views_cases WHERE district_code = %s AND status = %s "
+            "ORDER BY filed_at DESC, complaint_id LIMIT 25",
+            [districts[0], "upheld"],
+        ),
+        (
+            f"SELECT * FROM views_cases WHERE {overdue} AND {scope} "
+            "ORDER BY decision_due, complaint_id LIMIT 25",
+            [*overdue_params, *districts[:3]],
+        ),
+        (
+            f"SELECT status, district_code, assigned_to, COUNT(*), SUM(CASE WHEN {overdue} "
+            f"THEN 1 ELSE 0 END) FROM views_cases WHERE {OPEN_CASES} "
+            "GROUP BY status, district_code, assigned_to",
+            overdue_params,
+        ),
+        (
+            f"SELECT * FROM views_cases WHERE assigned_to = %s AND {OPEN_CASES} "
+            "ORDER BY decision_due, complaint_id LIMIT 50",
+            [OFFICERS[0]],
+        ),
+        ("SELECT * FROM views_households WHERE nik_hash = %s", ["x"]),
+        (
+            "SELECT month, kind, key, n FROM views_report_counts WHERE month >= %s AND month <= %s",
+            ["2026-01", "2026-12"],
+        ),
+    ]
+    explain = "EXPLAIN" if views.db.is_postgres else "EXPLAIN QUERY PLAN"
+    for sql, params in statements:
+        print(sql)
+        for row in views.db.query(f"{explain} {sql}", params):
+            print("   ", row[-1])
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ and count against next month's target. Both are office-wide, like the targets.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +19,7 @@ from bratasena.persistence import Database
 from bratasena.projections.case_list import (
     _SELECT,
     AWAITING_DECISION,
+    OPEN_CASES,
     CaseList,
     CaseRow,
     overdue_condition,
@@ -84,55 +86,55 @@ class OfficerDashboard:
             if districts is None
             else [book.district(d, field="districts").code for d in districts]
         )
-        waiting = placeholders(len(AWAITING_DECISION))
-        where = f"status IN ({waiting})"
-        params: list[object] = list(AWAITING_DECISION)
+        # Three statements, each reading only open cases through their partial indexes: the
+        # counts, the two short lists, and the report's figures (ten round trips before).
+        where, params = OPEN_CASES, list[object]()
         if scope is not None:
             where += (
                 f" AND district_code IN ({placeholders(len(scope))})" if scope else " AND 1 = 0"
             )
             params.extend(scope)
-        by_status: dict[str, int] = {}
-        by_district: dict[str, int] = {}
-        for status, district, n in self.db.query(
-            f"SELECT status, district_code, COUNT(*) FROM views_cases WHERE {where} "
-            "GROUP BY status, district_code",
-            params,
-        ):
-            by_status[status] = by_status.get(status, 0) + int(n)
-            by_district[district] = by_district.get(district, 0) + int(n)
         overdue_sql, overdue_params = overdue_condition(today)
-        overdue_where = f"{overdue_sql} AND {where}"
-        overdue_total = int(
-            self.db.query(
-                f"SELECT COUNT(*) FROM views_cases WHERE {overdue_where}",
-                [*overdue_params, *params],
-            )[0][0]
-        )
-        overdue = self.db.query(
-            f"SELECT {_SELECT} FROM views_cases WHERE {overdue_where} "
-            "ORDER BY decision_due, complaint_id LIMIT %s",
-            [*overdue_params, *params, OVERDUE_SHOWN],
-        )
-        queue = []
+        by_status: Counter[str] = Counter()
+        by_district: Counter[str] = Counter()
+        queues: Counter[str] = Counter()
+        overdue_total = 0
+        for status, district, assigned_to, n, late in self.db.query(
+            f"SELECT status, district_code, assigned_to, COUNT(*), "
+            f"SUM(CASE WHEN {overdue_sql} THEN 1 ELSE 0 END) FROM views_cases WHERE {where} "
+            "GROUP BY status, district_code, assigned_to",
+            [*overdue_params, *params],
+        ):
+            by_status[status] += int(n)
+            by_district[district] += int(n)
+            if assigned_to is not None:
+                queues[assigned_to] += int(n)
+            overdue_total += int(late)
+        lists = [
+            f"SELECT * FROM (SELECT 0 AS part, {_SELECT} FROM views_cases WHERE {where} "
+            f"AND {overdue_sql} ORDER BY decision_due, complaint_id LIMIT %s) AS overdue"
+        ]
+        list_params = [*params, *overdue_params, OVERDUE_SHOWN]
         if officer:
-            queue = self.db.query(
-                f"SELECT {_SELECT} FROM views_cases WHERE assigned_to = %s AND {where} "
-                "ORDER BY decision_due, complaint_id LIMIT %s",
-                [officer.strip().lower(), *params, QUEUE_SHOWN],
+            lists.append(
+                f"SELECT * FROM (SELECT 1 AS part, {_SELECT} FROM views_cases "
+                f"WHERE assigned_to = %s AND {where} "
+                "ORDER BY decision_due, complaint_id LIMIT %s) AS queue"
             )
-        queues = {
-            name: int(n)
-            for name, n in self.db.query(
-                f"SELECT assigned_to, COUNT(*) FROM views_cases WHERE assigned_to IS NOT NULL "
-                f"AND {where} GROUP BY assigned_to ORDER BY assigned_to",
-                params,
-            )
-        }
+            list_params.extend([officer.strip().lower(), *params, QUEUE_SHOWN])
+        overdue: list[CaseRow] = []
+        queue: list[CaseRow] = []
+        for part, *values in self.db.query(
+            " UNION ALL ".join(lists) + " ORDER BY part, decision_due, complaint_id", list_params
+        ):
+            (queue if part else overdue).append(self.cases.row(values))
         month = today.strftime("%Y-%m")
         following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
-        removals, reactivations = self.report.removals(month)
-        decided, _ = self.report.removals(following.strftime("%Y-%m"))
+        figures = self.report.figures(
+            [month, following.strftime("%Y-%m")], [today.year, following.year], scope
+        )
+        removals, reactivations = figures.removals[month]
+        decided, _ = figures.removals[following.strftime("%Y-%m")]
         return Dashboard(
             today=today,
             month=month,
@@ -142,16 +144,16 @@ class OfficerDashboard:
                 DistrictCount(code, _district_name(book, code), n)
                 for code, n in sorted(by_district.items())
             ],
-            overdue=[self.cases.row(r) for r in overdue],
+            overdue=overdue,
             overdue_total=overdue_total,
-            my_queue=[self.cases.row(r) for r in queue],
-            queues=queues,
-            median_days_to_decision=self.report.median_days(scope),
+            my_queue=queue,
+            queues=dict(sorted(queues.items())),
+            median_days_to_decision=figures.median_days,
             removals=removals,
             reactivations=reactivations,
-            target=self.report.targets(today.year)[today.month - 1],
+            target=figures.targets[today.year][today.month - 1],
             decided_this_month=decided,
-            next_month_target=self.report.targets(following.year)[following.month - 1],
+            next_month_target=figures.targets[following.year][following.month - 1],
         )
 
 

@@ -75,6 +75,17 @@ class ReportRows:
     days: Counter[tuple[str, str, int]] = field(default_factory=Counter)
 
 
+@dataclass
+class Figures:
+    """What the dashboard shows of the report."""
+
+    removals: dict[str, tuple[int, int]]
+    """Month → deactivations and reactivations taking effect in it."""
+    targets: dict[int, list[int]]
+    """Year → its twelve monthly targets."""
+    median_days: float | None
+
+
 class RemovalReport(View[ReportRows]):
     """Monthly removals against target, by district and reason, with fairness figures."""
 
@@ -219,6 +230,50 @@ class RemovalReport(View[ReportRows]):
         )
         found = {kind: int(n) for kind, n in rows}
         return found.get("deactivated", 0), found.get("reactivated", 0)
+
+    def figures(
+        self, months: Sequence[str], years: Sequence[int], districts: Sequence[str] | None
+    ) -> Figures:
+        """The dashboard's figures in one statement: removals and reactivations taking effect in
+        ``months`` (office-wide), the targets of ``years``, the median days to decision over
+        every decision in the districts (None: all)."""
+        targets_ids = {str(ids.targets_id(year)): year for year in years}
+        parts = [
+            "SELECT 'removals' AS part, month AS a, kind AS b, SUM(n) AS n "
+            f"FROM views_report_counts WHERE month IN ({placeholders(len(months))}) "
+            "AND kind IN ('deactivated', 'reactivated') GROUP BY month, kind",
+            "SELECT 'targets', targets_id, monthly, 0 FROM views_report_targets "
+            f"WHERE targets_id IN ({placeholders(len(targets_ids))})",
+        ]
+        params: list[Any] = [*months, *targets_ids]
+        if districts is None or districts:
+            where = ""
+            if districts is not None:
+                where = f" WHERE district_code IN ({placeholders(len(districts))})"
+                params.extend(districts)
+            parts.append(
+                "SELECT 'days', '', CAST(days AS TEXT), SUM(n) "
+                f"FROM views_report_decision_days{where} GROUP BY days"
+            )
+        found = Figures(
+            removals=dict.fromkeys(months, (0, 0)),
+            targets={year: [DEFAULT_MONTHLY_TARGET] * 12 for year in years},
+            median_days=None,
+        )
+        days: Counter[int] = Counter()
+        for part, a, b, n in self.db.query(" UNION ALL ".join(parts), params):
+            if part == "removals":
+                deactivated, reactivated = found.removals[a]
+                if b == "deactivated":
+                    found.removals[a] = (int(n), reactivated)
+                else:
+                    found.removals[a] = (deactivated, int(n))
+            elif part == "targets":
+                found.targets[targets_ids[a]] = list(json.loads(b))
+            else:
+                days[int(b)] += int(n)
+        found.median_days = median_of(days)
+        return found
 
     def median_days(self, districts: Sequence[str] | None = None) -> float | None:
         """Median calendar days from filing to decision over every decision (in the districts)."""

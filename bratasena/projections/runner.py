@@ -49,7 +49,10 @@ S = TypeVar("S")
 
 @dataclass(frozen=True)
 class Table:
-    """A view table: its columns (with the primary key) and the indexes its queries need."""
+    """A view table: its columns (with the primary key) and the indexes its queries need.
+
+    An index is its columns, optionally followed by `` WHERE condition`` for a partial index.
+    """
 
     columns: str
     indexes: tuple[str, ...] = ()
@@ -169,8 +172,10 @@ class Runner:
     def _create_indexes(self, cur: Cursor, view: View[Any], generation: int) -> None:
         for name, table in view.tables.items():
             target = physical(name, generation)
-            for number, columns in enumerate(table.indexes):
-                cur.execute(f"CREATE INDEX {target}_i{number} ON {target} ({columns})")
+            for number, index in enumerate(table.indexes):
+                columns, _, where = index.partition(" WHERE ")
+                partial = f" WHERE {where}" if where else ""
+                cur.execute(f"CREATE INDEX {target}_i{number} ON {target} ({columns}){partial}")
 
     def _point_views(self, cur: Cursor, view: View[Any], generation: int) -> None:
         for name in view.tables:

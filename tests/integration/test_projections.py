@@ -338,6 +338,31 @@ def test_dashboard_counts_open_work_overdue_queues_and_removals_against_target(
     assert (april.month, april.removals, april.target) == ("2026-04", 1, 5)
 
 
+def test_dashboard_lists_overdue_cases_and_each_queue_by_deadline_within_its_scope(
+    app: Bratasena, clock: Clock, views: Projections
+) -> None:
+    open_staff(app)
+    register(app, *[registry_row(n) for n in range(1, 6)])
+    cases = []
+    for n in range(1, 5):  # filed a week apart, so their decision deadlines differ
+        cases.append(case_at(app, clock, "assigned" if n % 2 else "filed", f"DTKS-{n:06d}"))
+        clock.advance(days=7)
+    case_at(app, clock, "upheld", "DTKS-000005")  # decided: neither overdue nor queued
+    views.run_once()
+    later = clock.today() + timedelta(days=90)
+
+    board = views.dashboard.summary(districts=["331601"], officer="budi", today=later)
+    assert [r.complaint_id for r in board.overdue] == cases
+    assert board.overdue_total == 4
+    assert [r.complaint_id for r in board.my_queue] == [cases[0], cases[2]]
+    assert board.queues == {"budi": 2}
+
+    nowhere = views.dashboard.summary(districts=[], officer="budi", today=later)
+    assert (nowhere.open_total, nowhere.overdue_total, nowhere.overdue) == (0, 0, [])
+    assert (nowhere.my_queue, nowhere.median_days_to_decision) == ([], None)
+    assert nowhere.target == 10
+
+
 # --- removal report -----------------------------------------------------------------------------
 
 
