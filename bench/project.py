@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -257,7 +258,10 @@ def run(backend: str, size: str, runs: int, plans: bool) -> None:
                 f"{total_events / total_rebuild:>9,.0f} ev/s   baseline read+decode "
                 f"{total_events / total_base:>9,.0f} ev/s   ratio {total_base / total_rebuild:.2f}"
             )
-            print(f"load average {load_average()}")
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(
+                f"peak memory of this process so far {peak:,.0f} MB; load average {load_average()}"
+            )
             query_latencies(views, households, runs, plans)
             print(f"load average {load_average()}")
         finally:
