@@ -161,12 +161,13 @@ class CaseList(View[CaseRows]):
     name = "case_list"
     tables = {  # noqa: RUF012 (a class constant read by the runner)
         "views_cases": Table(
-            "complaint_id TEXT PRIMARY KEY, tracking_code TEXT NOT NULL, "
+            "complaint_id TEXT NOT NULL, tracking_code TEXT NOT NULL, "
             "tracking_key TEXT NOT NULL, status TEXT NOT NULL, status_rank INTEGER NOT NULL, "
             "district_code TEXT NOT NULL, village_code TEXT NOT NULL, reason_codes TEXT NOT NULL, "
             "assigned_to TEXT, filed_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
             "response_due TEXT, decision_due TEXT NOT NULL, decided_at TEXT, "
             "corroborations INTEGER NOT NULL, household_id TEXT, version INTEGER NOT NULL",
+            "complaint_id",
             (
                 "tracking_key",
                 "filed_at",
@@ -186,8 +187,8 @@ class CaseList(View[CaseRows]):
         ),
         "views_case_timeline": Table(
             "complaint_id TEXT NOT NULL, version INTEGER NOT NULL, at TEXT NOT NULL, "
-            "step TEXT NOT NULL, actor TEXT NOT NULL, text TEXT NOT NULL, "
-            "PRIMARY KEY (complaint_id, version)"
+            "step TEXT NOT NULL, actor TEXT NOT NULL, text TEXT NOT NULL",
+            "complaint_id, version",
         ),
     }
     event_types = (

@@ -112,12 +112,13 @@ class HouseholdStatus(View[Rows]):
     name = "household_status"
     tables = {  # noqa: RUF012 (a class constant read by the runner)
         "views_households": Table(
-            "household_id TEXT PRIMARY KEY, registry_id TEXT NOT NULL, kk_masked TEXT NOT NULL, "
+            "household_id TEXT NOT NULL, registry_id TEXT NOT NULL, kk_masked TEXT NOT NULL, "
             "kk_hash TEXT NOT NULL, nik_masked TEXT NOT NULL, nik_hash TEXT NOT NULL, "
             "head_name TEXT NOT NULL, village_code TEXT NOT NULL, district_code TEXT NOT NULL, "
             "desil INTEGER NOT NULL, programs TEXT NOT NULL, members INTEGER NOT NULL, "
             "status TEXT NOT NULL, effective_month TEXT, complaints_received INTEGER NOT NULL, "
             "sync TEXT NOT NULL, version INTEGER NOT NULL",
+            "household_id",
             (
                 "registry_id",
                 "kk_hash",

@@ -92,21 +92,26 @@ class RemovalReport(View[ReportRows]):
     name = "removal_report"
     tables = {  # noqa: RUF012 (a class constant read by the runner)
         "views_report_complaints": Table(
-            "complaint_id TEXT PRIMARY KEY, filed_on TEXT NOT NULL, district_code TEXT NOT NULL"
+            "complaint_id TEXT NOT NULL, filed_on TEXT NOT NULL, district_code TEXT NOT NULL",
+            "complaint_id",
         ),
         "views_report_households": Table(
-            "household_id TEXT PRIMARY KEY, district_code TEXT NOT NULL, reasons TEXT NOT NULL"
+            "household_id TEXT NOT NULL, district_code TEXT NOT NULL, reasons TEXT NOT NULL",
+            "household_id",
         ),
         "views_report_counts": Table(
-            "month TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL, "
-            "PRIMARY KEY (month, kind, key)"
+            "month TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL",
+            "month, kind, key",
         ),
         "views_report_decision_days": Table(
             "month TEXT NOT NULL, district_code TEXT NOT NULL, days INTEGER NOT NULL, "
-            "n INTEGER NOT NULL, PRIMARY KEY (month, district_code, days)"
+            "n INTEGER NOT NULL",
+            "month, district_code, days",
         ),
         "views_report_targets": Table(
-            "targets_id TEXT PRIMARY KEY, year INTEGER NOT NULL, monthly TEXT NOT NULL", ("year",)
+            "targets_id TEXT NOT NULL, year INTEGER NOT NULL, monthly TEXT NOT NULL",
+            "targets_id",
+            ("year",),
         ),
     }
     event_types = (
