@@ -271,9 +271,10 @@ class Bratasena(Application[UUID]):
     def assign(
         self, complaint_id: UUID, expected_version: int | None, *, officer: str, actor: str
     ) -> Outcome:
-        """Give a case to an officer."""
+        """Give a case to an officer or a facilitator who works in the case's district."""
         complaint = self._load(Complaint, complaint_id, expected_version)
         officer_account = self.get_account(officer)
+        officer_account.check_assignable(complaint.village_code)
         complaint.assign(officer=officer_account.username, actor=actor, at=self.clock())
         return self._outcome(complaint)
 
@@ -632,6 +633,11 @@ class Bratasena(Application[UUID]):
         """A year's monthly targets: as set, or the office's default of 10 a month."""
         targets = self._find(RemovalTargets, ids.targets_id(year))
         return list(targets.monthly) if targets else [DEFAULT_MONTHLY_TARGET] * 12
+
+    def targets_version(self, year: int) -> int:
+        """The version of a year's targets, to send back when changing them (0: never set)."""
+        targets = self._find(RemovalTargets, ids.targets_id(year))
+        return targets.version if targets else 0
 
     # --- accounts -------------------------------------------------------------------------------
 

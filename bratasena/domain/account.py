@@ -15,6 +15,9 @@ ROLES: tuple[str, ...] = ("facilitator", "officer", "supervisor", "auditor", "ad
 SEES_REPORTER = frozenset({"supervisor", "auditor"})
 """Roles that may see a complainant's identity (Perpres 76/2013 keeps it from everyone else)."""
 
+FIELD_ROLES: tuple[str, ...] = ("officer", "facilitator")
+"""Roles that do field checks, so the roles a case may be assigned to."""
+
 
 def _check_username(username: str) -> str:
     name = username.strip().lower()
@@ -115,7 +118,7 @@ class Account(Aggregate):
         """Open an account; officers and facilitators need the districts they work in."""
         username = _check_username(username)
         role = _check_role(role)
-        if role in ("officer", "facilitator") and not districts:
+        if role in FIELD_ROLES and not districts:
             raise InvalidInputError(
                 f"districts: an {role} account needs at least one district", field="districts"
             )
@@ -136,10 +139,31 @@ class Account(Aggregate):
         """Whether this account may see who filed a complaint."""
         return self.role in SEES_REPORTER
 
+    def check_assignable(self, village_code: str) -> None:
+        """Refuse to take a case of the village unless a field role working in its district.
+
+        ``village_code`` is the undotted Kemendagri code (its first six digits are the kecamatan,
+        the district); an officer or facilitator only works in the districts of their account.
+        """
+        if self.role not in FIELD_ROLES:
+            raise InvalidInputError(
+                f"officer: {self.username} is a {self.role}; assign the case to an officer or a "
+                "facilitator",
+                field="officer",
+                rule="assignee_not_field_role",
+            )
+        if village_code[:6] not in self.districts:
+            raise InvalidInputError(
+                f"officer: {self.username} does not work in district {village_code[:6]}, where "
+                "the case is; assign someone whose districts include it",
+                field="officer",
+                rule="assignee_outside_districts",
+            )
+
     def change_role(self, *, role: str, districts: list[str], actor: str, at: datetime) -> None:
         """Change the role and districts."""
         role = _check_role(role)
-        if role in ("officer", "facilitator") and not districts:
+        if role in FIELD_ROLES and not districts:
             raise InvalidInputError(
                 f"districts: an {role} account needs at least one district", field="districts"
             )

@@ -183,6 +183,43 @@ def test_a_stale_version_is_a_conflict_that_changes_nothing(
     assert staffed.get_complaint(cid).assigned_to == "budi"
 
 
+def test_a_case_goes_only_to_an_officer_or_facilitator_of_its_district(
+    staffed: Bratasena,
+) -> None:
+    staffed.open_account(
+        username="pkh", role="facilitator", districts=["331601"], password_hash="-", actor="admin"
+    )
+    staffed.open_account(
+        username="rina", role="officer", districts=["331602"], password_hash="-", actor="admin"
+    )
+    cid = file(staffed).id  # in Jati, 33.16.01
+    head = staffed.head()
+    for assignee, rule in (
+        ("rina", "assignee_outside_districts"),
+        ("kabid2", "assignee_not_field_role"),
+        ("admin", "assignee_not_field_role"),
+    ):
+        with pytest.raises(InvalidInputError) as error:
+            staffed.assign(cid, None, officer=assignee, actor="kabid")
+        assert (error.value.field, error.value.rule) == ("officer", rule)
+    assert staffed.head() == head
+    staffed.assign(cid, None, officer="pkh", actor="kabid")
+    assert staffed.get_complaint(cid).assigned_to == "pkh"
+
+
+def test_a_targets_version_counts_its_changes_from_zero_while_the_default_applies(
+    staffed: Bratasena,
+) -> None:
+    assert staffed.targets_version(2026) == 0
+    staffed.set_targets(2026, [12] * 12, actor="kabid", expected_version=0)
+    assert staffed.targets_version(2026) == 1
+    with pytest.raises(ConflictError):
+        staffed.set_targets(2026, [8] * 12, actor="kabid2", expected_version=0)
+    staffed.set_targets(2026, [8] * 12, actor="kabid2", expected_version=1)
+    assert (staffed.targets_version(2026), staffed.monthly_targets(2026)) == (2, [8] * 12)
+    assert staffed.targets_version(2027) == 0
+
+
 def test_two_writers_on_one_complaint_give_exactly_one_conflict(
     make_settings: object, clock: Clock
 ) -> None:
