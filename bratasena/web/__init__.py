@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bratasena.web import cases, households, public, report, staff, sync_page
+from bratasena.web import cases, facilitator, households, public, report, staff, sync_page
 
 router = APIRouter(include_in_schema=False)
-for _module in (public, staff, cases, households, report, sync_page):
+for _module in (public, staff, cases, facilitator, households, report, sync_page):
     router.include_router(_module.router)
 
 __all__ = ["router"]

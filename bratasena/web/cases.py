@@ -47,7 +47,8 @@ from bratasena.web.render import (
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-CASE_READERS = ("officer", "supervisor", "auditor")
+CASE_READERS = ("officer", "supervisor", "auditor", "facilitator")
+"""Who may open a case page; a facilitator only the cases assigned to them."""
 
 DONE: dict[str, str] = {
     "assign": "Kasus sudah ditugaskan.",
@@ -65,7 +66,7 @@ DONE: dict[str, str] = {
 ACTION_ROLES: dict[str, tuple[str, ...]] = {
     "assign": ("supervisor",),
     "identify": ("officer", "supervisor"),
-    "investigate": ("officer",),
+    "investigate": ("officer", "facilitator"),
     "notice": ("officer",),
     "response": ("officer",),
     "decide": ("supervisor",),
@@ -117,10 +118,14 @@ def may_uphold(case: Complaint, today: Any) -> bool:
 
 
 def _scoped_complaint(services: Services, who: Account, complaint_id: UUID) -> Complaint:
+    # Read from the event store, not a view, so the check never lags; a case the person may not
+    # see is "not found", which does not reveal that it exists.
     complaint = services.app.get_complaint(complaint_id)
     scope = districts_of(who)
     if scope is not None and complaint.village_code[:6] not in scope:
         raise NotFoundError(f"no complaint with id {complaint_id} in your districts")
+    if who.role == "facilitator" and complaint.assigned_to != who.username:
+        raise NotFoundError(f"no complaint with id {complaint_id} assigned to you")
     return complaint
 
 

@@ -144,7 +144,7 @@ FIELD_ERROR: dict[str, str] = {
     "reporter.name": "Tulis nama Anda, atau pilih melapor tanpa nama.",
     "reporter.nik": "NIK Anda tidak valid: 16 angka seperti tertulis di KTP.",
     "reporter.village_code": "Desa/kelurahan Anda tidak dikenal.",
-    "officer": "Tulis nama pengguna petugas yang terdaftar.",
+    "officer": "Tulis nama pengguna petugas atau pendamping PKH yang terdaftar.",
     "username": "Tidak ada akun dengan nama pengguna itu.",
     "visited_on": "Tanggal kunjungan tidak boleh di masa depan atau sebelum aduan diterima.",
     "findings": "Tulis temuan untuk paling sedikit satu alasan aduan.",
@@ -181,6 +181,14 @@ RULE_ERROR: dict[str, str] = {
     "reason_required": "Alasan wajib diisi.",
     "objection_window_closed": "Masa keberatan (21 hari kerja setelah keputusan) sudah lewat.",
     "not_assigned_officer": "Hanya petugas yang ditugaskan yang mencatat verifikasi lapangan.",
+    "assignee_not_field_role": (
+        "Kasus hanya dapat ditugaskan kepada petugas atau pendamping PKH, bukan kepada akun "
+        "dengan peran lain."
+    ),
+    "assignee_outside_districts": (
+        "Akun ini tidak bertugas di kecamatan kasus ini; tugaskan petugas atau pendamping PKH "
+        "kecamatan tersebut."
+    ),
     "not_allowed": "Anda tidak berwenang melakukan ini.",
     "role_not_allowed": "Peran Anda tidak berwenang melakukan ini.",
     "household_not_identified": "Cocokkan dulu aduan dengan keluarga terdaftar.",

@@ -1,16 +1,36 @@
-"""The monthly removal report: removals against target as SVG charts and a table; CSV download."""
+"""The monthly removal report: removals against target as SVG charts and a table; CSV download.
+
+Supervisors also set the year's twelve monthly targets there, with the version of the targets they
+saw: a stale one re-renders the report with the targets as they are now and the input kept.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
+from bratasena.domain.account import Account
 from bratasena.domain.calendar import jakarta_date
-from bratasena.web import chart
-from bratasena.web.render import PageError, PageRoute, need, render, services_of
+from bratasena.domain.errors import ConflictError, DomainError
+from bratasena.web import chart, labels
+from bratasena.web.render import (
+    CheckedForm,
+    PageError,
+    PageRoute,
+    need,
+    redirect,
+    render,
+    services_of,
+    text,
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 READERS = ("supervisor", "auditor")
+TARGET_SETTERS = ("supervisor",)
+MAX_DIGITS = 6
+"""A monthly target has at most six digits (the regency has some 150,000 households)."""
 
 
 def _year(value: int | None, current: int) -> int:
@@ -20,27 +40,110 @@ def _year(value: int | None, current: int) -> int:
     return year
 
 
-@router.get("/laporan")
-def report(request: Request, tahun: int | None = None) -> Response:
-    """The year's removals by month against target, by district and by reason."""
-    need(request, *READERS)
+def _report_page(
+    request: Request,
+    who: Account,
+    year: int,
+    *,
+    status: int = 200,
+    message: str | None = None,
+    failed: dict[str, Any] | None = None,
+) -> Response:
     services = services_of(request)
     services.refresh()
     today = jakarta_date(services.app.clock())
-    year = _year(tahun, today.year)
     data = services.projections.report.year(year)
     # The cumulative line stops at next month: this month's upholds take effect then, and
     # later months have nothing yet.
     through = 12 if year < today.year else (min(12, today.month + 1) if year == today.year else 0)
+    form = None
+    if who.role in TARGET_SETTERS:
+        # Prefilled from the event store (not the view), with the version the change is checked
+        # against; a refused form shows the person's input instead.
+        current = services.app.monthly_targets(year)
+        form = {
+            "version": services.app.targets_version(year),
+            "values": {f"target.{m}": str(n) for m, n in enumerate(current, start=1)},
+            "errors": {},
+            "stale": False,
+            "failed": failed is not None,
+            **(failed or {}),
+        }
     return render(
         request,
         "report.html",
+        status=status,
         year=year,
         data=data,
         monthly_chart=chart.monthly(data["months"]),
         cumulative_chart=chart.cumulative(data["months"], data["annual_target"], through),
         through=through,
+        message=message,
+        targets_form=form,
     )
+
+
+@router.get("/laporan")
+def report(request: Request, tahun: int | None = None, ok: str = "") -> Response:
+    """The year's removals by month against target, by district and by reason."""
+    who = need(request, *READERS)
+    today = jakarta_date(services_of(request).app.clock())
+    year = _year(tahun, today.year)
+    message = f"Target bulanan {year} sudah disimpan." if ok == "target" else None
+    return _report_page(request, who, year, message=message)
+
+
+def _monthly(values: dict[str, str]) -> tuple[list[int], dict[str, str]]:
+    """The twelve numbers of the form, or an Indonesian error per field that is not one."""
+    monthly: list[int] = []
+    errors: dict[str, str] = {}
+    for month in range(1, 13):
+        name = f"target.{month}"
+        value = values.get(name, "")
+        if not value:
+            errors[name] = "Isi target bulan ini (0 bila tidak ada)."
+        elif not (value.isascii() and value.isdigit()):
+            errors[name] = "Tulis bilangan bulat 0 atau lebih, tanpa titik, koma atau tanda."
+        elif len(value) > MAX_DIGITS:
+            errors[name] = "Angka terlalu besar untuk target sebulan."
+        else:
+            monthly.append(int(value))
+    return monthly, errors
+
+
+@router.post("/laporan/{year}/target")
+def set_targets(request: Request, year: int, form: CheckedForm) -> Response:
+    """Set the year's monthly targets; refused input comes back with each error at its month."""
+    who = need(request, *TARGET_SETTERS)
+    year = _year(year, year)
+    services = services_of(request)
+    values = {f"target.{m}": text(form, f"target.{m}") for m in range(1, 13)}
+    try:
+        seen = int(text(form, "version"))
+    except ValueError:
+        raise PageError(400, "Formulir tidak lengkap", "Muat ulang halaman laporan.") from None
+    monthly, errors = _monthly(values)
+    if errors:
+        return _report_page(
+            request, who, year, status=422, failed={"values": values, "errors": errors}
+        )
+    try:
+        outcome = services.app.set_targets(year, monthly, actor=who.username, expected_version=seen)
+    except DomainError as error:
+        stale = isinstance(error, ConflictError)
+        return _report_page(
+            request,
+            who,
+            year,
+            status=409 if stale else 422,
+            failed={
+                "values": values,
+                "errors": {} if stale else {"form": labels.error_text(error)},
+                "stale": stale,
+            },
+        )
+    services.caught_up(outcome.position)
+    return redirect(f"/laporan?tahun={year}&ok=target#target")
 
 
 @router.get("/laporan/{year}.csv")

@@ -32,7 +32,7 @@ HOME: dict[str, str] = {
     "supervisor": "/petugas",
     "auditor": "/petugas",
     "admin": "/sinkron",
-    "facilitator": "/aduan",
+    "facilitator": "/tugas",
 }
 """Where each role lands after logging in."""
 

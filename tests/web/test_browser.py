@@ -205,3 +205,40 @@ def test_an_anonymous_complaint_shows_no_reporter_to_the_officer(
     log_in(page, live, "admin")
     assert page.url.endswith("/sinkron")
     shoot(page, "17-sinkron")
+
+
+def test_a_facilitator_checks_a_case_on_a_phone_and_a_supervisor_sets_the_targets(
+    browser: Any, live: str, core: Bratasena
+) -> None:
+    filing = file(core, "DTKS-000002")
+    core.assign(filing.id, None, officer="pkh", actor="kabid")
+    page = phone_page(browser)
+    log_in(page, live, "pkh")
+    assert page.url.endswith("/tugas")
+    shoot(page, "18-tugas-pendamping-hp")
+    assert fits_the_screen(page)
+    page.click(f"text={filing.tracking_code}")
+    assert page.locator("#pelapor").count() == 0
+    act(page, "Catat verifikasi lapangan")
+    page.fill("#f-findings-mampu", "Rumah permanen, usaha penggilingan padi.")
+    page.check("input[name=recommendation][value=uphold]")
+    shoot(page, "19-kasus-pendamping-hp")
+    assert fits_the_screen(page)
+    page.click("button:has-text('Simpan verifikasi')")
+    assert "verifikasi lapangan sudah dicatat" in page.inner_text("main")
+    assert page.locator("details.action").count() == 0  # nothing more for the facilitator
+    log_out(page)
+
+    log_in(page, live, "kabid")
+    page.goto(f"{live}/laporan?tahun=2026")
+    act(page, "Ubah target bulanan")
+    page.fill("#f-target-4", "lima belas")
+    page.click("button:has-text('Simpan target')")
+    assert page.inner_text("#err-target-4").startswith("Tulis bilangan bulat")
+    assert page.input_value("#f-target-4") == "lima belas"
+    shoot(page, "20-laporan-target-salah-hp")
+    assert fits_the_screen(page)
+    page.fill("#f-target-4", "15")
+    page.click("button:has-text('Simpan target')")
+    assert "Target bulanan 2026 sudah disimpan" in page.inner_text("main")
+    assert page.inner_text("#target-tahunan") == "125"

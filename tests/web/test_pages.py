@@ -27,6 +27,7 @@ def test_every_page_answers_its_roles_and_refuses_the_others(
     household = core.get_complaint(case).household_id
     pages: dict[str, set[str]] = {
         "/petugas": {"officer", "supervisor", "auditor"},
+        "/tugas": {"facilitator"},
         f"/kasus/{case}": {"officer", "supervisor", "auditor"},
         f"/kasus/{case}/riwayat": {"supervisor", "auditor"},
         "/rumah-tangga?registry_id=DTKS-000001": {"officer", "supervisor", "auditor", "admin"},
@@ -44,7 +45,9 @@ def test_every_page_answers_its_roles_and_refuses_the_others(
         login(client, ACCOUNT_OF_ROLE[role])
         for path, allowed in pages.items():
             answer = client.get(path, follow_redirects=False)
-            assert answer.status_code == (200 if role in allowed else 403), (role, path)
+            # A facilitator may open case pages, but only of the cases assigned to them.
+            refused = 404 if (role, path) == ("facilitator", f"/kasus/{case}") else 403
+            assert answer.status_code == (200 if role in allowed else refused), (role, path)
     for path in ("/", "/aduan", "/lacak", "/masuk", "/static/bratasena.css", "/static/desa.js"):
         assert client.get(path).status_code == 200, path
 
@@ -68,6 +71,7 @@ def test_a_post_without_the_session_csrf_token_is_refused_and_changes_nothing(
         "/aduan": {"subject.registry_id": "DTKS-000002", "reasons": "mampu", "description": "x"},
         f"/kasus/{case}/assign": {"version": "1", "officer": "budi"},
         f"/kasus/{case}/withdraw": {"version": "1", "reason": "salah kirim"},
+        "/laporan/2026/target": {"version": "0", **{f"target.{m}": "50" for m in range(1, 13)}},
         "/sinkron/ulang": {"id": "x"},
         "/keluar": {},
         "/masuk": {"username": "kabid", "password": PASSWORD},
