@@ -130,6 +130,27 @@ def measure(
             username=username, role=role, districts=scope, password_hash=digest, actor="bench"
         )
     views.run_once()
+    # The facilitator works in the district of an open case and has up to 20 assigned to them.
+    assignable = [
+        row
+        for status in ("filed", "assigned")
+        for row in views.cases.search(CaseQuery(status=status, per_page=1)).items
+    ]
+    field_district = assignable[0].district_code if assignable else districts[0]
+    app.open_account(
+        username="pendamping01",
+        role="facilitator",
+        districts=[field_district],
+        password_hash=digest,
+        actor="bench",
+    )
+    field_cases = 0
+    for status in ("filed", "assigned"):
+        waiting = views.cases.search(CaseQuery(status=status, district=field_district, per_page=10))
+        for row in waiting.items:
+            app.assign(row.complaint_id, None, officer="pendamping01", actor="kabid")
+            field_cases += 1
+    views.run_once()
     print(
         f"\n[{backend}: {households:,} households, {complaints:,} complaints, "
         f"{app.head():,} events, ready in {time.perf_counter() - started:.0f} s; "
@@ -155,7 +176,10 @@ def measure(
         return call
 
     public = TestClient(web)
-    staff = {name: TestClient(web) for name in ("kabid", "petugas01", "inspektur", "admin")}
+    staff = {
+        name: TestClient(web)
+        for name in ("kabid", "petugas01", "inspektur", "admin", "pendamping01")
+    }
     for name, each in staff.items():
         login(each, name)
     static = get(public, "/static/bratasena.css")
@@ -184,6 +208,28 @@ def measure(
             get(staff["kabid"], f"/petugas?status=assigned&kecamatan={districts[1]}&terlambat=ya"),
             lambda: views.cases.search(
                 CaseQuery(status="assigned", district=districts[1], overdue=True)
+            ),
+        ),
+        (
+            f"facilitator queue /tugas ({field_cases} cases)",
+            get(staff["pendamping01"], "/tugas"),
+            lambda: (
+                views.cases.search(
+                    CaseQuery(
+                        status="assigned",
+                        assigned_to="pendamping01",
+                        districts=[field_district],
+                        per_page=100,
+                        sort="filed_at",
+                    )
+                ),
+                views.cases.search(
+                    CaseQuery(
+                        assigned_to="pendamping01",
+                        districts=[field_district],
+                        sort="-updated_at",
+                    )
+                ),
             ),
         ),
         ("case page, supervisor", get(staff["kabid"], f"/kasus/{case_id}"), case_baseline),
