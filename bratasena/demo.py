@@ -92,14 +92,17 @@ def seed(settings: Settings, households: int = HOUSEHOLDS) -> dict[str, str] | N
                 actor="demo",
             )
         pool = [row for d in busiest for row in by_district[d]]
-        _cases(app, clock, pool)
+        _cases(app, clock, pool, field_district=busiest[0])
         return passwords
     finally:
         app.close()
 
 
-def _cases(app: Bratasena, clock: _Clock, pool: list[dict[str, Any]]) -> None:
-    """Cases at every stage: upheld ones in the last three months, the rest open today."""
+def _cases(
+    app: Bratasena, clock: _Clock, pool: list[dict[str, Any]], *, field_district: str
+) -> None:
+    """Cases at every stage: upheld ones in the last three months, the rest open today; and one
+    waiting for the facilitator's field check in their district."""
     today = clock.now
     stages = [
         *[("upheld", 90 - 9 * i) for i in range(4)],
@@ -116,8 +119,10 @@ def _cases(app: Bratasena, clock: _Clock, pool: list[dict[str, Any]]) -> None:
     ]
     # Spread the cases over the officer's villages rather than the first few rows.
     households = iter(pool[:: max(1, min(7, len(pool) // len(stages)))])
+    used: set[str] = set()
     for number, (stage, days_ago) in enumerate(stages):
         household = next(households)
+        used.add(household["registry_id"])
         clock.now = today - timedelta(days=days_ago, hours=2)
         reporter = None if number % 2 else {"name": "Warga (demo)", "phone": "081200000000"}
         filing = app.file_complaint(
@@ -127,6 +132,20 @@ def _cases(app: Bratasena, clock: _Clock, pool: list[dict[str, Any]]) -> None:
             reporter=reporter,
         )
         _advance(app, clock, filing.id, stage, today)
+    spare = next(
+        row
+        for row in pool
+        if row["village_code"].startswith(field_district) and row["registry_id"] not in used
+    )
+    clock.now = today - timedelta(days=1)
+    filing = app.file_complaint(
+        subject={"registry_id": spare["registry_id"]},
+        reasons=["permanent_house"],
+        description="Contoh aduan demo: rumah permanen bertingkat.",
+        reporter=None,
+    )
+    clock.now = today
+    app.assign(filing.id, None, officer="pendamping", actor="kabid")
 
 
 def _advance(app: Bratasena, clock: _Clock, cid: Any, stage: str, today: datetime) -> None:

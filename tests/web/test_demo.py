@@ -34,6 +34,8 @@ def test_the_demo_seeds_once_and_prints_passwords_that_log_in(
             views.run_once()
             statuses = {row.status for row in views.cases.search(CaseQuery(per_page=100)).items}
             assert {"filed", "assigned", "investigated", "upheld", "rejected"} <= statuses
+            field = views.cases.search(CaseQuery(assigned_to="pendamping")).items
+            assert [row.status for row in field] == ["assigned"]  # the facilitator's queue
             head = app.head()
         finally:
             views.close()
