@@ -273,7 +273,14 @@ class Bratasena(Application[UUID]):
     ) -> Outcome:
         """Give a case to an officer or a facilitator who works in the case's district."""
         complaint = self._load(Complaint, complaint_id, expected_version)
-        officer_account = self.get_account(officer)
+        officer_account = self._find(Account, ids.account_id(officer))
+        if officer_account is None:
+            raise InvalidInputError(
+                f"officer: there is no account named {officer!r}; assign the case to an officer "
+                "or a facilitator by their username",
+                field="officer",
+                rule="unknown_assignee",
+            )
         officer_account.check_assignable(complaint.village_code)
         complaint.assign(officer=officer_account.username, actor=actor, at=self.clock())
         return self._outcome(complaint)

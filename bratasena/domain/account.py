@@ -152,6 +152,13 @@ class Account(Aggregate):
                 field="officer",
                 rule="assignee_not_field_role",
             )
+        if not self.enabled:
+            raise InvalidInputError(
+                f"officer: the account {self.username} is disabled; assign the case to someone "
+                "who can log in",
+                field="officer",
+                rule="assignee_disabled",
+            )
         if village_code[:6] not in self.districts:
             raise InvalidInputError(
                 f"officer: {self.username} does not work in district {village_code[:6]}, where "

@@ -201,11 +201,7 @@ def _identify(s: Services, cid: UUID, v: int, f: FormData, who: Account) -> Outc
 
 
 def _assign(s: Services, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
-    officer = text(f, "officer").lower()
-    try:
-        return s.app.assign(cid, v, officer=officer, actor=who.username)
-    except NotFoundError:
-        raise InvalidInputError("officer: unknown account", field="officer") from None
+    return s.app.assign(cid, v, officer=text(f, "officer").lower(), actor=who.username)
 
 
 COMMANDS: dict[str, Callable[[Services, UUID, int, FormData, Account], Outcome]] = {

@@ -189,6 +189,8 @@ RULE_ERROR: dict[str, str] = {
         "Akun ini tidak bertugas di kecamatan kasus ini; tugaskan petugas atau pendamping PKH "
         "kecamatan tersebut."
     ),
+    "assignee_disabled": "Akun ini dinonaktifkan; tugaskan petugas yang masih dapat masuk.",
+    "unknown_assignee": "Tidak ada akun dengan nama pengguna itu.",
     "not_allowed": "Anda tidak berwenang melakukan ini.",
     "role_not_allowed": "Peran Anda tidak berwenang melakukan ini.",
     "household_not_identified": "Cocokkan dulu aduan dengan keluarga terdaftar.",

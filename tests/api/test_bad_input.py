@@ -16,7 +16,7 @@ from tests.builders import Clock, case_at, register
 BAD_COMMANDS: list[tuple[str, str, str, dict[str, Any], int, str | None]] = [
     ("assignment", "filed", "kabid", {}, 422, "officer"),
     ("assignment", "filed", "kabid", {"officer": "budi", "priority": 1}, 422, "priority"),
-    ("assignment", "filed", "kabid", {"officer": "nobody"}, 404, "username"),
+    ("assignment", "filed", "kabid", {"officer": "nobody"}, 422, "officer"),
     ("assignment", "filed", "kabid", {"officer": "rina"}, 422, "officer"),
     ("assignment", "filed", "kabid", {"officer": "kabid2"}, 422, "officer"),
     ("assignment", "filed", "kabid", {"officer": ["budi"]}, 422, "officer"),

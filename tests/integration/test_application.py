@@ -198,6 +198,7 @@ def test_a_case_goes_only_to_an_officer_or_facilitator_of_its_district(
         ("rina", "assignee_outside_districts"),
         ("kabid2", "assignee_not_field_role"),
         ("admin", "assignee_not_field_role"),
+        ("nobody", "unknown_assignee"),
     ):
         with pytest.raises(InvalidInputError) as error:
             staffed.assign(cid, None, officer=assignee, actor="kabid")

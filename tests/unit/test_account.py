@@ -52,6 +52,16 @@ def test_a_case_is_never_assigned_to_an_account_that_does_no_field_checks(role: 
     assert error.value.rule == "assignee_not_field_role"
 
 
+def test_a_disabled_account_takes_no_case_until_it_is_enabled_again() -> None:
+    officer = account("officer", ["331601"])
+    officer.disable(reason="moved to another office", actor="admin", at=T0)
+    with pytest.raises(InvalidInputError) as error:
+        officer.check_assignable(BLORA_VILLAGE)
+    assert (error.value.field, error.value.rule) == ("officer", "assignee_disabled")
+    officer.enable(actor="admin", at=T0)
+    officer.check_assignable(BLORA_VILLAGE)
+
+
 def test_a_role_change_to_another_district_moves_where_the_account_takes_cases() -> None:
     pkh = account("facilitator", ["331601"])
     pkh.change_role(role="facilitator", districts=["331602"], actor="admin", at=T0)

@@ -207,6 +207,22 @@ def test_a_stale_form_is_refused_and_the_case_is_shown_as_it_is_now(
     assert core.get_complaint(case).assigned_to == "pkh"
 
 
+def test_an_assignment_to_an_unknown_account_is_refused_at_the_officer_field(
+    client: TestClient, core: Bratasena, clock: Clock
+) -> None:
+    case = case_at(core, clock, "filed")
+    login(client, "kabid")
+    page = client.get(f"/kasus/{case}").text
+    answer = client.post(
+        f"/kasus/{case}/assign",
+        data={"csrf_token": csrf_of(page), "version": "1", "officer": "tidakada"},
+    )
+    assert answer.status_code == 422
+    assert "Tidak ada akun dengan nama pengguna itu." in answer.text
+    assert 'value="tidakada"' in answer.text
+    assert core.get_complaint(case).version == 1
+
+
 def test_the_actions_offered_follow_the_role_and_the_state(
     client: TestClient, core: Bratasena, clock: Clock
 ) -> None:
