@@ -628,6 +628,12 @@ class Bratasena(Application[UUID]):
         """Set or change a year's monthly removal targets."""
         targets = self._find(RemovalTargets, ids.targets_id(year))
         if targets is None:
+            if expected_version not in (None, 0):
+                raise ConflictError(
+                    f"the targets of {year} were never set (version 0), not version "
+                    f"{expected_version}; reload and try again",
+                    current_version=0,
+                )
             targets = RemovalTargets.set(
                 id=ids.targets_id(year), year=year, monthly=monthly, actor=actor, at=self.clock()
             )

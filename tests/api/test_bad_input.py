@@ -161,6 +161,16 @@ def test_bad_targets_are_refused_and_store_nothing(
     for body in ({"monthly": [10] * 11}, {"monthly": [-1] + [10] * 11}, {"yearly": 120}):
         response = client.put("/api/v1/targets/2026", json=body, headers=staff["kabid"])
         assert response.status_code == 422, body
+    stale = client.put(
+        "/api/v1/targets/2026",
+        json={"monthly": [12] * 12},
+        headers={**staff["kabid"], "If-Match": '"2"'},
+    )
+    assert stale.status_code == 409, stale.text
     assert core.head() == head
-    good = client.put("/api/v1/targets/2026", json={"monthly": [12] * 12}, headers=staff["kabid"])
+    good = client.put(
+        "/api/v1/targets/2026",
+        json={"monthly": [12] * 12},
+        headers={**staff["kabid"], "If-Match": '"0"'},
+    )
     assert good.json() == {"year": 2026, "monthly": [12] * 12, "version": 1}

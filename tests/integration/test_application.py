@@ -219,6 +219,9 @@ def test_a_targets_version_counts_its_changes_from_zero_while_the_default_applie
     staffed.set_targets(2026, [8] * 12, actor="kabid2", expected_version=1)
     assert (staffed.targets_version(2026), staffed.monthly_targets(2026)) == (2, [8] * 12)
     assert staffed.targets_version(2027) == 0
+    with pytest.raises(ConflictError) as error:
+        staffed.set_targets(2027, [9] * 12, actor="kabid", expected_version=3)
+    assert (error.value.current_version, staffed.targets_version(2027)) == (0, 0)
 
 
 def test_two_writers_on_one_complaint_give_exactly_one_conflict(
