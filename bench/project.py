@@ -1,12 +1,14 @@
 """Projection rebuild speed and read-model query latency, on SQLite and PostgreSQL.
 
 Seeds a synthetic regency straight through the domain aggregates and ``app.save`` in large batches
-(households registered, complaints driven through their lifecycle, targets set), then:
+(households registered, complaints driven through their lifecycle, targets set, a few hundred
+staff accounts), then:
 
 - rebuilds each projection from zero and reports events/s beside a baseline measured in the same
   run: reading and decoding the same events from the log without applying them;
 - times the queries officers and auditors run (dashboard, a filtered case-list page, a household
-  lookup by NIK, the year report), p50/p99 over many calls, beside a ``SELECT 1`` round trip.
+  lookup by NIK, the year report, the staff list and a district's assignable staff), p50/p99 over
+  many calls, beside a ``SELECT 1`` round trip.
 
     python bench/project.py                 # Blora (150k households, 20k complaints) and 1M/100k
     python bench/project.py --sizes blora   # only the Blora scale
@@ -37,12 +39,13 @@ from eventsourcing.utils import get_topic
 
 from bratasena.application import Bratasena
 from bratasena.domain import ids
+from bratasena.domain.account import Account
 from bratasena.domain.complaint import Complaint
 from bratasena.domain.household import PROGRAMS, Household
 from bratasena.domain.identity import new_tracking_code, normalise_tracking_code
 from bratasena.domain.regions import region_book
 from bratasena.domain.targets import RemovalTargets
-from bratasena.projections import CaseQuery, HouseholdQuery, Projections
+from bratasena.projections import CaseQuery, HouseholdQuery, Projections, StaffQuery
 from bratasena.projections.case_list import OPEN_CASES, overdue_condition
 from bratasena.settings import Settings
 
@@ -101,6 +104,37 @@ def seed(app: Bratasena, households: int, complaints: int, batch: int = 2000) ->
             )
         )
     app.save(*pending)
+
+
+def open_staff(app: Bratasena, facilitators: int = 300) -> None:
+    """The officers the seeded cases are assigned to, a supervisor, and a few hundred facilitators
+    across the districts (one in ten later moved to a second district, one in twenty disabled)."""
+    districts = [d.code for d in region_book(app.settings.regency).districts()]
+    people = [(name, "officer", [districts[n % len(districts)]]) for n, name in enumerate(OFFICERS)]
+    people.append(("kabid", "supervisor", []))
+    people += [
+        (f"pendamping{n:03d}", "facilitator", [districts[n % len(districts)]])
+        for n in range(1, facilitators + 1)
+    ]
+    accounts = []
+    for n, (username, role, scope) in enumerate(people):
+        account = Account.open(
+            id=ids.account_id(username),
+            username=username,
+            full_name=f"Staf {n}",
+            role=role,
+            districts=scope,
+            password_hash="-",
+            actor="bench",
+            at=START,
+        )
+        if n % 10 == 9:
+            moved = [*scope, districts[(n + 1) % len(districts)]]
+            account.change_role(role=role, districts=moved, actor="bench", at=START)
+        if n % 20 == 19:
+            account.disable(reason="Cuti", actor="bench", at=START)
+        accounts.append(account)
+    app.save(*accounts)
 
 
 def lifecycle(household: Household, i: int, at: datetime) -> list[Aggregate]:
@@ -229,6 +263,7 @@ def run(backend: str, size: str, runs: int, plans: bool) -> None:
         try:
             started = time.perf_counter()
             seed(app, households, complaints)
+            open_staff(app)
             seeded = time.perf_counter() - started
             print(
                 f"\n[{backend}, {size}: {households:,} households, {complaints:,} complaints, "
@@ -295,6 +330,10 @@ def query_latencies(views: Projections, households: int, runs: int, plans: bool)
             HouseholdQuery(nik=number("3316", 10**11 + rng.randrange(households)))
         ),
         "year report 2026": lambda i: views.report.year(2026),
+        "staff list: officers of a district": lambda i: views.staff.search(
+            StaffQuery(role="officer", district=districts[i % 16])
+        ),
+        "assignable staff of a district": lambda i: views.staff.assignable(districts[i % 16]),
     }
     print(f"{'query':<34} {'p50 ms':>8} {'p99 ms':>8}")
     for name, call in queries.items():

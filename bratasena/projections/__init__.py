@@ -23,6 +23,7 @@ from bratasena.projections.officer_dashboard import Dashboard, DistrictCount, Of
 from bratasena.projections.records import Page
 from bratasena.projections.removal_report import RemovalReport
 from bratasena.projections.runner import ProjectionStatus, Runner
+from bratasena.projections.staff_directory import StaffDirectory, StaffQuery, StaffRow
 from bratasena.settings import Settings
 
 REBUILD_BATCH = 2000
@@ -39,9 +40,13 @@ class Projections:
         self.cases = CaseList(self.db, app, settings)
         self.households = HouseholdStatus(self.db, app, settings)
         self.report = RemovalReport(self.db, app, settings)
+        self.staff = StaffDirectory(self.db, app, settings)
         self.dashboard = OfficerDashboard(self.db, settings, self.cases, self.report)
         self._runner = Runner(
-            app, self.db, [self.cases, self.households, self.report], settings.projection_batch_size
+            app,
+            self.db,
+            [self.cases, self.households, self.report, self.staff],
+            settings.projection_batch_size,
         )
         self._runner.setup()
 
@@ -90,6 +95,9 @@ __all__ = [
     "ProjectionStatus",
     "Projections",
     "RemovalReport",
+    "StaffDirectory",
+    "StaffQuery",
+    "StaffRow",
     "SyncState",
     "TimelineEntry",
 ]

@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rebuild = actions.add_parser(
         "rebuild", help="replay one projection from zero into fresh tables, then switch"
     )
-    rebuild.add_argument("name", help="case_list, household_status or removal_report")
+    rebuild.add_argument(
+        "name", help="case_list, household_status, removal_report or staff_directory"
+    )
     rebuild.set_defaults(handler=_rebuild)
 
 

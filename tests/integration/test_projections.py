@@ -14,7 +14,7 @@ import pytest
 
 from bratasena.application import Bratasena
 from bratasena.domain.errors import InvalidInputError
-from bratasena.projections import CaseQuery, HouseholdQuery, Projections
+from bratasena.projections import CaseQuery, HouseholdQuery, Projections, StaffQuery
 from bratasena.settings import Settings
 from tests.builders import (
     OTHER_VILLAGE,
@@ -47,6 +47,7 @@ def table_text(views: Projections) -> str:
         "views_report_counts",
         "views_report_decision_days",
         "views_report_targets",
+        "views_staff",
     ]
     return "\n".join(repr(views.db.query(f"SELECT * FROM {name}")) for name in names)
 
@@ -290,6 +291,129 @@ def test_household_names_are_sealed_in_the_table_when_a_key_is_set(
     finally:
         views.close()
         app.close()
+
+
+# --- staff directory ----------------------------------------------------------------------------
+
+
+def open_account(app: Bratasena, username: str, role: str, *districts: str) -> None:
+    app.open_account(
+        username=username,
+        role=role,
+        districts=list(districts),
+        password_hash=f"argon2-rahasia-{username}",
+        actor="admin",
+        full_name=f"{username.title()} Santoso",
+    )
+
+
+def test_staff_directory_follows_an_account_through_role_changes_disabling_and_enabling(
+    app: Bratasena, clock: Clock, views: Projections
+) -> None:
+    open_account(app, "wati", "officer", "33.16.01")
+    views.run_once()
+    (row,) = views.staff.search(StaffQuery()).items
+    assert (row.username, row.full_name, row.role, row.districts, row.enabled, row.version) == (
+        "wati",
+        "Wati Santoso",
+        "officer",
+        ["331601"],
+        True,
+        1,
+    )
+    assert row.updated_at == clock.now
+    clock.advance(days=1)
+    app.change_role("wati", role="facilitator", districts=["331602", "331603"], actor="admin")
+    views.run_once()
+    (row,) = views.staff.search(StaffQuery()).items
+    assert (row.role, row.districts, row.version, row.updated_at) == (
+        "facilitator",
+        ["331602", "331603"],
+        2,
+        clock.now,
+    )
+    assert [r.username for r in views.staff.assignable("331601")] == []
+    assert [r.username for r in views.staff.assignable("331603")] == ["wati"]
+    clock.advance(days=1)
+    app.disable_account("wati", reason="Cuti panjang", actor="admin")
+    views.run_once()
+    (row,) = views.staff.search(StaffQuery()).items
+    assert (row.enabled, row.version) == (False, 3)
+    assert views.staff.assignable("331603") == []
+    clock.advance(days=1)
+    app.enable_account("wati", actor="admin")
+    app.change_password("wati", password_hash="argon2-rahasia-baru", actor="wati")
+    views.run_once()
+    (row,) = views.staff.search(StaffQuery()).items
+    assert (row.enabled, row.version, row.updated_at) == (True, 5, clock.now)
+    assert views.staff.assignable("331603") == [row]
+    assert "rahasia" not in table_text(views)  # no password hash, old or new
+
+
+def test_staff_directory_filters_by_role_district_and_enabled_in_username_order_and_pages(
+    app: Bratasena, views: Projections
+) -> None:
+    open_account(app, "tono", "officer", "331601", "331602")
+    open_account(app, "budi", "officer", "331601")
+    open_account(app, "rina", "officer", "331602")
+    open_account(app, "pkh", "facilitator", "331601")
+    open_account(app, "kabid", "supervisor")
+    open_account(app, "admin", "admin")
+    app.disable_account("budi", reason="Pindah tugas", actor="admin")
+    views.run_once()
+
+    def names(**filters: Any) -> list[str]:
+        return [r.username for r in views.staff.search(StaffQuery(**filters)).items]
+
+    assert names() == ["admin", "budi", "kabid", "pkh", "rina", "tono"]
+    assert names(role="officer") == ["budi", "rina", "tono"]
+    assert names(district="33.16.01") == ["budi", "pkh", "tono"]
+    assert names(district="331602", role="officer") == ["rina", "tono"]
+    assert names(enabled=False) == ["budi"]
+    assert names(enabled=True, district="331601") == ["pkh", "tono"]
+    assert names(district="331616") == []
+    second = views.staff.search(StaffQuery(page=2, per_page=4))
+    assert ([r.username for r in second.items], second.total, second.pages) == (
+        ["rina", "tono"],
+        6,
+        2,
+    )
+
+
+def test_assignable_staff_are_the_enabled_officers_and_facilitators_of_the_district(
+    app: Bratasena, views: Projections
+) -> None:
+    open_account(app, "tono", "officer", "331602", "331601")
+    open_account(app, "budi", "officer", "331601")
+    open_account(app, "rina", "officer", "331602")  # another district
+    open_account(app, "ani", "facilitator", "331601")
+    open_account(app, "eko", "facilitator", "331601")
+    open_account(app, "kabid", "supervisor", "331601")  # not a field role
+    app.disable_account("eko", reason="Cuti", actor="admin")
+    views.run_once()
+    found = views.staff.assignable("331601")
+    assert [(r.full_name, r.username, r.role) for r in found] == [
+        ("Ani Santoso", "ani", "facilitator"),
+        ("Budi Santoso", "budi", "officer"),
+        ("Tono Santoso", "tono", "officer"),
+    ]
+    assert [r.username for r in views.staff.assignable("33.16.02")] == ["rina", "tono"]
+
+
+def test_staff_directory_refuses_bad_filters_naming_the_field(views: Projections) -> None:
+    for query, field in (
+        (StaffQuery(role="kepala"), "role"),
+        (StaffQuery(district="999999"), "district"),
+        (StaffQuery(district="33.16"), "district"),
+        (StaffQuery(per_page=101), "per_page"),
+        (StaffQuery(page=0), "page"),
+    ):
+        with pytest.raises(InvalidInputError) as refused:
+            views.staff.search(query)
+        assert refused.value.field == field, query
+    with pytest.raises(InvalidInputError) as refused:
+        views.staff.assignable("x")
+    assert refused.value.field == "district"
 
 
 # --- dashboard ----------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from bratasena.application import Bratasena
 from bratasena.domain import ids
-from bratasena.domain.errors import DomainError, InvalidInputError
-from bratasena.projections import CaseQuery, Projections
+from bratasena.domain.errors import DomainError, InvalidInputError, NotFoundError
+from bratasena.projections import CaseQuery, Projections, StaffQuery
 from bratasena.projections.runner import STATE_TABLE
 from bratasena.settings import Settings
 from tests.builders import Clock, case_at, file, open_staff, register, registry_row
@@ -33,6 +33,7 @@ TABLES = {
         "views_report_decision_days",
         "views_report_targets",
     ],
+    "staff_directory": ["views_staff"],
 }
 
 
@@ -93,6 +94,8 @@ class History:
             clock.advance(hours=pick % 300)
         elif kind == "targets":
             app.set_targets(2026 + pick % 2, [pick % 13] * 12, actor="kabid")
+        elif kind == "account":
+            self._account(pick)
         elif kind == "sync" and self.households:
             hid = app.get_household(ids.household_id(self.households[pick % len(self.households)]))
             for version in hid.status_changes[-1:]:
@@ -101,6 +104,36 @@ class History:
                     app.record_synced(
                         hid.id, target=target, event_version=version, reference="R", actor="sync"
                     )
+
+    def _account(self, pick: int) -> None:
+        """Open one of a few accounts, or change, disable, enable or re-password it."""
+        app = self.app
+        username = ("tono", "wati", "joko")[pick % 3]
+        districts = [("331601", "331602", "331603")[pick // 3 % 3]]
+        try:
+            app.get_account(username)
+        except NotFoundError:
+            role = ("officer", "facilitator", "auditor")[pick // 9 % 3]
+            app.open_account(
+                username=username,
+                role=role,
+                districts=districts,
+                password_hash="-",
+                actor="admin",
+                full_name=f"{username.title()} {pick}",
+            )
+            return
+        move = pick // 27 % 4
+        with contextlib.suppress(DomainError):  # disabling twice, enabling an enabled account
+            if move == 0:
+                role = ("officer", "facilitator", "supervisor")[pick % 3]
+                app.change_role(username, role=role, districts=districts, actor="admin")
+            elif move == 1:
+                app.disable_account(username, reason="Cuti", actor="admin")
+            elif move == 2:
+                app.enable_account(username, actor="admin")
+            else:
+                app.change_password(username, password_hash=f"h{pick}", actor="admin")
 
     def _advance(self, case: Any, pick: int) -> None:
         app, today = self.app, self.clock.today()
@@ -137,7 +170,19 @@ class History:
             app.decide_appeal(case, None, outcome=outcome, reason="Bukti", actor="kabid2")
 
 
-STEP_KINDS = ["register", "file", "advance", "advance", "advance", "time", "targets", "sync", "run"]
+STEP_KINDS = [
+    "register",
+    "file",
+    "advance",
+    "advance",
+    "advance",
+    "time",
+    "targets",
+    "sync",
+    "account",
+    "account",
+    "run",
+]
 
 
 @given(
@@ -297,6 +342,14 @@ def test_a_rebuild_takes_in_events_committed_while_it_loads_the_fresh_tables(
     for n in range(1, 4):
         case_at(app, clock, "upheld", f"DTKS-{n:06d}")
     views.run_once()
+
+    def commit_more(n: int) -> int:
+        if n > 6:  # the staff directory, after the three views that read complaints
+            return app.open_account(
+                username="baru", role="officer", districts=["331601"], password_hash="-", actor="a"
+            ).position
+        return file(app, f"DTKS-{n:06d}").position
+
     for n, name in enumerate(views.names, start=4):
         view = views._runner.views[name]
         original = view.write
@@ -314,7 +367,7 @@ def test_a_rebuild_takes_in_events_committed_while_it_loads_the_fresh_tables(
         ) -> None:
             original(cur, tables, rows, fresh=fresh)
             if fresh and not arrived:  # a writer commits after the replay was folded
-                arrived.append(file(app, f"DTKS-{n:06d}").position)
+                arrived.append(commit_more(n))
 
         view.write = write_then_commit_more  # type: ignore[method-assign]
         views.rebuild(name)
@@ -323,6 +376,8 @@ def test_a_rebuild_takes_in_events_committed_while_it_loads_the_fresh_tables(
         assert {s.name: s.position for s in views.status()}[name] >= arrived[0]
         if name == "case_list":
             assert views.cases.search(CaseQuery()).total == 4  # no run_once needed
+        if name == "staff_directory":
+            assert views.staff.search(StaffQuery(role="officer")).total == 3
     views.run_once()
     incremental = snapshot(views)
     assert views.cases.search(CaseQuery()).total == 6
@@ -373,6 +428,37 @@ def test_a_crash_during_a_rebuild_leaves_the_current_generation_serving(
     assert state["case_list"] == 2
 
 
+def test_a_view_new_to_an_existing_store_fills_from_position_zero_on_its_first_run(
+    staffed: tuple[Bratasena, Projections], clock: Clock, small_batches: Settings
+) -> None:
+    app, views = staffed
+    register(app)
+    case_at(app, clock, "assigned")
+    app.disable_account("sari", reason="Pindah tugas", actor="admin")
+    views.run_once()
+    before = snapshot(views)
+    # The store as a release without the staff directory left it: no state row, no tables.
+    with views.db.transaction() as cur:
+        cur.execute(f"DELETE FROM {STATE_TABLE} WHERE name = 'staff_directory'")
+        cur.execute("DROP VIEW views_staff")
+        cur.execute("DROP TABLE views_staff_g1")
+    upgraded = Projections(app, small_batches)
+    try:
+        lags = {s.name: s.lag for s in upgraded.status()}
+        assert lags == {
+            "case_list": 0,
+            "household_status": 0,
+            "removal_report": 0,
+            "staff_directory": app.head(),
+        }
+        assert upgraded.staff.search(StaffQuery()).total == 0
+        upgraded.run_once()
+        assert {s.lag for s in upgraded.status()} == {0}
+        assert snapshot(upgraded) == before  # the new view filled, the others left as they were
+    finally:
+        upgraded.close()
+
+
 def test_the_cli_projects_reports_status_and_rebuilds(settings: Settings, clock: Clock) -> None:
     app = Bratasena(settings, clock=clock)
     register(app)
@@ -388,6 +474,10 @@ def test_the_cli_projects_reports_status_and_rebuilds(settings: Settings, clock:
     assert line.split()[1:] == [str(head), str(head), "0"]
     rebuilt = run_cli(settings, "projections", "rebuild", "household_status")
     assert rebuilt.returncode == 0, rebuilt.stderr
+    staff = run_cli(settings, "projections", "rebuild", "staff_directory")
+    assert staff.returncode == 0, staff.stderr
+    line = next(x for x in staff.stdout.splitlines() if x.startswith("staff_directory"))
+    assert line.split()[1:] == [str(head), str(head), "0"]
     wrong = run_cli(settings, "projections", "rebuild", "nonsense")
     assert wrong.returncode == 2
     assert "no projection 'nonsense'" in wrong.stderr
