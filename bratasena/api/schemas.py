@@ -102,7 +102,17 @@ class AccountOut(BaseModel):
     role: str
     districts: list[str]
     enabled: bool
+    updated_at: datetime
     version: int
+
+
+class AccountPage(BaseModel):
+    """One page of staff accounts."""
+
+    items: list[AccountOut]
+    total: int
+    page: int
+    per_page: int
 
 
 class AccountIn(Strict):

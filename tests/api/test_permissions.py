@@ -31,6 +31,8 @@ ROUTES: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/api/v1/me", None, STAFF_ROLES),
     ("POST", "/api/v1/accounts", {"username": "baru", "password": "x" * 12, "role": "auditor"},
      {"admin"}),
+    ("GET", "/api/v1/accounts", None, {"admin"}),
+    ("GET", "/api/v1/accounts?role=officer&district=331601&enabled=true", None, {"admin"}),
     ("GET", "/api/v1/accounts/sari", None, {"admin"}),
     ("PUT", "/api/v1/accounts/sari/role", {"role": "officer", "districts": ["331601"]}, {"admin"}),
     ("POST", "/api/v1/accounts/rina/disable", {"reason": "pindah tugas"}, {"admin"}),

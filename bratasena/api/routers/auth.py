@@ -25,6 +25,7 @@ def account_out(account: Account) -> AccountOut:
         role=account.role,
         districts=list(account.districts),
         enabled=account.enabled,
+        updated_at=account.modified_on,
         version=account.version,
     )
 
