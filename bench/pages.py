@@ -144,12 +144,12 @@ def measure(
         password_hash=digest,
         actor="bench",
     )
-    field_cases = 0
+    field_cases: list[Any] = []
     for status in ("filed", "assigned"):
         waiting = views.cases.search(CaseQuery(status=status, district=field_district, per_page=10))
         for row in waiting.items:
             app.assign(row.complaint_id, None, officer="pendamping01", actor="kabid")
-            field_cases += 1
+            field_cases.append(row.complaint_id)
     views.run_once()
     print(
         f"\n[{backend}: {households:,} households, {complaints:,} complaints, "
@@ -211,7 +211,7 @@ def measure(
             ),
         ),
         (
-            f"facilitator queue /tugas ({field_cases} cases)",
+            f"facilitator queue /tugas ({len(field_cases)} cases)",
             get(staff["pendamping01"], "/tugas"),
             lambda: (
                 views.cases.search(
@@ -233,6 +233,22 @@ def measure(
             ),
         ),
         ("case page, supervisor", get(staff["kabid"], f"/kasus/{case_id}"), case_baseline),
+    ]
+    if field_cases:  # an open case: the supervisor's page offers the assign select
+        open_case = field_cases[0]
+        pages.append(
+            (
+                "case page, supervisor, assign select",
+                get(staff["kabid"], f"/kasus/{open_case}"),
+                lambda: (
+                    views.cases.get(open_case),
+                    app.history(open_case),
+                    app.get_complaint(open_case),
+                    views.staff.assignable(field_district),
+                ),
+            )
+        )
+    pages += [
         (
             "case audit /riwayat",
             get(staff["inspektur"], f"/kasus/{case_id}/riwayat"),

@@ -32,6 +32,7 @@ from bratasena.domain.complaint import (
     Complaint,
 )
 from bratasena.domain.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
+from bratasena.projections import StaffRow
 from bratasena.web import labels, timeline
 from bratasena.web.render import (
     CheckedForm,
@@ -149,6 +150,7 @@ def _case_page(
     )
     book = services.app.regions
     village = book.village(case.village_code) if book.has_village(case.village_code) else None
+    actions = allowed_actions(who, case, today)
     return render(
         request,
         "case.html",
@@ -160,13 +162,25 @@ def _case_page(
         subject=timeline.subject_of(history, full_numbers=who.sees_reporter),
         steps=timeline.steps(history, book),
         reports=timeline.reports(history) if who.sees_reporter else None,
-        actions=allowed_actions(who, case, today),
+        actions=actions,
+        assignees=_assignees(services, case) if "assign" in actions else [],
         may_uphold=may_uphold(case, today),
         today=today,
         default_due=today + timedelta(days=14),
         message=message,
         failed=failed or {"action": None, "values": {}, "errors": {}},
     )
+
+
+def _assignees(services: Services, case: Complaint) -> list[StaffRow]:
+    """Who the case may go to: the enabled officers and facilitators of its district.
+
+    Read from the staff directory for the form's choices only; the command checks the account
+    itself against the event store, so a choice that lagged behind a change is still refused.
+    """
+    if not services.app.regions.has_village(case.village_code):
+        return []  # a village the configured regency does not know has no district to staff
+    return services.projections.staff.assignable(case.village_code[:6])
 
 
 @router.get("/kasus/{complaint_id}")

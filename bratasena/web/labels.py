@@ -144,7 +144,7 @@ FIELD_ERROR: dict[str, str] = {
     "reporter.name": "Tulis nama Anda, atau pilih melapor tanpa nama.",
     "reporter.nik": "NIK Anda tidak valid: 16 angka seperti tertulis di KTP.",
     "reporter.village_code": "Desa/kelurahan Anda tidak dikenal.",
-    "officer": "Tulis nama pengguna petugas atau pendamping PKH yang terdaftar.",
+    "officer": "Pilih petugas atau pendamping PKH dari daftar.",
     "username": "Tidak ada akun dengan nama pengguna itu.",
     "visited_on": "Tanggal kunjungan tidak boleh di masa depan atau sebelum aduan diterima.",
     "findings": "Tulis temuan untuk paling sedikit satu alasan aduan.",

@@ -111,7 +111,10 @@ def test_officer_investigates_and_records_the_response_supervisor_upholds_report
     log_in(page, live, "kabid")
     page.goto(case)
     act(page, "Tugaskan ke petugas")
-    page.fill("#f-officer", "budi")
+    offered = page.locator("#f-officer option:not([value=''])").all_inner_texts()
+    assert offered == ["Budi (budi) — Petugas", "Pkh (pkh) — Pendamping PKH"]
+    page.select_option("#f-officer", "budi")
+    shoot(page, "21-kasus-tugaskan")
     page.click("button:has-text('Tugaskan')")
     assert "Kasus sudah ditugaskan" in page.inner_text("main")
     log_out(page)

@@ -13,7 +13,7 @@ from bratasena.integration.simulator import Faults, StandInTarget
 from bratasena.integration.sync import SyncWorker
 from bratasena.settings import Settings
 from bratasena.web import session
-from tests.builders import Clock, case_at, file
+from tests.builders import Clock, case_at, file, registry_row
 from tests.web.conftest import PASSWORD, STAFF, csrf_of, login, post_form, seed
 
 ROLES = ("officer", "supervisor", "auditor", "admin", "facilitator")
@@ -202,7 +202,7 @@ def test_a_stale_form_is_refused_and_the_case_is_shown_as_it_is_now(
     )
     assert answer.status_code == 409
     assert "sudah diubah orang lain" in answer.text
-    assert 'value="budi"' in answer.text  # what the person typed is kept
+    assert '<option value="budi" selected>' in answer.text  # what the person chose is kept
     assert "Ditugaskan kepada pkh." in answer.text  # against the case as it is now
     assert core.get_complaint(case).assigned_to == "pkh"
 
@@ -219,8 +219,83 @@ def test_an_assignment_to_an_unknown_account_is_refused_at_the_officer_field(
     )
     assert answer.status_code == 422
     assert "Tidak ada akun dengan nama pengguna itu." in answer.text
-    assert 'value="tidakada"' in answer.text
+    # A name sent that is not on the list is shown chosen, but cannot be sent again as it is.
+    assert '<option value="tidakada" selected disabled>' in answer.text
     assert core.get_complaint(case).version == 1
+
+
+def assign_options(page: str) -> list[tuple[str, str]]:
+    """The (value, label) of each account offered by the assign form's select."""
+    select = re.search(r'<select id="f-officer" name="officer"[^>]*>(.*?)</select>', page, re.S)
+    assert select, "the page has no assign select"
+    options = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+    return [(value, label) for value, label in options if value]
+
+
+def test_the_assign_form_offers_exactly_the_accounts_that_may_take_the_case(
+    client: TestClient, core: Bratasena
+) -> None:
+    for username, role, districts in (
+        ("tono", "officer", ["331602", "331601"]),  # works in Jati among others
+        ("eko", "facilitator", ["331601"]),  # disabled below
+        ("kabid2", "supervisor", ["331601"]),  # not a field role
+    ):
+        core.open_account(
+            username=username,
+            role=role,
+            districts=districts,
+            password_hash="-",
+            actor="admin",
+            full_name=f"{username.title()} Prasetyo",
+        )
+    core.disable_account("eko", reason="Cuti", actor="admin")
+    filing = file(core)  # in Jati, 33.16.01
+    login(client, "kabid")
+    page = client.get(f"/kasus/{filing.id}").text
+    assert assign_options(page) == [
+        ("budi", "Budi (budi) — Petugas"),
+        ("pkh", "Pkh (pkh) — Pendamping PKH"),
+        ("tono", "Tono Prasetyo (tono) — Petugas"),
+    ]
+    assert '<option value="">Pilih…</option>' in page  # nobody chosen yet
+    assigned = post_form(
+        client,
+        f"/kasus/{filing.id}",
+        f"/kasus/{filing.id}/assign",
+        {"version": "1", "officer": "tono"},
+    )
+    assert assigned.status_code == 303
+    assert core.get_complaint(filing.id).assigned_to == "tono"
+    page = client.get(f"/kasus/{filing.id}").text
+    assert '<option value="tono" selected>' in page  # reassigning starts from the assignee
+    core.enable_account("eko", actor="admin")  # the list follows the accounts
+    assert ("eko", "Eko Prasetyo (eko) — Pendamping PKH") in assign_options(
+        client.get(f"/kasus/{filing.id}").text
+    )
+
+
+def test_a_case_in_a_district_without_field_staff_says_so_instead_of_offering_the_form(
+    client: TestClient, core: Bratasena
+) -> None:
+    core.import_registry(
+        [registry_row(9, village_code="3316162001")],  # Japah, 33.16.16: nobody works there
+        source="dtks",
+        period="2026-01",
+        actor="admin",
+    )
+    filing = file(core, "DTKS-000009")
+    login(client, "kabid")
+    page = client.get(f"/kasus/{filing.id}").text
+    assert "Belum ada petugas atau pendamping PKH untuk kecamatan ini." in page
+    assert f'action="/kasus/{filing.id}/assign"' not in page
+    assert 'name="officer"' not in page
+    sent = {"csrf_token": csrf_of(page), "version": "1", "officer": "budi"}  # a form kept open
+    refused = client.post(f"/kasus/{filing.id}/assign", data=sent)
+    assert refused.status_code == 422
+    assert 'id="err-officer" role="alert">Akun ini tidak bertugas' in refused.text
+    assert "Belum ada petugas atau pendamping PKH untuk kecamatan ini." in refused.text
+    assert 'name="officer"' not in refused.text
+    assert core.get_complaint(filing.id).version == 1
 
 
 def test_the_actions_offered_follow_the_role_and_the_state(
