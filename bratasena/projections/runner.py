@@ -131,7 +131,6 @@ class Runner:
         self.db = db
         self.views = {view.name: view for view in views}
         self.batch_size = batch_size
-        self._topics = sorted({get_topic(t) for view in views for t in view.event_types})
 
     # --- set-up ---------------------------------------------------------------------------------
 
@@ -218,8 +217,12 @@ class Runner:
             # A window of ids, not a LIMIT: it reads everything up to ``end`` (including events
             # no view reads) and costs the same however far behind the head the runner is.
             end = min(head, low + self.batch_size)
+            # Only the topics of the views still behind in this window: a view added to an
+            # existing store catches up reading its own events, not everything the others read.
+            behind = [view for view in self.views.values() if states[view.name][0] < end]
+            topics = sorted({get_topic(t) for view in behind for t in view.event_types})
             notifications = self.app.recorder.select_notifications(
-                low, self.batch_size, stop=end, topics=self._topics, inclusive_of_start=False
+                low, self.batch_size, stop=end, topics=topics, inclusive_of_start=False
             )
             decoded = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
             for view in self.views.values():
