@@ -2,8 +2,9 @@
 
 A row is what an administrator or a supervisor needs to pick a person: username, full name, role,
 the districts (kecamatan) they work in, whether they may log in. The password hash is never
-stored. An account *covers* a district when the district is among its districts; a case may go to
-an enabled officer or facilitator covering its district (``assignable``), the rule that
+stored, and the full name is sealed like a household head's when a cipher key is configured (see
+privacy.py). An account *covers* a district when the district is among its districts; a case may
+go to an enabled officer or facilitator covering its district (``assignable``), the rule that
 ``Account.check_assignable`` enforces on the command itself.
 """
 
@@ -18,7 +19,8 @@ from typing import Any
 from bratasena.domain.account import FIELD_ROLES, ROLES, Account
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.regions import region_book
-from bratasena.persistence import Cursor
+from bratasena.persistence import Cursor, Database
+from bratasena.projections.privacy import Privacy
 from bratasena.projections.records import (
     Page,
     bulk_insert,
@@ -30,6 +32,7 @@ from bratasena.projections.records import (
     upsert,
 )
 from bratasena.projections.runner import Table, Tables, View
+from bratasena.settings import Settings
 
 COLUMNS = (
     "account_id",
@@ -95,6 +98,10 @@ class StaffDirectory(View[Rows]):
         Account.Enabled,
     )
 
+    def __init__(self, db: Database, app: Any, settings: Settings) -> None:
+        super().__init__(db, app, settings)
+        self.privacy = Privacy(settings)
+
     # --- projection -----------------------------------------------------------------------------
 
     def empty(self) -> Rows:
@@ -119,7 +126,7 @@ class StaffDirectory(View[Rows]):
                 rows[aid] = {
                     "account_id": aid,
                     "username": event.username,
-                    "full_name": event.full_name,
+                    "full_name": self.privacy.seal(event.full_name),
                     "role": event.role,
                     "districts": ",".join(event.districts),
                     "enabled": 1,
@@ -196,13 +203,12 @@ class StaffDirectory(View[Rows]):
         # A known code is digits only, so the pattern has no LIKE wildcards of its own.
         return "',' || districts || ',' LIKE %s", f"%,{code},%"
 
-    @staticmethod
-    def row(values: Sequence[Any]) -> StaffRow:
-        """A stored row as a StaffRow."""
+    def row(self, values: Sequence[Any]) -> StaffRow:
+        """A stored row as a StaffRow (the full name unsealed)."""
         data = dict(zip(COLUMNS, values, strict=True))
         return StaffRow(
             username=data["username"],
-            full_name=data["full_name"],
+            full_name=self.privacy.unseal(data["full_name"]),
             role=data["role"],
             districts=[d for d in data["districts"].split(",") if d],
             enabled=bool(data["enabled"]),

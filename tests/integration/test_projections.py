@@ -275,7 +275,7 @@ def test_household_status_follows_deactivation_sync_and_reactivation(
     assert row.sync["dtsen"].event_version == 6
 
 
-def test_household_names_are_sealed_in_the_table_when_a_key_is_set(
+def test_household_and_staff_names_are_sealed_in_the_tables_when_a_key_is_set(
     make_settings: Any, clock: Clock
 ) -> None:
     key = base64.b64encode(os.urandom(32)).decode()
@@ -287,7 +287,12 @@ def test_household_names_are_sealed_in_the_table_when_a_key_is_set(
         views.run_once()
         row = views.households.search(HouseholdQuery(registry_id="DTKS-000001")).items[0]
         assert row.head_name == "Sutrisno 1"
-        assert "Sutrisno" not in table_text(views)
+        open_account(app, "wati", "officer", "33.16.01")
+        views.run_once()
+        assert views.staff.assignable("33.16.01")[0].full_name == "Wati Santoso"
+        text = table_text(views)
+        assert "Sutrisno" not in text
+        assert "Santoso" not in text
     finally:
         views.close()
         app.close()
