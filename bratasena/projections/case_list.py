@@ -38,10 +38,10 @@ from bratasena.projections.records import (
     Page,
     bulk_insert,
     check_paging,
-    chunked,
     parse_day,
     parse_ts,
     placeholders,
+    rows_of,
     ts,
     upsert,
 )
@@ -213,17 +213,7 @@ class CaseList(View[CaseRows]):
         return CaseRows()
 
     def load(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> CaseRows:
-        ids = sorted({str(e.originator_id) for e in events})
-        cases: dict[str, dict[str, Any]] = {}
-        for chunk in chunked(ids):
-            cur.execute(
-                f"SELECT {_SELECT} FROM {tables['views_cases']} "
-                f"WHERE complaint_id IN ({placeholders(len(chunk))})",
-                chunk,
-            )
-            for values in cur.fetchall():
-                cases[values[0]] = dict(zip(COLUMNS, values, strict=True))
-        return CaseRows(cases)
+        return CaseRows(rows_of(cur, tables["views_cases"], COLUMNS, events))
 
     def fold(self, rows: CaseRows, events: Sequence[Any]) -> None:
         cases, steps = rows.cases, rows.steps

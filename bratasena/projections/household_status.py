@@ -25,8 +25,7 @@ from bratasena.projections.records import (
     Page,
     bulk_insert,
     check_paging,
-    chunked,
-    placeholders,
+    rows_of,
     upsert,
 )
 from bratasena.projections.runner import Table, Tables, View
@@ -149,17 +148,9 @@ class HouseholdStatus(View[Rows]):
         return {}
 
     def load(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> Rows:
-        rows: Rows = {}
-        for chunk in chunked(sorted({str(e.originator_id) for e in events})):
-            cur.execute(
-                f"SELECT {_SELECT} FROM {tables['views_households']} "
-                f"WHERE household_id IN ({placeholders(len(chunk))})",
-                chunk,
-            )
-            for values in cur.fetchall():
-                row = dict(zip(COLUMNS, values, strict=True))
-                row["sync"] = json.loads(row["sync"])
-                rows[values[0]] = row
+        rows = rows_of(cur, tables["views_households"], COLUMNS, events)
+        for row in rows.values():
+            row["sync"] = json.loads(row["sync"])
         return rows
 
     def fold(self, rows: Rows, events: Sequence[Any]) -> None:

@@ -79,6 +79,22 @@ def chunked(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def rows_of(
+    cur: Cursor, table: str, columns: Sequence[str], events: Sequence[Any]
+) -> dict[str, dict[str, Any]]:
+    """The stored rows of the events' aggregates, by id; ``columns[0]`` is the aggregate's id."""
+    rows: dict[str, dict[str, Any]] = {}
+    for chunk in chunked(sorted({str(e.originator_id) for e in events})):
+        cur.execute(
+            f"SELECT {', '.join(columns)} FROM {table} "
+            f"WHERE {columns[0]} IN ({placeholders(len(chunk))})",
+            chunk,
+        )
+        for values in cur.fetchall():
+            rows[values[0]] = dict(zip(columns, values, strict=True))
+    return rows
+
+
 def column_types(columns: str) -> dict[str, str]:
     """Column name → SQL type of a table's column list (``"a TEXT NOT NULL, b INTEGER"``)."""
     return dict(re.findall(r"(\w+) (TEXT|INTEGER|BIGINT)\b", columns))

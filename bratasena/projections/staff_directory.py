@@ -25,9 +25,9 @@ from bratasena.projections.records import (
     Page,
     bulk_insert,
     check_paging,
-    chunked,
     parse_ts,
     placeholders,
+    rows_of,
     ts,
     upsert,
 )
@@ -108,16 +108,7 @@ class StaffDirectory(View[Rows]):
         return {}
 
     def load(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> Rows:
-        rows: Rows = {}
-        for chunk in chunked(sorted({str(e.originator_id) for e in events})):
-            cur.execute(
-                f"SELECT {_SELECT} FROM {tables['views_staff']} "
-                f"WHERE account_id IN ({placeholders(len(chunk))})",
-                chunk,
-            )
-            for values in cur.fetchall():
-                rows[values[0]] = dict(zip(COLUMNS, values, strict=True))
-        return rows
+        return rows_of(cur, tables["views_staff"], COLUMNS, events)
 
     def fold(self, rows: Rows, events: Sequence[Any]) -> None:
         for event in events:
