@@ -175,8 +175,9 @@ class StaffDirectory(View[Rows]):
     def assignable(self, district_code: str) -> list[StaffRow]:
         """The enabled officers and facilitators covering a district, by full name.
 
-        The people a case of the district may be assigned to; the command checks the same rule
-        against the event store, so a lagging directory can offer no one it would then accept.
+        The people a case of the district may be assigned to. Only the form's choices: the
+        command checks the same rule against the event store, so a choice offered by a directory
+        that lags behind a change is still refused.
         """
         clause, value = self._covers(district_code)
         rows = self.db.query(
