@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx
 import psycopg
 
-from bratasena.api.security import issue_token
+from bratasena.access import issue_token
 from bratasena.application import Bratasena
 from bratasena.projections import CaseQuery, Projections
 from bratasena.settings import Settings

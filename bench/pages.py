@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg
 
 from bench.project import NOW, seed
-from bratasena.api.app import create_app
-from bratasena.api.security import hash_password
+from bratasena.bootstrap import create_app
+from bratasena.access import hash_password
 from bratasena.application import Bratasena
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.regions import region_book
@@ -113,8 +113,8 @@ def measure(
     started: float,
     backend: str,
 ) -> None:
-    app: Bratasena = web.state.services.app
-    views: Projections = web.state.services.projections
+    app: Bratasena = web.state.service.app
+    views: Projections = web.state.service.projections
     seed(app, households, complaints)
     for name in views.names:
         views.rebuild(name)

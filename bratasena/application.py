@@ -15,15 +15,18 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEven
 from bratasena.domain import ids
 from bratasena.domain.account import Account
 from bratasena.domain.calendar import now_utc
-from bratasena.domain.complaint import Complaint
+from bratasena.domain.complaint import EVENTS as COMPLAINT_EVENTS
+from bratasena.domain.complaint import Complaint, Status, Step
 from bratasena.domain.errors import ConflictError, InvalidInputError, NotFoundError
-from bratasena.domain.household import Household
-from bratasena.domain.identity import (
-    new_tracking_code,
-    normalise_tracking_code,
-    validate_kk,
-    validate_nik,
+from bratasena.domain.filing import (
+    PUBLIC,
+    channel_for,
+    clean_reporter,
+    clean_subject,
+    describes_household,
 )
+from bratasena.domain.household import Household, ReactivationCause
+from bratasena.domain.identity import new_tracking_code, normalise_tracking_code
 from bratasena.domain.lookup import HouseholdLookup
 from bratasena.domain.regions import RegionBook, normalise_code, region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
@@ -31,9 +34,6 @@ from bratasena.persistence import event_store_env, insert_events_in_binary
 from bratasena.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
-
-PUBLIC = "public"
-"""The actor recorded for what citizens do without an account."""
 
 
 class DateAsISO(Transcoding):
@@ -63,8 +63,17 @@ class Filing(Outcome):
     """A filed complaint: the citizen's tracking code, and whether it joined an open case."""
 
     tracking_code: str = ""
-    status: str = ""
+    status: Status = Status.FILED
     corroborated: bool = False
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A complaint as the public may follow it: its status and dated public steps, nothing else."""
+
+    tracking_code: str
+    status: Status
+    steps: list[tuple[Step, datetime]]
 
 
 @dataclass(frozen=True)
@@ -125,15 +134,22 @@ class Bratasena(Application[UUID]):
         reasons: list[str],
         description: str,
         reporter: dict[str, Any] | None,
-        channel: str = "web",
-        actor: str = PUBLIC,
+        filer: Account | None = None,
+        channel: str | None = None,
     ) -> Filing:
-        """File a complaint; one about a household with an open case corroborates that case."""
-        subject = self._clean_subject(subject)
-        reporter = self._clean_reporter(reporter)
+        """File a complaint; one about a household with an open case corroborates that case.
+
+        ``filer`` is the staff account filing it (None: a citizen); the channel follows from it.
+        """
+        recorded_channel = channel_for(filer.role if filer else None, channel)
+        actor = filer.username if filer else PUBLIC
+        subject = clean_subject(subject, self.regions)
+        reporter = clean_reporter(reporter, self.regions)
         for attempt in range(3):
             try:
-                return self._file_once(subject, reasons, description, reporter, channel, actor)
+                return self._file_once(
+                    subject, reasons, description, reporter, recorded_channel, actor
+                )
             except ConflictError:
                 if attempt == 2:
                     raise
@@ -195,40 +211,6 @@ class Bratasena(Application[UUID]):
             status=complaint.status,
         )
 
-    def _clean_subject(self, subject: dict[str, Any]) -> dict[str, Any]:
-        clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in subject.items() if v}
-        if clean.get("nik"):
-            clean["nik"] = validate_nik(clean["nik"], field="subject.nik")
-        if clean.get("kk_number"):
-            clean["kk_number"] = validate_kk(clean["kk_number"], field="subject.kk_number")
-        if clean.get("village_code"):
-            code = normalise_code(clean["village_code"])
-            clean["village_code"] = self.regions.village(code, field="subject.village_code").code
-        if not any(clean.get(k) for k in ("registry_id", "kk_number", "nik")) and not (
-            clean.get("name") and clean.get("village_code")
-        ):
-            raise InvalidInputError(
-                "subject: give the household's registry id, KK or NIK, or else the name of the "
-                "head of household and the village code",
-                field="subject",
-            )
-        return clean
-
-    def _clean_reporter(self, reporter: dict[str, Any] | None) -> dict[str, Any] | None:
-        if reporter is None:
-            return None
-        clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in reporter.items() if v}
-        if not clean.get("name"):
-            raise InvalidInputError(
-                "reporter.name: give your name, or file anonymously", field="reporter.name"
-            )
-        if clean.get("nik"):
-            clean["nik"] = validate_nik(clean["nik"], field="reporter.nik")
-        if clean.get("village_code"):
-            code = normalise_code(clean["village_code"])
-            clean["village_code"] = self.regions.village(code, field="reporter.village_code").code
-        return clean
-
     def _match_household(self, subject: dict[str, Any]) -> Household | None:
         """The registered household a complaint names, if its identifiers match one."""
         if subject.get("registry_id"):
@@ -247,7 +229,7 @@ class Bratasena(Application[UUID]):
                         "registry id instead",
                         field=f"subject.{key}",
                     )
-        if not (subject.get("name") and subject.get("village_code")):
+        if not describes_household(subject):
             raise InvalidInputError(
                 "subject: no registered household has that registry id, KK or NIK; give the "
                 "name of the head of household and the village code instead",
@@ -260,7 +242,13 @@ class Bratasena(Application[UUID]):
     ) -> Outcome:
         """Match an unmatched complaint to a registered household."""
         complaint = self._load(Complaint, complaint_id, expected_version)
-        household = self._get(Household, ids.household_id(registry_id))
+        household = self._find(Household, ids.household_id(registry_id))
+        if household is None:
+            raise InvalidInputError(
+                f"registry_id: no registered household has the registry id {registry_id!r}",
+                field="registry_id",
+                rule="unknown_household",
+            )
         now = self.clock()
         complaint.identify_household(
             household_id=household.id, village_code=household.village_code, actor=actor, at=now
@@ -332,23 +320,12 @@ class Bratasena(Application[UUID]):
         )
         return self._outcome(complaint)
 
-    def decide(
-        self,
-        complaint_id: UUID,
-        expected_version: int | None,
-        *,
-        outcome: str,
-        reason: str,
-        actor: str,
+    def uphold(
+        self, complaint_id: UUID, expected_version: int | None, *, reason: str, actor: str
     ) -> Outcome:
-        """Uphold (and deactivate the household in the same transaction) or reject."""
+        """Uphold the complaint and deactivate its household, in one transaction."""
         complaint = self._load(Complaint, complaint_id, expected_version)
         now = self.clock()
-        if outcome == "reject":
-            complaint.reject(reason=reason, actor=actor, at=now)
-            return self._outcome(complaint)
-        if outcome != "uphold":
-            raise InvalidInputError("outcome: must be 'uphold' or 'reject'", field="outcome")
         complaint.uphold(reason=reason, actor=actor, at=now)
         assert complaint.household_id is not None
         household = self._get(Household, complaint.household_id)
@@ -356,6 +333,14 @@ class Bratasena(Application[UUID]):
             complaint_id=complaint.id, reason_codes=list(complaint.reasons), actor=actor, at=now
         )
         return self._outcome(complaint, household)
+
+    def reject(
+        self, complaint_id: UUID, expected_version: int | None, *, reason: str, actor: str
+    ) -> Outcome:
+        """Reject the complaint: the household keeps its aid."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        complaint.reject(reason=reason, actor=actor, at=self.clock())
+        return self._outcome(complaint)
 
     def withdraw(
         self, complaint_id: UUID, expected_version: int | None, *, reason: str, actor: str
@@ -379,30 +364,31 @@ class Bratasena(Application[UUID]):
         complaint.appeal(grounds=grounds, filed_on=filed_on, actor=actor, at=self.clock())
         return self._outcome(complaint)
 
-    def decide_appeal(
-        self,
-        complaint_id: UUID,
-        expected_version: int | None,
-        *,
-        outcome: str,
-        reason: str,
-        actor: str,
+    def grant_appeal(
+        self, complaint_id: UUID, expected_version: int | None, *, reason: str, actor: str
     ) -> Outcome:
-        """Grant (and reactivate the household in the same transaction) or deny an objection."""
+        """Grant the objection and reactivate the household, in one transaction."""
         complaint = self._load(Complaint, complaint_id, expected_version)
         now = self.clock()
-        if outcome == "deny":
-            complaint.deny_appeal(reason=reason, actor=actor, at=now)
-            return self._outcome(complaint)
-        if outcome != "grant":
-            raise InvalidInputError("outcome: must be 'grant' or 'deny'", field="outcome")
         complaint.grant_appeal(reason=reason, actor=actor, at=now)
         assert complaint.household_id is not None
         household = self._get(Household, complaint.household_id)
         household.reactivate(
-            complaint_id=complaint.id, cause="appeal_granted", reason=reason, actor=actor, at=now
+            complaint_id=complaint.id,
+            cause=ReactivationCause.APPEAL_GRANTED,
+            reason=reason,
+            actor=actor,
+            at=now,
         )
         return self._outcome(complaint, household)
+
+    def deny_appeal(
+        self, complaint_id: UUID, expected_version: int | None, *, reason: str, actor: str
+    ) -> Outcome:
+        """Deny the objection: the uphold stands."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        complaint.deny_appeal(reason=reason, actor=actor, at=self.clock())
+        return self._outcome(complaint)
 
     def get_complaint(self, complaint_id: UUID) -> Complaint:
         """The complaint as it stands."""
@@ -412,6 +398,20 @@ class Bratasena(Application[UUID]):
         """The complaint a citizen follows by its tracking code."""
         code = normalise_tracking_code(tracking_code)
         return self._get(Complaint, ids.complaint_id(code))
+
+    def progress(self, tracking_code: str) -> Progress:
+        """What the public may see of a complaint: its status and its public steps, dated."""
+        complaint = self.complaint_by_tracking_code(tracking_code)
+        steps = [
+            (event.step, event.timestamp)
+            for event in self._complaint_events(complaint.id)
+            if event.public
+        ]
+        return Progress(tracking_code=complaint.tracking_code, status=complaint.status, steps=steps)
+
+    def _complaint_events(self, complaint_id: UUID) -> list[Any]:
+        # Complaint events carry their meaning (step, public, …); see `Complaint`.
+        return [e for e in self.events.get(complaint_id) if isinstance(e, COMPLAINT_EVENTS)]
 
     # --- households -----------------------------------------------------------------------------
 

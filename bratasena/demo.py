@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bratasena.api.security import hash_password
+from bratasena.access import hash_password
 from bratasena.application import Bratasena, iter_batches
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.errors import NotFoundError
@@ -181,8 +181,8 @@ def _advance(app: Bratasena, clock: _Clock, cid: Any, stage: str, today: datetim
                 cid, None, statement="Keluarga membantah (demo).", received_on=day, actor="petugas"
             )
         else:
-            outcome = "reject" if stage == "rejected" else "uphold"
-            app.decide(cid, None, outcome=outcome, reason="Keputusan demo.", actor="kabid")
+            decide = app.reject if stage == "rejected" else app.uphold
+            decide(cid, None, reason="Keputusan demo.", actor="kabid")
 
 
 def prepare(

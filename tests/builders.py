@@ -128,7 +128,7 @@ def case_at(app: Bratasena, clock: Clock, stage: str, registry_id: str = "DTKS-0
                 actor="budi",
             )
         elif step == "upheld":
-            app.decide(cid, None, outcome="uphold", reason="Terbukti mampu", actor="kabid")
+            app.uphold(cid, None, reason="Terbukti mampu", actor="kabid")
     return cid
 
 

@@ -1,4 +1,8 @@
-"""Route dependencies: the services, the calling account, who may call, and If-Match versions."""
+"""Route dependencies: the service's parts, the calling account, who may call, If-Match versions.
+
+Each is an `Annotated` alias a route names in its signature; none holds a rule of its own: who
+may take an action comes from the domain's table, what a caller may see from `bratasena.access`.
+"""
 
 from __future__ import annotations
 
@@ -9,82 +13,72 @@ from uuid import UUID
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from bratasena.api.errors import ProblemError
-from bratasena.api.security import read_token
-from bratasena.api.services import Services
-from bratasena.domain.account import Account
-from bratasena.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
+from bratasena import access
+from bratasena.access import NotAuthenticatedError
+from bratasena.application import Bratasena
+from bratasena.domain.account import Account, Action, Role
+from bratasena.domain.complaint import Complaint
+from bratasena.domain.errors import InvalidInputError
+from bratasena.integration.sync import SyncWorker
+from bratasena.limits import LoginThrottle, RateLimiter
+from bratasena.metrics import Metrics
+from bratasena.projections import Projections
+from bratasena.settings import Settings
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
+AppDep = Annotated[Bratasena, Depends(access.app_of)]
+"""The application: the use cases over the event store."""
 
-def get_services(request: Request) -> Services:
-    """The process's services, made by `create_app`."""
-    services: Services = request.app.state.services
-    return services
-
-
-ServicesDep = Annotated[Services, Depends(get_services)]
-
-
-def fresh_services(services: ServicesDep) -> Services:
-    """The services, with the views caught up first when no runner thread does it."""
-    services.refresh()
-    return services
+SettingsDep = Annotated[Settings, Depends(access.settings_of)]
+ThrottleDep = Annotated[LoginThrottle, Depends(access.throttle_of)]
+MetricsDep = Annotated[Metrics, Depends(access.metrics_of)]
+ClientAddress = Annotated[str, Depends(access.client_address)]
 
 
-ViewsDep = Annotated[Services, Depends(fresh_services)]
-"""For routes that read projected views."""
+def fresh_views(request: Request) -> Projections:
+    """The views, caught up first when no runner thread does it in this process."""
+    views = access.views_of(request)
+    views.refresh()
+    return views
 
 
-def client_address(request: Request) -> str:
-    """The caller's address (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
-    return request.client.host if request.client else "unknown"
+ViewsDep = Annotated[Projections, Depends(fresh_views)]
+"""The projected views, for routes that read them."""
+
+WaitingViewsDep = Annotated[Projections, Depends(access.views_of)]
+"""The projected views, for commands: they wait for their own position afterwards."""
 
 
-ClientAddress = Annotated[str, Depends(client_address)]
-
-
-def _unauthenticated(detail: str) -> ProblemError:
-    return ProblemError(
-        401, detail, rule="not_authenticated", headers={"WWW-Authenticate": "Bearer"}
-    )
+SyncDep = Annotated[SyncWorker, Depends(access.sync_of)]
 
 
 def optional_account(
-    services: ServicesDep, token: Annotated[str | None, Depends(_bearer)]
+    app: AppDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Account | None:
-    """The account of the bearer token, or None without one.
-
-    The account is read from the event store on every request, never cached: a disabled account's
-    token stops working on its very next request, and a role change applies at once.
-    """
+    """The account of the bearer token, or None without one (read on every request)."""
     if token is None:
         return None
-    username = read_token(services.settings, token)
+    username = access.read_token(settings, token)
     if username is None:
-        raise _unauthenticated("the access token is invalid or expired; log in again")
-    try:
-        account = services.app.get_account(username)
-    except NotFoundError:
-        raise _unauthenticated("the access token names no account; log in again") from None
-    if not account.enabled:
-        raise _unauthenticated("this account is disabled; ask an administrator")
-    return account
+        raise NotAuthenticatedError("the access token is invalid or expired; log in again")
+    return access.token_account(app, username)
 
 
 OptionalAccount = Annotated[Account | None, Depends(optional_account)]
 
 
 def public_rate_limit(
-    account: OptionalAccount, services: ServicesDep, client: ClientAddress
+    account: OptionalAccount,
+    limiter: Annotated[RateLimiter, Depends(access.limiter_of)],
+    client: ClientAddress,
 ) -> Account | None:
     """The caller's account, after counting an anonymous caller against its address's limit.
 
     Counted before the body is validated, so malformed floods are limited too; staff are not.
     """
     if account is None:
-        services.rate_limiter.check(client)
+        limiter.check(client)
     return account
 
 
@@ -94,61 +88,58 @@ RateLimitedCaller = Annotated[Account | None, Depends(public_rate_limit)]
 def current_account(account: OptionalAccount) -> Account:
     """The calling staff account; 401 without a valid token."""
     if account is None:
-        raise _unauthenticated("log in first: this needs a staff account's bearer token")
+        raise NotAuthenticatedError("log in first: this needs a staff account's bearer token")
     return account
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
 
 
-def require(*roles: str) -> Callable[[Account], Account]:
+def role(*roles: Role) -> Callable[[Account], Account]:
     """A dependency that lets only accounts with one of ``roles`` through (403 for others)."""
 
     def check(account: CurrentAccount) -> Account:
-        if account.role not in roles:
-            raise NotAllowedError(
-                f"a {account.role} may not do this; it needs the role {' or '.join(roles)}",
-                rule="role_not_allowed",
-            )
-        return account
+        return access.require(account, *roles)
 
     return check
 
 
-Staff = Annotated[
-    Account, Depends(require("facilitator", "officer", "supervisor", "auditor", "admin"))
+def may(*actions: Action) -> Callable[[Account], Account]:
+    """A dependency that lets through the roles the domain's table gives an action."""
+
+    def check(account: CurrentAccount) -> Account:
+        return access.require_action(account, *actions)
+
+    return check
+
+
+Staff = Annotated[Account, Depends(role(*Role))]
+CaseReader = Annotated[Account, Depends(role(Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR))]
+HouseholdReader = Annotated[
+    Account, Depends(role(Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN))
 ]
-CaseReader = Annotated[Account, Depends(require("officer", "supervisor", "auditor"))]
-HouseholdReader = Annotated[Account, Depends(require("officer", "supervisor", "auditor", "admin"))]
-FieldWorker = Annotated[Account, Depends(require("officer", "facilitator"))]
-Officer = Annotated[Account, Depends(require("officer"))]
-OfficerOrSupervisor = Annotated[Account, Depends(require("officer", "supervisor"))]
-Supervisor = Annotated[Account, Depends(require("supervisor"))]
-Auditing = Annotated[Account, Depends(require("auditor", "supervisor"))]
-ReportReader = Annotated[Account, Depends(require("supervisor", "auditor"))]
-Admin = Annotated[Account, Depends(require("admin"))]
+Supervisor = Annotated[Account, Depends(role(Role.SUPERVISOR))]
+Auditing = Annotated[Account, Depends(role(Role.AUDITOR, Role.SUPERVISOR))]
+ReportReader = Annotated[Account, Depends(role(Role.SUPERVISOR, Role.AUDITOR))]
+Admin = Annotated[Account, Depends(role(Role.ADMIN))]
+
+MayAssign = Annotated[Account, Depends(may(Action.ASSIGN))]
+MayIdentify = Annotated[Account, Depends(may(Action.IDENTIFY_HOUSEHOLD))]
+MayInvestigate = Annotated[Account, Depends(may(Action.RECORD_INVESTIGATION))]
+MayNotice = Annotated[Account, Depends(may(Action.ISSUE_NOTICE))]
+MayRecordResponse = Annotated[Account, Depends(may(Action.RECORD_RESPONSE))]
+MayDecide = Annotated[Account, Depends(may(Action.UPHOLD, Action.REJECT))]
+MayWithdraw = Annotated[Account, Depends(may(Action.WITHDRAW))]
+MayAppeal = Annotated[Account, Depends(may(Action.APPEAL))]
+MayDecideAppeal = Annotated[Account, Depends(may(Action.GRANT_APPEAL, Action.DENY_APPEAL))]
 
 
-def districts_of(account: Account) -> list[str] | None:
-    """The districts an account is limited to (officers, facilitators), or None for all."""
-    return list(account.districts) if account.role in ("officer", "facilitator") else None
+def scoped_case(complaint_id: UUID, account: CurrentAccount, app: AppDep) -> Complaint:
+    """The case, if the caller may see it (see `access.visible_complaint`); else 404."""
+    return access.visible_complaint(app, account, complaint_id)
 
 
-def scoped_case(complaint_id: UUID, account: CurrentAccount, services: ServicesDep) -> UUID:
-    """The case id, after checking an area-bound account works in the case's district.
-
-    Read from the event store (not a view) so the check never lags; a case outside the area is
-    reported as not found, so its existence is not revealed either.
-    """
-    scope = districts_of(account)
-    if scope is not None:
-        complaint = services.app.get_complaint(complaint_id)
-        if complaint.village_code[:6] not in scope:
-            raise NotFoundError(f"no complaint with id {complaint_id} in your districts")
-    return complaint_id
-
-
-ScopedCase = Annotated[UUID, Depends(scoped_case)]
+ScopedCase = Annotated[Complaint, Depends(scoped_case)]
 
 
 def expected_version(

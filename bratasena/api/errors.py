@@ -1,4 +1,9 @@
-"""Every error the API returns, as application/problem+json (RFC 9457), mapped in this one place."""
+"""Every error the API returns, as application/problem+json (RFC 9457), answered in one place.
+
+The HTTP status of each kind of refusal comes from `bratasena.access.http_status`, which the web
+pages use too. The `Problem` and `FieldError` schemas are named once in the OpenAPI document and
+referenced by every operation, so a generated client reads every error the same way.
+"""
 
 from __future__ import annotations
 
@@ -12,25 +17,20 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bratasena.domain.errors import (
-    ConflictError,
-    DomainError,
-    NotAllowedError,
-    NotFoundError,
-    RuleViolationError,
-)
+from bratasena.access import NotAuthenticatedError, http_status
+from bratasena.domain.errors import ConflictError, DomainError
+from bratasena.limits import retry_headers
 
 log = logging.getLogger("bratasena.api")
 
 PROBLEM_JSON = "application/problem+json"
 
-DOMAIN_STATUS: tuple[tuple[type[DomainError], int], ...] = (
-    (NotFoundError, 404),
-    (ConflictError, 409),
-    (NotAllowedError, 403),
-    (RuleViolationError, 422),
-)
-"""One HTTP status per kind of domain error; the first matching kind wins."""
+
+class FieldError(BaseModel):
+    """What is wrong with one input field, and where."""
+
+    field: str
+    message: str
 
 
 class Problem(BaseModel):
@@ -40,17 +40,16 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
-    errors: list[dict[str, str]] | None = None
+    errors: list[FieldError] | None = None
     current_version: int | None = None
 
 
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI documentation of problem+json answers with the given statuses."""
-    schema = Problem.model_json_schema()
+    """OpenAPI answers with the given statuses, each a reference to the one `Problem` schema."""
     return {
         code: {
             "description": HTTPStatus(code).phrase,
-            "content": {PROBLEM_JSON: {"schema": schema}},
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
         for code in codes
     }
@@ -69,40 +68,43 @@ def problem(
     status: int,
     detail: str,
     *,
-    rule: str | None = None,
+    rule: str,
     headers: dict[str, str] | None = None,
-    **extra: Any,
+    errors: list[dict[str, str]] | None = None,
+    current_version: int | None = None,
 ) -> JSONResponse:
-    """A problem+json response; ``extra`` members (errors, current_version…) are added as given."""
+    """A problem+json response."""
     body: dict[str, Any] = {
-        "type": problem_type(rule) if rule else "about:blank",
+        "type": problem_type(rule),
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
     }
-    body.update({k: v for k, v in extra.items() if v is not None})
+    if errors:
+        body["errors"] = errors
+    if current_version is not None:
+        body["current_version"] = current_version
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
-def status_of(error: DomainError) -> int:
-    """The HTTP status of a domain error."""
-    for kind, status in DOMAIN_STATUS:
-        if isinstance(error, kind):
-            return status
-    return 422
+def refusal(error: DomainError) -> JSONResponse:
+    """The problem+json answer to a refusal of the domain or of the service's limits."""
+    headers = retry_headers(error)
+    if isinstance(error, NotAuthenticatedError):
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem(
+        http_status(error),
+        error.message,
+        rule=error.rule,
+        headers=headers or None,
+        errors=[{"field": error.field, "message": error.message}] if error.field else None,
+        current_version=error.current_version if isinstance(error, ConflictError) else None,
+    )
 
 
 def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DomainError)
-    errors = [{"field": error.field, "message": error.message}] if error.field else None
-    current = error.current_version if isinstance(error, ConflictError) else None
-    return problem(
-        status_of(error),
-        error.message,
-        rule=error.rule,
-        errors=errors,
-        current_version=current,
-    )
+    return refusal(error)
 
 
 def _field_name(location: tuple[Any, ...]) -> str:
@@ -128,33 +130,39 @@ def _validation_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def _http_error(request: Request, error: Exception) -> JSONResponse:
+def http_error(request: Request, error: Exception) -> JSONResponse:
+    """Starlette's own refusals (an unknown path, a wrong method…) as problem+json."""
     assert isinstance(error, StarletteHTTPException)
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
-    rule = getattr(error, "rule", None)
     headers = dict(error.headers) if error.headers else None
+    rule = getattr(error, "rule", HTTPStatus(error.status_code).phrase.lower().replace(" ", "_"))
     return problem(error.status_code, detail, rule=rule, headers=headers)
 
 
-def _unexpected(request: Request, error: Exception) -> JSONResponse:
+def unexpected(request: Request, error: Exception) -> JSONResponse:
+    """A bug: logged with its traceback, answered without one."""
     # The traceback goes to the log, never to the caller; it names code, not personal data.
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return problem(500, "something went wrong on our side; it was logged, please try again later")
-
-
-class ProblemError(StarletteHTTPException):
-    """An HTTP-level refusal (401, 413, 429…) with a stable rule name for its problem type."""
-
-    def __init__(
-        self, status: int, detail: str, *, rule: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(status, detail, headers)
-        self.rule = rule
+    return problem(
+        500,
+        "something went wrong on our side; it was logged, please try again later",
+        rule="internal_error",
+    )
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers that turn every error into problem+json."""
+    """Register the handlers that turn every API error into problem+json."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with `Problem` and `FieldError` named once among its components."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    if "Problem" not in components:
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(problem_schema.pop("$defs", {}))
+        components["Problem"] = problem_schema
+    return schema

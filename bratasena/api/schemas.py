@@ -8,12 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bratasena.domain.account import ROLES
-from bratasena.domain.complaint import CHANNELS, REASONS
-
-Role = Literal[ROLES]  # type: ignore[valid-type]
-Reason = Literal[REASONS]  # type: ignore[valid-type]
-Channel = Literal[CHANNELS]  # type: ignore[valid-type]
+from bratasena.domain.account import Role
+from bratasena.domain.complaint import AppealDecision, Decision, Status, Step
+from bratasena.domain.filing import REASONS, Channel, Reason
 
 Text = Field(min_length=1, max_length=4000)
 
@@ -54,7 +51,7 @@ class ComplaintIn(Strict):
     reasons: list[Reason] = Field(min_length=1, max_length=len(REASONS))
     description: str = Field(max_length=4000)
     reporter: ReporterIn | None = None
-    channel: Channel = "web"
+    channel: Channel = Channel.WEB
 
 
 class FiledOut(BaseModel):
@@ -62,14 +59,14 @@ class FiledOut(BaseModel):
 
     complaint_id: UUID
     tracking_code: str
-    status: str
+    status: Status
     corroborated: bool = Field(description="true when the complaint joined an open case")
 
 
 class StepOut(BaseModel):
     """One step of a case's progress, as the public may see it."""
 
-    step: str
+    step: Step
     at: datetime
 
 
@@ -77,7 +74,7 @@ class TrackOut(BaseModel):
     """A complaint's progress for the public: no names, NIK, reasons or findings."""
 
     tracking_code: str
-    status: str
+    status: Status
     filed_at: datetime
     updated_at: datetime
     steps: list[StepOut]
@@ -99,7 +96,7 @@ class AccountOut(BaseModel):
 
     username: str
     full_name: str
-    role: str
+    role: Role
     districts: list[str]
     enabled: bool
     updated_at: datetime
@@ -147,12 +144,18 @@ class AssignmentIn(Strict):
     officer: str = Field(min_length=1, max_length=40)
 
 
+class HouseholdMatchIn(Strict):
+    """The registered household a complaint is about, by its DTKS/DTSEN registry id."""
+
+    registry_id: str = Field(min_length=1, max_length=40)
+
+
 class InvestigationIn(Strict):
     """The field check: when, what was found per reason code, and the recommendation."""
 
     visited_on: date
     findings: dict[str, str] = Field(min_length=1, max_length=len(REASONS))
-    recommendation: Literal["uphold", "reject"]
+    recommendation: Decision
     notes: str = Field(default="", max_length=4000)
 
 
@@ -172,7 +175,7 @@ class ResponseIn(Strict):
 class DecisionIn(Strict):
     """The supervisor's decision."""
 
-    outcome: Literal["uphold", "reject"]
+    outcome: Decision
     reason: str = Field(max_length=4000)
 
 
@@ -192,7 +195,7 @@ class AppealIn(Strict):
 class AppealDecisionIn(Strict):
     """The supervisor's decision on the objection."""
 
-    outcome: Literal["grant", "deny"]
+    outcome: AppealDecision
     reason: str = Field(max_length=4000)
 
 

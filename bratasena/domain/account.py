@@ -3,20 +3,74 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from bratasena.domain.errors import InvalidInputError, OutOfOrderError
 
-ROLES: tuple[str, ...] = ("facilitator", "officer", "supervisor", "auditor", "admin")
-"""Staff roles; the public needs no account."""
 
-SEES_REPORTER = frozenset({"supervisor", "auditor"})
+class Role(StrEnum):
+    """Staff roles; the public needs no account."""
+
+    FACILITATOR = "facilitator"
+    """Pendamping PKH: files complaints as a trusted channel, does field checks when assigned."""
+    OFFICER = "officer"
+    """Dinsos case officer (petugas): the cases of their districts."""
+    SUPERVISOR = "supervisor"
+    """Head of section (kepala bidang): assigns, decides, sets targets."""
+    AUDITOR = "auditor"
+    """Inspectorate or internal audit: reads and replays everything."""
+    ADMIN = "admin"
+    """System administrator: accounts, registry imports, sync operations."""
+
+
+ROLES: tuple[Role, ...] = tuple(Role)
+
+SEES_REPORTER = frozenset({Role.SUPERVISOR, Role.AUDITOR})
 """Roles that may see a complainant's identity (Perpres 76/2013 keeps it from everyone else)."""
 
-FIELD_ROLES: tuple[str, ...] = ("officer", "facilitator")
-"""Roles that do field checks, so the roles a case may be assigned to."""
+FIELD_ROLES: tuple[Role, ...] = (Role.OFFICER, Role.FACILITATOR)
+"""Roles that do field checks, so the roles a case may be assigned to; they work in districts."""
+
+
+class Action(StrEnum):
+    """What staff do to a complaint; each value is the name of its use case."""
+
+    ASSIGN = "assign"
+    IDENTIFY_HOUSEHOLD = "identify_household"
+    RECORD_INVESTIGATION = "record_investigation"
+    ISSUE_NOTICE = "issue_notice"
+    RECORD_RESPONSE = "record_response"
+    UPHOLD = "uphold"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    APPEAL = "appeal"
+    GRANT_APPEAL = "grant_appeal"
+    DENY_APPEAL = "deny_appeal"
+
+
+ACTION_ROLES: dict[Action, frozenset[Role]] = {
+    Action.ASSIGN: frozenset({Role.SUPERVISOR}),
+    Action.IDENTIFY_HOUSEHOLD: frozenset({Role.OFFICER, Role.SUPERVISOR}),
+    Action.RECORD_INVESTIGATION: frozenset({Role.OFFICER, Role.FACILITATOR}),
+    Action.ISSUE_NOTICE: frozenset({Role.OFFICER}),
+    Action.RECORD_RESPONSE: frozenset({Role.OFFICER}),
+    Action.UPHOLD: frozenset({Role.SUPERVISOR}),
+    Action.REJECT: frozenset({Role.SUPERVISOR}),
+    Action.WITHDRAW: frozenset({Role.OFFICER, Role.SUPERVISOR}),
+    Action.APPEAL: frozenset({Role.OFFICER, Role.SUPERVISOR}),
+    Action.GRANT_APPEAL: frozenset({Role.SUPERVISOR}),
+    Action.DENY_APPEAL: frozenset({Role.SUPERVISOR}),
+}
+"""The one table of who may take each action; the API, the pages and the case's own
+`available_actions` all read it (what the case's state allows is the complaint's guards)."""
+
+
+def roles_for(action: Action) -> frozenset[Role]:
+    """The roles that may take an action."""
+    return ACTION_ROLES[action]
 
 
 def _check_username(username: str) -> str:
@@ -28,12 +82,12 @@ def _check_username(username: str) -> str:
     return name
 
 
-def _check_role(role: str) -> str:
+def _check_role(role: str) -> Role:
     if role not in ROLES:
         raise InvalidInputError(
             f"role: unknown role {role!r}; use one of {', '.join(ROLES)}", field="role"
         )
-    return role
+    return Role(role)
 
 
 class Account(Aggregate):
@@ -57,7 +111,7 @@ class Account(Aggregate):
         actor: str
 
         def apply(self, account: Account) -> None:
-            account.role = self.role
+            account.role = Role(self.role)
             account.districts = tuple(self.districts)
 
     class PasswordChanged(Aggregate.Event):
@@ -97,7 +151,7 @@ class Account(Aggregate):
     ) -> None:
         self.username = username
         self.full_name = full_name
-        self.role = role
+        self.role = Role(role)
         self.districts = tuple(districts)
         self.password_hash = password_hash
         self.enabled = True
@@ -136,8 +190,17 @@ class Account(Aggregate):
 
     @property
     def sees_reporter(self) -> bool:
-        """Whether this account may see who filed a complaint."""
+        """Whether this account may see who filed a complaint (and full NIK and KK numbers)."""
         return self.role in SEES_REPORTER
+
+    @property
+    def works_in_districts(self) -> bool:
+        """Whether the account is limited to its districts (officers and facilitators)."""
+        return self.role in FIELD_ROLES
+
+    def may(self, action: Action) -> bool:
+        """Whether the account's role may take the action at all (the case may still refuse)."""
+        return self.role in ACTION_ROLES[action]
 
     def check_assignable(self, village_code: str) -> None:
         """Refuse to take a case of the village unless a field role working in its district.

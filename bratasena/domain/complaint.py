@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from bratasena.domain.account import ACTION_ROLES, Action, Role
 from bratasena.domain.calendar import jakarta_date, next_month, objection_deadline
 from bratasena.domain.errors import (
+    DomainError,
     FinalStateError,
     FourEyesError,
     InvalidInputError,
@@ -18,64 +22,86 @@ from bratasena.domain.errors import (
     ObjectionWindowError,
     OutOfOrderError,
     ReasonRequiredError,
-    RuleViolationError,
+)
+from bratasena.domain.filing import (
+    CHANNELS,
+    REASONS,
+    SUBJECT_FIELDS,
+    Channel,
+    Reason,
+    validate_description,
+    validate_reasons,
 )
 
-REASONS: tuple[str, ...] = (
-    "mampu",
-    "asn_tni_polri",
-    "pensioner",
-    "village_official",
-    "certified_teacher",
-    "company_owner_or_officer",
-    "wage_above_umk",
-    "owns_car",
-    "permanent_house",
-    "deceased",
-    "moved_away",
-    "not_found",
-    "duplicate_registration",
-    "receives_other_aid",
-    "refuses_aid",
-    "other",
+
+class Status(StrEnum):
+    """Where a case stands in its lifecycle."""
+
+    FILED = "filed"
+    ASSIGNED = "assigned"
+    INVESTIGATED = "investigated"
+    NOTICE_ISSUED = "notice_issued"
+    RESPONSE_RECORDED = "response_recorded"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    APPEALED = "appealed"
+    APPEAL_GRANTED = "appeal_granted"
+    APPEAL_DENIED = "appeal_denied"
+
+
+STATUSES: tuple[Status, ...] = tuple(Status)
+
+FINAL_STATUSES = frozenset(
+    {Status.REJECTED, Status.WITHDRAWN, Status.APPEAL_GRANTED, Status.APPEAL_DENIED}
 )
-"""Reason codes (alasan) for removal, from Kemensos practice; "other" needs a description."""
-
-CHANNELS: tuple[str, ...] = ("web", "facilitator", "walk-in", "hotline")
-"""How a complaint reached the office."""
-
-FILED = "filed"
-ASSIGNED = "assigned"
-INVESTIGATED = "investigated"
-NOTICE_ISSUED = "notice_issued"
-RESPONSE_RECORDED = "response_recorded"
-UPHELD = "upheld"
-REJECTED = "rejected"
-WITHDRAWN = "withdrawn"
-APPEALED = "appealed"
-APPEAL_GRANTED = "appeal_granted"
-APPEAL_DENIED = "appeal_denied"
-
-STATUSES: tuple[str, ...] = (
-    FILED,
-    ASSIGNED,
-    INVESTIGATED,
-    NOTICE_ISSUED,
-    RESPONSE_RECORDED,
-    UPHELD,
-    REJECTED,
-    WITHDRAWN,
-    APPEALED,
-    APPEAL_GRANTED,
-    APPEAL_DENIED,
-)
-FINAL_STATUSES = frozenset({REJECTED, WITHDRAWN, APPEAL_GRANTED, APPEAL_DENIED})
 """After these nothing more happens to a case."""
 
-UNDECIDED_STATUSES = frozenset({FILED, ASSIGNED, INVESTIGATED, NOTICE_ISSUED, RESPONSE_RECORDED})
+UNDECIDED_STATUSES = frozenset(
+    {
+        Status.FILED,
+        Status.ASSIGNED,
+        Status.INVESTIGATED,
+        Status.NOTICE_ISSUED,
+        Status.RESPONSE_RECORDED,
+    }
+)
 """Before a decision: the case may still be withdrawn."""
 
-SUBJECT_FIELDS = ("registry_id", "kk_number", "nik", "name", "village_code", "address")
+AWAITING_DECISION: tuple[Status, ...] = (*sorted(UNDECIDED_STATUSES), Status.APPEALED)
+"""Open cases: work remains for the office."""
+
+
+class Decision(StrEnum):
+    """What a supervisor decides on a complaint (and what a field check recommends)."""
+
+    UPHOLD = "uphold"
+    REJECT = "reject"
+
+
+class AppealDecision(StrEnum):
+    """What a supervisor decides on a household's objection."""
+
+    GRANT = "grant"
+    DENY = "deny"
+
+
+class Step(StrEnum):
+    """A step of a case's timeline: one per kind of complaint event (see each event's ``step``)."""
+
+    FILED = "filed"
+    CORROBORATED = "corroborated"
+    HOUSEHOLD_IDENTIFIED = "household_identified"
+    ASSIGNED = "assigned"
+    INVESTIGATED = "investigated"
+    NOTICE_ISSUED = "notice_issued"
+    RESPONSE_RECORDED = "response_recorded"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    APPEALED = "appealed"
+    APPEAL_GRANTED = "appeal_granted"
+    APPEAL_DENIED = "appeal_denied"
 
 
 def _require_text(value: str, field: str, what: str) -> str:
@@ -85,31 +111,22 @@ def _require_text(value: str, field: str, what: str) -> str:
     return text
 
 
-def validate_reasons(reasons: list[str], description: str, field: str = "reasons") -> list[str]:
-    """The reason codes, checked: at least one, all known, no repeats, "other" explained."""
-    if not reasons:
-        raise InvalidInputError(f"{field}: give at least one reason code", field=field)
-    unknown = [code for code in reasons if code not in REASONS]
-    if unknown:
-        raise InvalidInputError(
-            f"{field}: unknown reason code {', '.join(map(repr, unknown))}; "
-            f"known codes are {', '.join(REASONS)}",
-            field=field,
-            rule="unknown_reason",
-        )
-    if "other" in reasons and not description.strip():
-        raise InvalidInputError(
-            "description: the reason 'other' needs a description of what the reason is",
-            field="description",
-        )
-    return list(dict.fromkeys(reasons))
-
-
 class Complaint(Aggregate):
-    """A complaint that a household receiving social aid is well-off, and its handling."""
+    """A complaint that a household receiving social aid is well-off, and its handling.
+
+    Each event names the timeline ``step`` it is, whether the public tracking page shows it
+    (``public``), the status it ``leads_to`` (None: the status stays), and which of its fields a
+    case timeline may ``show`` (never the complainant's identity or words). Projections and pages
+    read these; they never decide an event's meaning themselves.
+    """
 
     class Filed(Aggregate.Created):
         """A citizen's complaint about a household was received."""
+
+        step: ClassVar[Step] = Step.FILED
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.FILED
+        shows: ClassVar[tuple[str, ...]] = ("channel", "reasons", "household_id")
 
         tracking_code: str
         channel: str
@@ -124,6 +141,11 @@ class Complaint(Aggregate):
     class Corroborated(Aggregate.Event):
         """A later complaint about the same household joined this open case."""
 
+        step: ClassVar[Step] = Step.CORROBORATED
+        public: ClassVar[bool] = False
+        leads_to: ClassVar[Status | None] = None
+        shows: ClassVar[tuple[str, ...]] = ("channel", "reasons")
+
         channel: str
         reasons: list[str]
         description: str
@@ -137,6 +159,11 @@ class Complaint(Aggregate):
     class HouseholdIdentified(Aggregate.Event):
         """An officer matched an unmatched complaint to a registered household."""
 
+        step: ClassVar[Step] = Step.HOUSEHOLD_IDENTIFIED
+        public: ClassVar[bool] = False
+        leads_to: ClassVar[Status | None] = None
+        shows: ClassVar[tuple[str, ...]] = ("household_id", "village_code")
+
         household_id: UUID
         village_code: str
         actor: str
@@ -148,15 +175,25 @@ class Complaint(Aggregate):
     class Assigned(Aggregate.Event):
         """A supervisor gave the case to an officer to investigate."""
 
+        step: ClassVar[Step] = Step.ASSIGNED
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.ASSIGNED
+        shows: ClassVar[tuple[str, ...]] = ("officer",)
+
         officer: str
         actor: str
 
         def apply(self, complaint: Complaint) -> None:
             complaint.assigned_to = self.officer
-            complaint.status = ASSIGNED
+            complaint.status = Status.ASSIGNED
 
     class Investigated(Aggregate.Event):
         """The officer checked the household in the field and recommended a decision."""
+
+        step: ClassVar[Step] = Step.INVESTIGATED
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.INVESTIGATED
+        shows: ClassVar[tuple[str, ...]] = ("visited_on", "findings", "recommendation", "notes")
 
         visited_on: date
         findings: dict[str, str]
@@ -168,10 +205,15 @@ class Complaint(Aggregate):
             complaint.investigated_by = self.actor
             complaint.recommendation = self.recommendation
             complaint.visited_on = self.visited_on
-            complaint.status = INVESTIGATED
+            complaint.status = Status.INVESTIGATED
 
     class NoticeIssued(Aggregate.Event):
         """The household was told of the complaint and given a deadline to respond."""
+
+        step: ClassVar[Step] = Step.NOTICE_ISSUED
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.NOTICE_ISSUED
+        shows: ClassVar[tuple[str, ...]] = ("response_due",)
 
         response_due: date
         actor: str
@@ -179,10 +221,15 @@ class Complaint(Aggregate):
         def apply(self, complaint: Complaint) -> None:
             complaint.notice_issued_on = jakarta_date(self.timestamp)
             complaint.response_due = self.response_due
-            complaint.status = NOTICE_ISSUED
+            complaint.status = Status.NOTICE_ISSUED
 
     class ResponseRecorded(Aggregate.Event):
         """The household's answer to the notice was recorded."""
+
+        step: ClassVar[Step] = Step.RESPONSE_RECORDED
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.RESPONSE_RECORDED
+        shows: ClassVar[tuple[str, ...]] = ("received_on", "statement")
 
         statement: str
         received_on: date
@@ -190,10 +237,15 @@ class Complaint(Aggregate):
 
         def apply(self, complaint: Complaint) -> None:
             complaint.response_received_on = self.received_on
-            complaint.status = RESPONSE_RECORDED
+            complaint.status = Status.RESPONSE_RECORDED
 
     class Upheld(Aggregate.Event):
         """A supervisor upheld the complaint: the household is removed from next month."""
+
+        step: ClassVar[Step] = Step.UPHELD
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.UPHELD
+        shows: ClassVar[tuple[str, ...]] = ("reason", "reason_codes", "effective_month")
 
         reason: str
         reason_codes: list[str]
@@ -204,10 +256,15 @@ class Complaint(Aggregate):
         def apply(self, complaint: Complaint) -> None:
             complaint.decided_by = self.actor
             complaint.decided_on = jakarta_date(self.timestamp)
-            complaint.status = UPHELD
+            complaint.status = Status.UPHELD
 
     class Rejected(Aggregate.Event):
         """A supervisor rejected the complaint: the household keeps its aid."""
+
+        step: ClassVar[Step] = Step.REJECTED
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.REJECTED
+        shows: ClassVar[tuple[str, ...]] = ("reason",)
 
         reason: str
         actor: str
@@ -215,19 +272,29 @@ class Complaint(Aggregate):
         def apply(self, complaint: Complaint) -> None:
             complaint.decided_by = self.actor
             complaint.decided_on = jakarta_date(self.timestamp)
-            complaint.status = REJECTED
+            complaint.status = Status.REJECTED
 
     class Withdrawn(Aggregate.Event):
         """The complaint was withdrawn before a decision."""
+
+        step: ClassVar[Step] = Step.WITHDRAWN
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.WITHDRAWN
+        shows: ClassVar[tuple[str, ...]] = ("reason",)
 
         reason: str
         actor: str
 
         def apply(self, complaint: Complaint) -> None:
-            complaint.status = WITHDRAWN
+            complaint.status = Status.WITHDRAWN
 
     class Appealed(Aggregate.Event):
         """The household objected (keberatan) to the uphold within the objection window."""
+
+        step: ClassVar[Step] = Step.APPEALED
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.APPEALED
+        shows: ClassVar[tuple[str, ...]] = ("filed_on", "grounds")
 
         grounds: str
         filed_on: date
@@ -235,10 +302,15 @@ class Complaint(Aggregate):
 
         def apply(self, complaint: Complaint) -> None:
             complaint.appealed_on = self.filed_on
-            complaint.status = APPEALED
+            complaint.status = Status.APPEALED
 
     class AppealGranted(Aggregate.Event):
         """The objection succeeded: the uphold is reversed and the household reactivated."""
+
+        step: ClassVar[Step] = Step.APPEAL_GRANTED
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.APPEAL_GRANTED
+        shows: ClassVar[tuple[str, ...]] = ("reason",)
 
         reason: str
         household_id: UUID
@@ -246,17 +318,22 @@ class Complaint(Aggregate):
 
         def apply(self, complaint: Complaint) -> None:
             complaint.appeal_decided_by = self.actor
-            complaint.status = APPEAL_GRANTED
+            complaint.status = Status.APPEAL_GRANTED
 
     class AppealDenied(Aggregate.Event):
         """The objection failed: the uphold stands."""
+
+        step: ClassVar[Step] = Step.APPEAL_DENIED
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.APPEAL_DENIED
+        shows: ClassVar[tuple[str, ...]] = ("reason",)
 
         reason: str
         actor: str
 
         def apply(self, complaint: Complaint) -> None:
             complaint.appeal_decided_by = self.actor
-            complaint.status = APPEAL_DENIED
+            complaint.status = Status.APPEAL_DENIED
 
     def __init__(
         self,
@@ -276,7 +353,7 @@ class Complaint(Aggregate):
         self.village_code = village_code
         self.reasons = tuple(reasons)
         self.filed_by = actor
-        self.status = FILED
+        self.status = Status.FILED
         self.corroborations = 0
         self.assigned_to: str | None = None
         self.investigated_by: str | None = None
@@ -315,10 +392,7 @@ class Complaint(Aggregate):
                 field="channel",
             )
         reasons = validate_reasons(reasons, description)
-        if not description.strip():
-            raise InvalidInputError(
-                "description: say briefly why the household is not poor", field="description"
-            )
+        description = validate_description(description)
         unknown_fields = sorted(set(subject) - set(SUBJECT_FIELDS))
         if unknown_fields:
             raise InvalidInputError(
@@ -335,12 +409,12 @@ class Complaint(Aggregate):
             id=id,
             timestamp=at,
             tracking_code=tracking_code,
-            channel=channel,
+            channel=str(channel),
             household_id=household_id,
             village_code=village_code,
             subject={k: v for k, v in subject.items() if v},
             reasons=reasons,
-            description=description.strip(),
+            description=description,
             reporter=reporter,
             actor=actor,
         )
@@ -354,6 +428,31 @@ class Complaint(Aggregate):
     def is_open(self) -> bool:
         """Further complaints about the household join this case instead of opening a new one."""
         return not self.is_final
+
+    def available_actions(self, role: Role, actor: str, today: date) -> list[Action]:
+        """What this person may do to the case now: their role allows it, the case's state too.
+
+        Built from the same guards the commands run first, so an action is offered exactly when
+        its command would be accepted with valid input.
+        """
+        offered = []
+        for action, roles in ACTION_ROLES.items():
+            if role not in roles:
+                continue
+            try:
+                self.check(action, actor, today)
+            except DomainError:
+                continue
+            offered.append(action)
+        return offered
+
+    def check(self, action: Action, actor: str, today: date) -> None:
+        """Refuse the action if the case's state or the actor does not allow it now.
+
+        The rules here depend on the case, the actor and the day, never on the command's input;
+        each command runs them first, then checks its input.
+        """
+        _GUARDS[action](self, actor, today)
 
     def corroborate(
         self,
@@ -370,12 +469,13 @@ class Complaint(Aggregate):
         if channel not in CHANNELS:
             raise InvalidInputError(f"channel: unknown channel {channel!r}", field="channel")
         reasons = validate_reasons(reasons, description)
+        description = validate_description(description)
         self.trigger_event(
             self.Corroborated,
             timestamp=at,
-            channel=channel,
+            channel=str(channel),
             reasons=reasons,
-            description=description.strip(),
+            description=description,
             reporter=reporter,
             actor=actor,
         )
@@ -384,13 +484,7 @@ class Complaint(Aggregate):
         self, *, household_id: UUID, village_code: str, actor: str, at: datetime
     ) -> None:
         """Match a complaint filed about an unmatched household to a registered one."""
-        self._refuse_if_final("identify the household")
-        if self.status not in UNDECIDED_STATUSES:
-            raise OutOfOrderError("the household can only be identified before the decision")
-        if self.household_id is not None:
-            raise OutOfOrderError(
-                "this complaint is already matched to a household", rule="already_matched"
-            )
+        self.check(Action.IDENTIFY_HOUSEHOLD, actor, jakarta_date(at))
         self.trigger_event(
             self.HouseholdIdentified,
             timestamp=at,
@@ -401,8 +495,7 @@ class Complaint(Aggregate):
 
     def assign(self, *, officer: str, actor: str, at: datetime) -> None:
         """Give the case to an officer (again, before the investigation, to reassign it)."""
-        self._refuse_if_final("assign")
-        self._require_status("assign", FILED, ASSIGNED)
+        self.check(Action.ASSIGN, actor, jakarta_date(at))
         officer = officer.strip()
         if not officer:
             raise InvalidInputError("officer: name the officer to assign", field="officer")
@@ -419,14 +512,8 @@ class Complaint(Aggregate):
         at: datetime,
     ) -> None:
         """Record the assigned officer's field check and recommendation."""
-        self._refuse_if_final("record an investigation")
-        self._require_status("record an investigation", ASSIGNED)
-        if actor != self.assigned_to:
-            raise NotAllowedError(
-                f"only the assigned officer ({self.assigned_to}) records the investigation",
-                rule="not_assigned_officer",
-            )
-        if recommendation not in ("uphold", "reject"):
+        self.check(Action.RECORD_INVESTIGATION, actor, jakarta_date(at))
+        if recommendation not in tuple(Decision):
             raise InvalidInputError(
                 "recommendation: must be 'uphold' or 'reject'", field="recommendation"
             )
@@ -457,15 +544,14 @@ class Complaint(Aggregate):
             timestamp=at,
             visited_on=visited_on,
             findings={code: text.strip() for code, text in findings.items()},
-            recommendation=recommendation,
+            recommendation=str(recommendation),
             notes=notes.strip(),
             actor=actor,
         )
 
     def issue_notice(self, *, response_due: date, actor: str, at: datetime) -> None:
         """Notify the household of the complaint and its right to respond by a deadline."""
-        self._refuse_if_final("issue a notice")
-        self._require_status("issue a notice", INVESTIGATED)
+        self.check(Action.ISSUE_NOTICE, actor, jakarta_date(at))
         if response_due <= jakarta_date(at):
             raise InvalidInputError(
                 "response_due: the deadline must be after today", field="response_due"
@@ -476,8 +562,7 @@ class Complaint(Aggregate):
         self, *, statement: str, received_on: date, actor: str, at: datetime
     ) -> None:
         """Record the household's response to the notice."""
-        self._refuse_if_final("record a response")
-        self._require_status("record a response", NOTICE_ISSUED)
+        self.check(Action.RECORD_RESPONSE, actor, jakarta_date(at))
         statement = _require_text(statement, "statement", "the household's statement")
         if received_on > jakarta_date(at):
             raise InvalidInputError(
@@ -499,21 +584,8 @@ class Complaint(Aggregate):
 
     def uphold(self, *, reason: str, actor: str, at: datetime) -> None:
         """Uphold the complaint; the application deactivates the household in the same save."""
-        self._refuse_if_final("decide")
-        self._require_status("uphold", NOTICE_ISSUED, RESPONSE_RECORDED)
-        self._refuse_investigator(actor)
-        if self.status == NOTICE_ISSUED:
-            assert self.response_due is not None
-            if jakarta_date(at) <= self.response_due:
-                raise NotHeardError(
-                    "the household must be heard first: record its response, or wait until "
-                    f"its deadline {self.response_due.isoformat()} has passed"
-                )
-        if self.household_id is None:
-            raise OutOfOrderError(
-                "identify the registered household before upholding: nothing to deactivate",
-                rule="household_not_identified",
-            )
+        self.check(Action.UPHOLD, actor, jakarta_date(at))
+        assert self.household_id is not None
         self.trigger_event(
             self.Upheld,
             timestamp=at,
@@ -526,16 +598,13 @@ class Complaint(Aggregate):
 
     def reject(self, *, reason: str, actor: str, at: datetime) -> None:
         """Reject the complaint after its investigation."""
-        self._refuse_if_final("decide")
-        self._require_status("reject", INVESTIGATED, NOTICE_ISSUED, RESPONSE_RECORDED)
-        self._refuse_investigator(actor)
+        self.check(Action.REJECT, actor, jakarta_date(at))
         reason = _require_text(reason, "reason", "the reason for the rejection")
         self.trigger_event(self.Rejected, timestamp=at, reason=reason, actor=actor)
 
     def withdraw(self, *, reason: str, actor: str, at: datetime) -> None:
         """Withdraw the complaint before it is decided."""
-        self._refuse_if_final("withdraw")
-        self._require_status("withdraw", *sorted(UNDECIDED_STATUSES))
+        self.check(Action.WITHDRAW, actor, jakarta_date(at))
         reason = _require_text(reason, "reason", "the reason for the withdrawal")
         self.trigger_event(self.Withdrawn, timestamp=at, reason=reason, actor=actor)
 
@@ -544,9 +613,8 @@ class Complaint(Aggregate):
         return objection_deadline(self.decided_on) if self.decided_on else None
 
     def appeal(self, *, grounds: str, filed_on: date, actor: str, at: datetime) -> None:
-        """Record the household's objection to the uphold."""
-        self._refuse_if_final("appeal")
-        self._require_status("appeal", UPHELD)
+        """Record the household's objection to the uphold (received by the office on filed_on)."""
+        self.check(Action.APPEAL, actor, jakarta_date(at))
         grounds = _require_text(grounds, "grounds", "the grounds of the objection")
         if filed_on > jakarta_date(at):
             raise InvalidInputError(
@@ -570,9 +638,7 @@ class Complaint(Aggregate):
 
     def grant_appeal(self, *, reason: str, actor: str, at: datetime) -> None:
         """Grant the objection; the application reactivates the household in the same save."""
-        self._refuse_if_final("decide the appeal")
-        self._require_status("decide the appeal", APPEALED)
-        self._refuse_investigator(actor)
+        self.check(Action.GRANT_APPEAL, actor, jakarta_date(at))
         reason = _require_text(reason, "reason", "the reason for granting the appeal")
         assert self.household_id is not None
         self.trigger_event(
@@ -585,13 +651,78 @@ class Complaint(Aggregate):
 
     def deny_appeal(self, *, reason: str, actor: str, at: datetime) -> None:
         """Deny the objection; the uphold stands."""
-        self._refuse_if_final("decide the appeal")
-        self._require_status("decide the appeal", APPEALED)
-        self._refuse_investigator(actor)
+        self.check(Action.DENY_APPEAL, actor, jakarta_date(at))
         reason = _require_text(reason, "reason", "the reason for denying the appeal")
         self.trigger_event(self.AppealDenied, timestamp=at, reason=reason, actor=actor)
 
-    # --- guards ---------------------------------------------------------------------------------
+    # --- guards: what the state and the actor allow, whatever the input -------------------------
+
+    def _may_identify(self, actor: str, today: date) -> None:
+        self._refuse_if_final("identify the household")
+        if self.status not in UNDECIDED_STATUSES:
+            raise OutOfOrderError("the household can only be identified before the decision")
+        if self.household_id is not None:
+            raise OutOfOrderError(
+                "this complaint is already matched to a household", rule="already_matched"
+            )
+
+    def _may_assign(self, actor: str, today: date) -> None:
+        self._refuse_if_final("assign")
+        self._require_status("assign", Status.FILED, Status.ASSIGNED)
+
+    def _may_investigate(self, actor: str, today: date) -> None:
+        self._refuse_if_final("record an investigation")
+        self._require_status("record an investigation", Status.ASSIGNED)
+        if actor != self.assigned_to:
+            raise NotAllowedError(
+                f"only the assigned officer ({self.assigned_to}) records the investigation",
+                rule="not_assigned_officer",
+            )
+
+    def _may_notice(self, actor: str, today: date) -> None:
+        self._refuse_if_final("issue a notice")
+        self._require_status("issue a notice", Status.INVESTIGATED)
+
+    def _may_record_response(self, actor: str, today: date) -> None:
+        self._refuse_if_final("record a response")
+        self._require_status("record a response", Status.NOTICE_ISSUED)
+
+    def _may_uphold(self, actor: str, today: date) -> None:
+        self._refuse_if_final("decide")
+        self._require_status("uphold", Status.NOTICE_ISSUED, Status.RESPONSE_RECORDED)
+        self._refuse_investigator(actor)
+        if self.status == Status.NOTICE_ISSUED:
+            assert self.response_due is not None
+            if today <= self.response_due:
+                raise NotHeardError(
+                    "the household must be heard first: record its response, or wait until "
+                    f"its deadline {self.response_due.isoformat()} has passed"
+                )
+        if self.household_id is None:
+            raise OutOfOrderError(
+                "identify the registered household before upholding: nothing to deactivate",
+                rule="household_not_identified",
+            )
+
+    def _may_reject(self, actor: str, today: date) -> None:
+        self._refuse_if_final("decide")
+        self._require_status(
+            "reject", Status.INVESTIGATED, Status.NOTICE_ISSUED, Status.RESPONSE_RECORDED
+        )
+        self._refuse_investigator(actor)
+
+    def _may_withdraw(self, actor: str, today: date) -> None:
+        self._refuse_if_final("withdraw")
+        self._require_status("withdraw", *sorted(UNDECIDED_STATUSES))
+
+    def _may_appeal(self, actor: str, today: date) -> None:
+        self._refuse_if_final("appeal")
+        self._require_status("appeal", Status.UPHELD)
+
+    def _may_decide_appeal(self, actor: str, today: date) -> None:
+        self._refuse_if_final("decide the appeal")
+        self._require_status("decide the appeal", Status.APPEALED)
+        self._refuse_investigator(actor)
 
     def _refuse_if_final(self, action: str) -> None:
         if self.is_final:
@@ -611,12 +742,66 @@ class Complaint(Aggregate):
             )
 
 
+_GUARDS: dict[Action, Callable[[Complaint, str, date], None]] = {
+    Action.ASSIGN: Complaint._may_assign,
+    Action.IDENTIFY_HOUSEHOLD: Complaint._may_identify,
+    Action.RECORD_INVESTIGATION: Complaint._may_investigate,
+    Action.ISSUE_NOTICE: Complaint._may_notice,
+    Action.RECORD_RESPONSE: Complaint._may_record_response,
+    Action.UPHOLD: Complaint._may_uphold,
+    Action.REJECT: Complaint._may_reject,
+    Action.WITHDRAW: Complaint._may_withdraw,
+    Action.APPEAL: Complaint._may_appeal,
+    Action.GRANT_APPEAL: Complaint._may_decide_appeal,
+    Action.DENY_APPEAL: Complaint._may_decide_appeal,
+}
+"""Each action's guard: the rules of the case's state and the actor, run before any input."""
+
+
+class Meaning(Protocol):
+    """What every complaint event says of itself (see `Complaint`)."""
+
+    step: ClassVar[Step]
+    public: ClassVar[bool]
+    leads_to: ClassVar[Status | None]
+    shows: ClassVar[tuple[str, ...]]
+
+
+EVENTS: tuple[type[Meaning], ...] = (
+    Complaint.Filed,
+    Complaint.Corroborated,
+    Complaint.HouseholdIdentified,
+    Complaint.Assigned,
+    Complaint.Investigated,
+    Complaint.NoticeIssued,
+    Complaint.ResponseRecorded,
+    Complaint.Upheld,
+    Complaint.Rejected,
+    Complaint.Withdrawn,
+    Complaint.Appealed,
+    Complaint.AppealGranted,
+    Complaint.AppealDenied,
+)
+"""Every kind of complaint event, in lifecycle order."""
+
+PUBLIC_STEPS: tuple[Step, ...] = tuple(e.step for e in EVENTS if e.public)
+"""The steps the public may follow; corroborations and matching stay internal."""
+
+
 __all__ = [
+    "AWAITING_DECISION",
     "CHANNELS",
+    "EVENTS",
     "FINAL_STATUSES",
+    "PUBLIC_STEPS",
     "REASONS",
     "STATUSES",
+    "AppealDecision",
+    "Channel",
     "Complaint",
-    "RuleViolationError",
+    "Decision",
+    "Reason",
+    "Status",
+    "Step",
     "validate_reasons",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
@@ -11,11 +12,54 @@ from eventsourcing.domain import Aggregate
 from bratasena.domain.calendar import next_month
 from bratasena.domain.errors import InvalidInputError, OutOfOrderError
 
-PROGRAMS: tuple[str, ...] = ("PKH", "BPNT", "PBI-JK", "KIP", "RTLH", "MCK", "CSR")
-"""Aid programs that read the welfare data."""
 
-TARGETS: tuple[str, ...] = ("dtjateng", "dtsen")
-"""Systems each deactivation and reactivation is synced to: DTJateng (province), DTSEN (nation)."""
+class Program(StrEnum):
+    """Aid programs that read the welfare data."""
+
+    PKH = "PKH"
+    """Program Keluarga Harapan: conditional cash."""
+    BPNT = "BPNT"
+    """Bantuan Pangan Non Tunai (Sembako): food."""
+    PBI_JK = "PBI-JK"
+    """Penerima Bantuan Iuran Jaminan Kesehatan: health insurance premiums."""
+    KIP = "KIP"
+    """Kartu Indonesia Pintar: school."""
+    RTLH = "RTLH"
+    """Rumah Tidak Layak Huni: house renovation."""
+    MCK = "MCK"
+    """Sanitation."""
+    CSR = "CSR"
+    """Company programmes."""
+
+
+PROGRAMS: tuple[Program, ...] = tuple(Program)
+
+
+class Target(StrEnum):
+    """Systems each deactivation and reactivation is synced to."""
+
+    DTJATENG = "dtjateng"
+    """The province's data system (Central Java)."""
+    DTSEN = "dtsen"
+    """The national single social-economic data."""
+
+
+TARGETS: tuple[Target, ...] = tuple(Target)
+
+
+class Eligibility(StrEnum):
+    """Whether a household is in the welfare data for aid."""
+
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+class ReactivationCause(StrEnum):
+    """Why a deactivated household was restored."""
+
+    APPEAL_GRANTED = "appeal_granted"
+    REGISTRY_CORRECTION = "registry_correction"
+
 
 REGISTRY_FIELDS: tuple[str, ...] = (
     "kk_number",
@@ -29,8 +73,8 @@ REGISTRY_FIELDS: tuple[str, ...] = (
 )
 """What an extract says of a household besides its registry id; a later extract may change any."""
 
-ACTIVE = "active"
-DEACTIVATED = "deactivated"
+ACTIVE = Eligibility.ACTIVE
+DEACTIVATED = Eligibility.DEACTIVATED
 
 
 class Household(Aggregate):
@@ -283,7 +327,7 @@ class Household(Aggregate):
             raise OutOfOrderError(
                 f"household {self.registry_id} is not deactivated", rule="not_deactivated"
             )
-        if cause not in ("appeal_granted", "registry_correction"):
+        if cause not in tuple(ReactivationCause):
             raise InvalidInputError(f"cause: unknown cause {cause!r}", field="cause")
         if not reason.strip():
             raise InvalidInputError("reason: say why the household is reactivated", field="reason")

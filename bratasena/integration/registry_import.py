@@ -11,13 +11,9 @@ repeats a NIK or KK number, only says what is wrong with it.
 
 from __future__ import annotations
 
-import argparse
 import codecs
 import csv
-import getpass
 import re
-import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -497,93 +493,3 @@ class _ErrorWriter:
                 [problem.line, problem.column, problem.registry_id, problem.reason]
             )
         self.count += len(problems)
-
-
-# --- the command line ---------------------------------------------------------------------------
-
-
-class TerminalProgress:
-    """A one-line progress bar with rate and ETA, redrawn on a terminal after every batch."""
-
-    def __init__(self, stream: IO[str], width: int = 30) -> None:
-        self.stream = stream
-        self.width = width
-        self.started = time.monotonic()
-
-    def __call__(self, report: ImportReport) -> None:
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = report.rows_read / elapsed
-        total = report.total_rows or 0
-        if total >= report.rows_read and total:
-            done = report.rows_read / total
-            filled = int(done * self.width)
-            bar = "#" * filled + "." * (self.width - filled)
-            eta = _clock((total - report.rows_read) / rate) if rate else "?"
-            text = f"[{bar}] {done:4.0%} {report.rows_read:,}/{total:,} rows"
-            text += f"  {rate:,.0f} rows/s  ETA {eta}"
-        else:
-            text = f"{report.rows_read:,} rows  {rate:,.0f} rows/s"
-        self.stream.write(f"\r{text}  ")
-        self.stream.flush()
-
-    def finish(self) -> None:
-        """End the bar's line so the summary starts on its own."""
-        self.stream.write("\n")
-        self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``bratasena import-registry FILE [--source dtks|dtsen] [--period YYYY-MM]``."""
-    command = subparsers.add_parser(
-        "import-registry",
-        help="import a DTKS/DTSEN extract (CSV or XLSX); exit 0 all rows taken, 1 some "
-        "rejected, 2 file refused",
-        description="Import a registry extract. Bad rows go to FILE's .errors.csv beside it; "
-        "running the same import again after a crash completes it without duplicates.",
-    )
-    command.add_argument("file", type=Path, help="the extract, .csv (UTF-8) or .xlsx")
-    command.add_argument("--source", default="dtks", choices=SOURCES, help="default: dtks")
-    command.add_argument(
-        "--period", default=None, help="the extract's month, YYYY-MM (default: this month, WIB)"
-    )
-    command.add_argument("--actor", default=None, help="who imports (default: cli:<user>)")
-    command.add_argument("--batch-size", type=int, default=BATCH_SIZE, help=argparse.SUPPRESS)
-    command.set_defaults(handler=_import_command)
-
-
-def _import_command(args: argparse.Namespace) -> int:
-    from bratasena.domain.calendar import month_of, now_utc
-    from bratasena.settings import get_settings
-
-    period = check_period(args.period) if args.period else month_of(now_utc())
-    actor = args.actor or f"cli:{_user()}"
-    app = Bratasena(get_settings())
-    bar = TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
-    try:
-        report = import_registry_file(
-            app,
-            args.file,
-            source=args.source,
-            period=period,
-            actor=actor,
-            progress=bar,
-            batch_size=max(args.batch_size, 1),
-        )
-    finally:
-        if bar is not None:
-            bar.finish()
-        app.close()
-    print(f"{args.file} ({report.source} {report.period}): {report.summary()}")
-    return report.exit_status
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        return "unknown"

@@ -13,12 +13,10 @@ registry ids: ``{"refuse": ["DTKS-000001"]}``, ``{"refuse": []}`` clears), ``GET
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
 import random
-import signal
 import socket
 import sys
 import threading
@@ -26,7 +24,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 STAND_IN_HEADER = "X-Stand-In"
@@ -323,56 +320,3 @@ class _Handler(BaseHTTPRequestHandler):
             return
         status, answer = target.handle_change(body)
         self._answer(status, answer)
-
-
-# --- the command ---------------------------------------------------------------------------------
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``simulate-target`` to the ``bratasena`` command."""
-    parser = subparsers.add_parser(
-        "simulate-target",
-        help="run a STAND-IN for the DTJateng/DTSEN change endpoint (not the real systems)",
-        description="A stand-in for the real DTJateng/DTSEN systems, for demos and tests: it "
-        "implements the contract of docs/integration.md with real idempotency and "
-        "configurable faults. It is not the real province or national system.",
-    )
-    parser.add_argument("--port", type=int, required=True, help="port to listen on")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--name", default="stand-in", help="label of references, e.g. dtjateng")
-    parser.add_argument("--token", default=None, help="require this bearer token")
-    parser.add_argument(
-        "--fail-rate", type=float, default=0.0, help="share of answers that are 500"
-    )
-    parser.add_argument("--latency", type=float, default=0.0, help="added latency in ms")
-    parser.add_argument(
-        "--reject-rate", type=float, default=0.0, help="share of changes refused with a reason code"
-    )
-    parser.add_argument("--state", type=Path, default=None, help="keep the state in this JSON file")
-    parser.set_defaults(handler=_simulate)
-
-
-def _simulate(args: argparse.Namespace) -> int:
-    target = StandInTarget(
-        host=args.host,
-        port=args.port,
-        name=args.name,
-        token=args.token,
-        faults=Faults(
-            fail_rate=args.fail_rate, latency_ms=args.latency, reject_rate=args.reject_rate
-        ),
-        state=TargetState(args.name, args.state),
-    )
-
-    def finish(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, finish)
-    print(
-        f"STAND-IN target {args.name!r} (not the real DTJateng/DTSEN) at "
-        f"http://{args.host}:{args.port}; Ctrl-C to stop.",
-        flush=True,
-    )
-    with contextlib.suppress(KeyboardInterrupt):
-        target.serve_forever()
-    return 0

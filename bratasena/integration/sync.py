@@ -19,12 +19,10 @@ The outbox holds no personal data: the payload is rebuilt from the event store a
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import fcntl
 import logging
 import random
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -712,100 +710,3 @@ class _WorkerLock:
                 fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
             self._file = None
-
-
-# --- the command ---------------------------------------------------------------------------------
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``sync`` (run, status, retry) and the stand-in target to the ``bratasena`` command."""
-    from bratasena.integration import simulator
-
-    sync = subparsers.add_parser(
-        "sync",
-        help="run the sync worker (deactivations and reactivations to DTJateng and DTSEN)",
-        description="Without an action: run the worker until interrupted. Targets are on when "
-        "BRATASENA_SYNC_DTJATENG_URL / BRATASENA_SYNC_DTSEN_URL are set.",
-    )
-    sync.add_argument("--once", action="store_true", help="send what is due now and exit")
-    sync.add_argument(
-        "--concurrency", type=int, default=8, help="changes in flight at once (default 8)"
-    )
-    sync.set_defaults(handler=_run)
-    actions = sync.add_subparsers(dest="action", required=False, metavar="ACTION")
-    status = actions.add_parser("status", help="backlog, parked items and lag")
-    status.set_defaults(handler=_status)
-    retry = actions.add_parser("retry", help="re-queue a parked item (after fixing its cause)")
-    retry.add_argument("id", help="the item id shown by `bratasena sync status`, e.g. dtsen-1042")
-    retry.set_defaults(handler=_retry)
-    simulator.register(subparsers)
-
-
-def _open(concurrency: int = 8) -> tuple[Bratasena, SyncWorker]:
-    from bratasena.settings import get_settings
-
-    settings = get_settings()
-    app = Bratasena(settings)
-    return app, SyncWorker(app, settings, concurrency=concurrency)
-
-
-def _run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    app, worker = _open(args.concurrency)
-    try:
-        if not worker.targets:
-            print("No target enabled: set BRATASENA_SYNC_DTJATENG_URL and/or _DTSEN_URL.")
-        if args.once:
-            finished = worker.run_once()
-            print(f"Finished {finished} items.")
-            _print_status(worker)
-            return 0
-        stop = threading.Event()
-
-        def finish(signum: int, frame: Any) -> None:
-            stop.set()
-
-        signal.signal(signal.SIGTERM, finish)
-        signal.signal(signal.SIGINT, finish)
-        print(f"Syncing to {', '.join(worker.targets) or 'no target'}; Ctrl-C to stop.", flush=True)
-        worker.run_forever(stop)
-        return 0
-    finally:
-        worker.close()
-        app.close()
-
-
-def _status(args: argparse.Namespace) -> int:
-    app, worker = _open()
-    try:
-        _print_status(worker)
-    finally:
-        worker.close()
-        app.close()
-    return 0
-
-
-def _print_status(worker: SyncWorker) -> None:
-    s = worker.status()
-    print(f"targets: {', '.join(s.targets) or 'none enabled'}")
-    print(f"log position {s.position} of {s.head} (lag {s.lag} events)")
-    print(
-        f"backlog: {s.pending} pending, {s.retrying} retrying, {s.parked} parked; {s.done} done; "
-        f"oldest unsynced {s.oldest_unsynced_seconds:.0f} s"
-    )
-    parked = worker.parked()
-    if parked:
-        print(f"{'parked item':<16} {'registry id':<14} {'change':<13} {'reason':<20} message")
-        for p in parked:
-            print(f"{p.id:<16} {p.registry_id:<14} {p.change:<13} {p.reason_code:<20} {p.message}")
-
-
-def _retry(args: argparse.Namespace) -> int:
-    app, worker = _open()
-    try:
-        item = worker.retry(args.id)
-    finally:
-        worker.close()
-        app.close()
-    print(f"Re-queued {item.id} ({item.target}, {item.change} of {item.registry_id}).")
-    return 0

@@ -21,10 +21,8 @@ The same seed gives the same registry, row for row.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import random
-import sys
 from bisect import bisect
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -33,7 +31,6 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, TextIO
 
-from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.identity import make_kk, make_nik
 from bratasena.domain.regions import region_book
 from bratasena.integration.registry_import import COLUMNS, format_programs
@@ -174,34 +171,3 @@ def write_extract(rows: Iterable[dict[str, Any]], path: Path) -> int:
         return write_xlsx(rows, path)
     with path.open("w", encoding="utf-8", newline="") as out:
         return write_csv(rows, out)
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """``bratasena generate-registry --households N [--seed S] [--out FILE]``."""
-    command = subparsers.add_parser(
-        "generate-registry",
-        help="write a synthetic registry extract of the configured regency (CSV, or XLSX)",
-        description="Invented households (registry ids SYN-…) in exactly the import format: "
-        "`bratasena generate-registry --households 1000 --out r.csv && "
-        "bratasena import-registry r.csv`.",
-    )
-    command.add_argument("--households", type=int, required=True, metavar="N")
-    command.add_argument("--seed", type=int, default=0, metavar="S", help="default: 0")
-    command.add_argument(
-        "--out", type=Path, default=None, metavar="FILE", help=".csv or .xlsx (default: stdout)"
-    )
-    command.set_defaults(handler=_generate_command)
-
-
-def _generate_command(args: argparse.Namespace) -> int:
-    from bratasena.settings import get_settings
-
-    if args.households < 0:
-        raise InvalidInputError("households: must be 0 or more", field="households")
-    rows = generate_rows(args.households, args.seed, get_settings().regency)
-    if args.out is None:
-        write_csv(rows, sys.stdout)
-    else:
-        count = write_extract(rows, args.out)
-        print(f"{count:,} synthetic households written to {args.out}", file=sys.stderr)
-    return 0

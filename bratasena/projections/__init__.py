@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 from bratasena.application import Bratasena
 from bratasena.persistence import Database
@@ -25,6 +27,8 @@ from bratasena.projections.removal_report import RemovalReport
 from bratasena.projections.runner import ProjectionStatus, Runner
 from bratasena.projections.staff_directory import StaffDirectory, StaffQuery, StaffRow
 from bratasena.settings import Settings
+
+log = logging.getLogger(__name__)
 
 REBUILD_BATCH = 2000
 """Events per transaction when replaying from zero (nobody waits on a half-built generation)."""
@@ -49,6 +53,8 @@ class Projections:
             settings.projection_batch_size,
         )
         self._runner.setup()
+        self._tailing = threading.Event()
+        self._catch_up = threading.Lock()
 
     @property
     def names(self) -> list[str]:
@@ -61,11 +67,40 @@ class Projections:
 
     def run_forever(self, stop: threading.Event) -> None:
         """Tail the log until ``stop`` is set, polling every ``poll_interval_seconds`` when idle."""
-        self._runner.run_forever(stop, self.settings.poll_interval_seconds)
+        self._tailing.set()
+        try:
+            self._runner.run_forever(stop, self.settings.poll_interval_seconds)
+        finally:
+            self._tailing.clear()
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """True once every projection has reached the log position ``position`` (bounded wait)."""
         return self._runner.wait_for(position, timeout)
+
+    def refresh(self) -> None:
+        """Apply pending events now, unless a runner thread of this process tails the log.
+
+        Reads of views call this first: without a runner thread (`bratasena api`, the tests) the
+        process applies what other processes (the sync worker, imports, the CLI) appended since.
+        """
+        if self._tailing.is_set():
+            return
+        deadline = time.monotonic() + self.settings.read_your_writes_timeout
+        with self._catch_up:
+            while self.run_once() > 0 and time.monotonic() < deadline:
+                pass
+
+    def caught_up(self, position: int) -> bool:
+        """Wait (bounded) until every projection has applied the log up to ``position``.
+
+        After a command, so the answer and every later read show its effect (read-your-writes);
+        `wait_for` applies pending batches itself, so this holds with a runner thread or without.
+        """
+        timeout = self.settings.read_your_writes_timeout
+        if self.wait_for(position, timeout):
+            return True
+        log.warning("projections did not reach position %s within %ss", position, timeout)
+        return False
 
     def status(self) -> list[ProjectionStatus]:
         """Each projection's position, the head of the log and the lag."""

@@ -18,22 +18,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import (
-    APPEALED,
+    AWAITING_DECISION,
+    EVENTS,
     STATUSES,
-    UNDECIDED_STATUSES,
     Complaint,
+    Status,
+    Step,
 )
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.identity import is_valid_tracking_code, normalise_tracking_code
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor
-from bratasena.projections.case_steps import apply_step, decision_due
+from bratasena.projections.case_steps import apply_step, decision_due, decode_fields, encode_fields
 from bratasena.projections.records import (
     Page,
     bulk_insert,
@@ -47,23 +50,34 @@ from bratasena.projections.records import (
 )
 from bratasena.projections.runner import Table, Tables, View
 
-AWAITING_DECISION: tuple[str, ...] = (*sorted(UNDECIDED_STATUSES), APPEALED)
-"""Open cases: work remains for the office."""
-
-OPEN_CASES = f"status IN ({', '.join(repr(s) for s in AWAITING_DECISION)})"
+OPEN_CASES = "status IN ({})".format(", ".join(f"'{s}'" for s in AWAITING_DECISION))
 """SQL true for open cases, with the statuses written out: the partial indexes on open cases
 apply only to queries that repeat their condition exactly (SQLite) or whose values the planner
 sees (PostgreSQL, where a prepared statement's generic plan does not)."""
 
-SORTS = {
-    "filed_at": "filed_at",
-    "-filed_at": "filed_at DESC",
-    "updated_at": "updated_at",
-    "-updated_at": "updated_at DESC",
-    "response_due": "response_due",
-    "decision_due": "decision_due",
-    "status": "status_rank",
-    "district": "district_code",
+
+class CaseSort(StrEnum):
+    """The orders of the case list (``-`` for newest first)."""
+
+    FILED_AT = "filed_at"
+    FILED_AT_DESC = "-filed_at"
+    UPDATED_AT = "updated_at"
+    UPDATED_AT_DESC = "-updated_at"
+    RESPONSE_DUE = "response_due"
+    DECISION_DUE = "decision_due"
+    STATUS = "status"
+    DISTRICT = "district"
+
+
+SORTS: dict[str, str] = {
+    CaseSort.FILED_AT: "filed_at",
+    CaseSort.FILED_AT_DESC: "filed_at DESC",
+    CaseSort.UPDATED_AT: "updated_at",
+    CaseSort.UPDATED_AT_DESC: "updated_at DESC",
+    CaseSort.RESPONSE_DUE: "response_due",
+    CaseSort.DECISION_DUE: "decision_due",
+    CaseSort.STATUS: "status_rank",
+    CaseSort.DISTRICT: "district_code",
 }
 
 COLUMNS = (
@@ -87,7 +101,7 @@ COLUMNS = (
 )
 _SELECT = ", ".join(COLUMNS)
 _VALUES = itemgetter(*COLUMNS)
-_STEP_COLUMNS = ("complaint_id", "version", "at", "step", "actor", "text")
+_STEP_COLUMNS = ("complaint_id", "version", "at", "step", "actor", "fields")
 
 
 @dataclass(frozen=True)
@@ -112,7 +126,7 @@ class CaseRow:
 
     complaint_id: UUID
     tracking_code: str
-    status: str
+    status: Status
     district_code: str
     district_name: str
     village_code: str
@@ -132,12 +146,15 @@ class CaseRow:
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One step of a case, in plain language."""
+    """One step of a case: its code, who took it, and the fields the step records.
+
+    Each edge words it in its own language from the code and the fields.
+    """
 
     at: datetime
-    step: str
+    step: Step
     actor: str
-    text: str
+    fields: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -187,25 +204,11 @@ class CaseList(View[CaseRows]):
         ),
         "views_case_timeline": Table(
             "complaint_id TEXT NOT NULL, version INTEGER NOT NULL, at TEXT NOT NULL, "
-            "step TEXT NOT NULL, actor TEXT NOT NULL, text TEXT NOT NULL",
+            "step TEXT NOT NULL, actor TEXT NOT NULL, fields TEXT NOT NULL",
             "complaint_id, version",
         ),
     }
-    event_types = (
-        Complaint.Filed,
-        Complaint.Corroborated,
-        Complaint.HouseholdIdentified,
-        Complaint.Assigned,
-        Complaint.Investigated,
-        Complaint.NoticeIssued,
-        Complaint.ResponseRecorded,
-        Complaint.Upheld,
-        Complaint.Rejected,
-        Complaint.Withdrawn,
-        Complaint.Appealed,
-        Complaint.AppealGranted,
-        Complaint.AppealDenied,
-    )
+    event_types = EVENTS
 
     # --- projection -----------------------------------------------------------------------------
 
@@ -224,11 +227,13 @@ class CaseList(View[CaseRows]):
             row = cases.get(cid)
             if row is None:
                 continue
-            step, actor, text = apply_step(row, event, self._village_name)
+            step, actor, fields = apply_step(row, event)
             at = ts(event.timestamp)
             row["updated_at"] = at
             row["version"] = event.originator_version
-            steps.append((cid, event.originator_version, at, step, actor, text))
+            steps.append(
+                (cid, event.originator_version, at, str(step), actor, encode_fields(fields))
+            )
 
     def write(self, cur: Cursor, tables: Tables, rows: CaseRows, *, fresh: bool) -> None:
         cases = [_VALUES(r) for r in rows.cases.values()]
@@ -258,8 +263,8 @@ class CaseList(View[CaseRows]):
             "complaint_id": str(event.originator_id),
             "tracking_code": event.tracking_code,
             "tracking_key": _tracking_key(event.tracking_code),
-            "status": "filed",
-            "status_rank": STATUSES.index("filed"),
+            "status": str(Status.FILED),
+            "status_rank": STATUSES.index(Status.FILED),
             "district_code": event.village_code[:6],
             "village_code": event.village_code,
             "reason_codes": ",".join(event.reasons),
@@ -303,13 +308,14 @@ class CaseList(View[CaseRows]):
         if not found:
             return None
         steps = self.db.query(
-            "SELECT at, step, actor, text FROM views_case_timeline WHERE complaint_id = %s "
+            "SELECT at, step, actor, fields FROM views_case_timeline WHERE complaint_id = %s "
             "ORDER BY version",
             [str(complaint_id)],
         )
         row = self.row(found[0])
         timeline = [
-            TimelineEntry(parse_ts(at), step, actor, text) for at, step, actor, text in steps
+            TimelineEntry(parse_ts(at), Step(step), actor, decode_fields(fields))
+            for at, step, actor, fields in steps
         ]
         return CaseDetail(**vars(row), timeline=timeline)
 
@@ -377,7 +383,7 @@ class CaseList(View[CaseRows]):
         return CaseRow(
             complaint_id=UUID(data["complaint_id"]),
             tracking_code=data["tracking_code"],
-            status=data["status"],
+            status=Status(data["status"]),
             district_code=data["district_code"],
             district_name=district_name,
             village_code=data["village_code"],
@@ -388,7 +394,7 @@ class CaseList(View[CaseRows]):
             updated_at=parse_ts(data["updated_at"]),
             response_due=response_due,
             decision_due=decision_due,
-            overdue_response=data["status"] == "notice_issued"
+            overdue_response=data["status"] == Status.NOTICE_ISSUED
             and response_due is not None
             and response_due < today,
             overdue_decision=data["status"] in AWAITING_DECISION and decision_due < today,
@@ -414,6 +420,6 @@ def overdue_condition(today: date) -> tuple[str, list[Any]]:
     # Both kinds of overdue case are open, so the partial indexes on open cases apply.
     return (
         f"({OPEN_CASES} AND (decision_due < %s "
-        "OR (status = 'notice_issued' AND response_due < %s)))",
+        f"OR (status = '{Status.NOTICE_ISSUED}' AND response_due < %s)))",
         [today.isoformat(), today.isoformat()],
     )

@@ -1,4 +1,9 @@
-"""How each complaint event changes a case-list row, and the plain-language timeline step it adds.
+"""How each complaint event changes a case-list row, and the timeline step it adds.
+
+The step, the status an event leads to and the fields a timeline may show are the event's own
+(`Complaint` declares them); this module only keeps the row's other columns in step. A step is
+stored as its code with its fields as JSON, and each edge words it in its own language (the API in
+English, the pages in Indonesian), so no text is frozen into the view.
 
 Filings and corroborations are credited to "complainant": the reporter, the filing account and
 the complaint's free text never reach the view. Findings and the household's statement do, as
@@ -7,17 +12,23 @@ officers need them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
+from enum import Enum
 from functools import cache
 from typing import Any
+from uuid import UUID
 
 from bratasena.domain.calendar import add_working_days
-from bratasena.domain.complaint import STATUSES, Complaint
+from bratasena.domain.complaint import EVENTS, STATUSES, Complaint, Step
 from bratasena.projections.records import day_text, ts
 
 DECISION_WORKING_DAYS = 30
 """Working days the office gives itself to decide a complaint (or an objection)."""
+
+COMPLAINANT = "complainant"
+"""Who filings and corroborations are credited to in the views (never the person)."""
 
 
 @cache
@@ -30,85 +41,81 @@ def decision_due(start: date) -> str:
     return add_working_days(start, DECISION_WORKING_DAYS).isoformat()
 
 
-def apply_step(
-    row: dict[str, Any], event: Any, village_name: Callable[[str], str]
-) -> tuple[str, str, str]:
-    """Change a case row for one event; the timeline step, actor and text it adds."""
-    status = _STATUS_OF.get(type(event))
-    if status is not None:
-        row["status"] = status
-        row["status_rank"] = STATUSES.index(status)
-    actor = getattr(event, "actor", "system")
-    if isinstance(event, Complaint.Filed):
-        unmatched = "" if event.household_id else " The household is not yet matched."
-        text = f"Complaint received via {event.channel}; reasons: {', '.join(event.reasons)}."
-        return "filed", "complainant", text + unmatched
-    if isinstance(event, Complaint.Corroborated):
-        row["corroborations"] += 1
-        known = row["reason_codes"].split(",")
-        row["reason_codes"] = ",".join(dict.fromkeys([*known, *event.reasons]))
-        text = (
-            f"Another complaint about the household joined this case (via {event.channel}); "
-            f"reasons: {', '.join(event.reasons)}."
-        )
-        return "corroborated", "complainant", text
-    if isinstance(event, Complaint.HouseholdIdentified):
-        row["household_id"] = str(event.household_id)
-        row["village_code"] = event.village_code
-        row["district_code"] = event.village_code[:6]
-        text = f"Matched to a registered household in {village_name(event.village_code)}."
-        return "household_identified", actor, text
-    if isinstance(event, Complaint.Assigned):
-        row["assigned_to"] = event.officer
-        return "assigned", actor, f"Assigned to {event.officer}."
-    if isinstance(event, Complaint.Investigated):
-        findings = "; ".join(f"{code}: {text}" for code, text in event.findings.items())
-        notes = f" Notes: {event.notes}" if event.notes else ""
-        text = (
-            f"Field check on {event.visited_on.isoformat()}; recommends to "
-            f"{event.recommendation}. Findings — {findings}.{notes}"
-        )
-        return "investigated", actor, text
-    if isinstance(event, Complaint.NoticeIssued):
-        row["response_due"] = day_text(event.response_due)
-        text = f"Notice issued to the household; response due {event.response_due.isoformat()}."
-        return "notice_issued", actor, text
-    if isinstance(event, Complaint.ResponseRecorded):
-        text = f"The household responded on {event.received_on.isoformat()}: {event.statement}"
-        return "response_recorded", actor, text
-    if isinstance(event, Complaint.Upheld):
-        row["decided_at"] = ts(event.timestamp)
-        text = (
-            f"Complaint upheld: {event.reason or 'no reason given'}. The household is "
-            f"deactivated from {event.effective_month}."
-        )
-        return "upheld", actor, text
-    if isinstance(event, Complaint.Rejected):
-        row["decided_at"] = ts(event.timestamp)
-        return "rejected", actor, f"Complaint rejected: {event.reason}."
-    if isinstance(event, Complaint.Withdrawn):
-        return "withdrawn", actor, f"Complaint withdrawn: {event.reason}."
-    if isinstance(event, Complaint.Appealed):
-        row["decision_due"] = decision_due(event.filed_on)
-        text = f"The household objected on {event.filed_on.isoformat()}: {event.grounds}"
-        return "appealed", actor, text
-    if isinstance(event, Complaint.AppealGranted):
-        text = f"Objection granted: {event.reason}. The household is reactivated."
-        return "appeal_granted", actor, text
-    if isinstance(event, Complaint.AppealDenied):
-        return "appeal_denied", actor, f"Objection denied: {event.reason}."
-    return type(event).__name__.lower(), actor, ""
+def _identified(row: dict[str, Any], event: Any) -> None:
+    row["household_id"] = str(event.household_id)
+    row["village_code"] = event.village_code
+    row["district_code"] = event.village_code[:6]
 
 
-_STATUS_OF: dict[type, str] = {
-    Complaint.Assigned: "assigned",
-    Complaint.Investigated: "investigated",
-    Complaint.NoticeIssued: "notice_issued",
-    Complaint.ResponseRecorded: "response_recorded",
-    Complaint.Upheld: "upheld",
-    Complaint.Rejected: "rejected",
-    Complaint.Withdrawn: "withdrawn",
-    Complaint.Appealed: "appealed",
-    Complaint.AppealGranted: "appeal_granted",
-    Complaint.AppealDenied: "appeal_denied",
+def _corroborated(row: dict[str, Any], event: Any) -> None:
+    row["corroborations"] += 1
+    known = row["reason_codes"].split(",")
+    row["reason_codes"] = ",".join(dict.fromkeys([*known, *event.reasons]))
+
+
+def _assigned(row: dict[str, Any], event: Any) -> None:
+    row["assigned_to"] = event.officer
+
+
+def _notice(row: dict[str, Any], event: Any) -> None:
+    row["response_due"] = day_text(event.response_due)
+
+
+def _decided(row: dict[str, Any], event: Any) -> None:
+    row["decided_at"] = ts(event.timestamp)
+
+
+def _appealed(row: dict[str, Any], event: Any) -> None:
+    row["decision_due"] = decision_due(event.filed_on)
+
+
+ROW_CHANGES: dict[type, Callable[[dict[str, Any], Any], None]] = {
+    Complaint.Corroborated: _corroborated,
+    Complaint.HouseholdIdentified: _identified,
+    Complaint.Assigned: _assigned,
+    Complaint.NoticeIssued: _notice,
+    Complaint.Upheld: _decided,
+    Complaint.Rejected: _decided,
+    Complaint.Appealed: _appealed,
 }
+"""What an event changes in a case row besides its status, version and time."""
+
+
+def apply_step(row: dict[str, Any], event: Any) -> tuple[Step, str, dict[str, Any]]:
+    """Change a case row for one complaint event; the step, actor and fields it adds."""
+    if type(event) not in EVENTS:
+        raise TypeError(f"{type(event).__qualname__} is not a complaint event with a step")
+    if event.leads_to is not None:
+        row["status"] = str(event.leads_to)
+        row["status_rank"] = STATUSES.index(event.leads_to)
+    change = ROW_CHANGES.get(type(event))
+    if change is not None:
+        change(row, event)
+    actor = COMPLAINANT if event.step in (Step.FILED, Step.CORROBORATED) else event.actor
+    fields = {name: _plain(getattr(event, name)) for name in event.shows}
+    return event.step, actor, fields
+
+
+def encode_fields(fields: dict[str, Any]) -> str:
+    """A step's fields as stored (JSON, keys sorted)."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_fields(text: str) -> dict[str, Any]:
+    """A step's stored fields."""
+    fields: dict[str, Any] = json.loads(text) if text else {}
+    return fields
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bratasena.domain.complaint import AWAITING_DECISION
 from bratasena.domain.regions import region_book
 from bratasena.persistence import Database
 from bratasena.projections.case_list import (
     _SELECT,
-    AWAITING_DECISION,
     OPEN_CASES,
     CaseList,
     CaseRow,

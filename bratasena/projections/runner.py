@@ -20,6 +20,7 @@ transaction, so no reader ever sees a half-built view.
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import threading
 import time
@@ -109,6 +110,12 @@ class View(ABC, Generic[S]):
     def write(self, cur: Cursor, tables: Tables, rows: S, *, fresh: bool) -> None:
         """Store the changed rows: upserts, or one bulk load into ``fresh`` (empty) tables."""
 
+    @property
+    def shape(self) -> str:
+        """A digest of the view's tables: columns, keys and indexes (a change means a refill)."""
+        text = repr(sorted((name, t.columns, t.key, t.indexes) for name, t in self.tables.items()))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
     def apply(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> None:
         """Write what a batch of events (in log order) changes, through ``cur``."""
         rows = self.load(cur, tables, events)
@@ -135,24 +142,47 @@ class Runner:
     # --- set-up ---------------------------------------------------------------------------------
 
     def setup(self) -> None:
-        """Create the state table and the first generation of every view that has none."""
+        """Create the state table and the first generation of every view that has none.
+
+        A view whose tables changed shape since its rows were written (a new release changed
+        its columns or indexes) gets fresh tables at position zero and refills from the log on
+        the runner's next run, as a view new to the store does.
+        """
         with self.db.transaction() as cur:
             self._serialise_setup(cur)
             cur.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name TEXT PRIMARY KEY, "
-                "position BIGINT NOT NULL, generation INTEGER NOT NULL)"
+                "position BIGINT NOT NULL, generation INTEGER NOT NULL, shape TEXT)"
             )
-            cur.execute(f"SELECT name FROM {STATE_TABLE}")
-            known = {row[0] for row in cur.fetchall()}
+            self._add_shape_column(cur)
+            cur.execute(f"SELECT name, generation, shape FROM {STATE_TABLE}")
+            known = {row[0]: (int(row[1]), row[2]) for row in cur.fetchall()}
             for view in self.views.values():
-                if view.name in known:
+                if view.name in known and known[view.name][1] == view.shape:
                     continue
-                self._create_tables(cur, view, 1)
-                self._point_views(cur, view, 1)
+                generation = known[view.name][0] + 1 if view.name in known else 1
+                self._create_tables(cur, view, generation)
+                self._point_views(cur, view, generation)
+                if view.name in known:
+                    log.warning("projection %s changed shape: refilling it from the log", view.name)
+                    for table in view.tables:
+                        cur.execute(f"DROP TABLE IF EXISTS {physical(table, generation - 1)}")
                 cur.execute(
-                    f"INSERT INTO {STATE_TABLE} (name, position, generation) VALUES (%s, 0, 1)",
-                    (view.name,),
+                    f"INSERT INTO {STATE_TABLE} (name, position, generation, shape) "
+                    "VALUES (%s, 0, %s, %s) ON CONFLICT (name) DO UPDATE SET position = 0, "
+                    "generation = excluded.generation, shape = excluded.shape",
+                    (view.name, generation, view.shape),
                 )
+
+    def _add_shape_column(self, cur: Cursor) -> None:
+        # State tables written before views recorded their shape lack the column; their views'
+        # shapes are unknown (NULL), so each refills once.
+        if self.db.is_postgres:
+            cur.execute(f"ALTER TABLE {STATE_TABLE} ADD COLUMN IF NOT EXISTS shape TEXT")
+            return
+        cur.execute(f"SELECT name FROM pragma_table_info('{STATE_TABLE}')")
+        if "shape" not in {row[0] for row in cur.fetchall()}:
+            cur.execute(f"ALTER TABLE {STATE_TABLE} ADD COLUMN shape TEXT")
 
     def _serialise_setup(self, cur: Cursor) -> None:
         # Two processes starting at once must not both create the tables; SQLite's BEGIN

@@ -1,17 +1,20 @@
 """Server-rendered pages in Bahasa Indonesia over the same application and projections as the API.
 
-`router` holds every page; `create_app` includes it, so the pages share the API's services
-(application, projections, login throttle, rate limits) and run in the same process.
+`install` mounts every page on the service's ASGI app beside the API; the pages never import it.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from bratasena.web import cases, facilitator, households, public, report, staff, sync_page
 
-router = APIRouter(include_in_schema=False)
-for _module in (public, staff, cases, facilitator, households, report, sync_page):
-    router.include_router(_module.router)
+PAGES = (public, staff, cases, facilitator, households, report, sync_page)
 
-__all__ = ["router"]
+
+def install(app: FastAPI) -> None:
+    """Mount the pages on the service's app."""
+    router = APIRouter(include_in_schema=False)
+    for module in PAGES:
+        router.include_router(module.router)
+    app.include_router(router)

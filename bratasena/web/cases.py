@@ -15,22 +15,11 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from starlette.datastructures import FormData
 
-from bratasena.api.deps import districts_of
-from bratasena.api.services import Services
-from bratasena.application import Outcome
-from bratasena.domain.account import Account
+from bratasena import access
+from bratasena.application import Bratasena, Outcome
+from bratasena.domain.account import Account, Action, Role, roles_for
 from bratasena.domain.calendar import jakarta_date
-from bratasena.domain.complaint import (
-    APPEALED,
-    ASSIGNED,
-    FILED,
-    INVESTIGATED,
-    NOTICE_ISSUED,
-    RESPONSE_RECORDED,
-    UNDECIDED_STATUSES,
-    UPHELD,
-    Complaint,
-)
+from bratasena.domain.complaint import AppealDecision, Complaint, Decision
 from bratasena.domain.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
 from bratasena.projections import StaffRow
 from bratasena.web import labels, timeline
@@ -42,14 +31,28 @@ from bratasena.web.render import (
     parse_date,
     redirect,
     render,
-    services_of,
     text,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-CASE_READERS = ("officer", "supervisor", "auditor", "facilitator")
+CASE_READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.FACILITATOR)
 """Who may open a case page; a facilitator only the cases assigned to them."""
+
+FORMS: dict[str, tuple[Action, ...]] = {
+    "assign": (Action.ASSIGN,),
+    "identify": (Action.IDENTIFY_HOUSEHOLD,),
+    "investigate": (Action.RECORD_INVESTIGATION,),
+    "notice": (Action.ISSUE_NOTICE,),
+    "response": (Action.RECORD_RESPONSE,),
+    "decide": (Action.UPHOLD, Action.REJECT),
+    "withdraw": (Action.WITHDRAW,),
+    "appeal": (Action.APPEAL,),
+    "appeal_decision": (Action.GRANT_APPEAL, Action.DENY_APPEAL),
+}
+"""The case page's forms and the actions each can take: a form is shown when the case offers
+one of its actions (`Complaint.available_actions`), and the decision forms offer the outcomes
+the case allows."""
 
 DONE: dict[str, str] = {
     "assign": "Kasus sudah ditugaskan.",
@@ -62,72 +65,12 @@ DONE: dict[str, str] = {
     "appeal": "Keberatan keluarga sudah dicatat.",
     "appeal_decision": "Keputusan atas keberatan sudah dicatat.",
 }
-"""The message after each action succeeded."""
-
-ACTION_ROLES: dict[str, tuple[str, ...]] = {
-    "assign": ("supervisor",),
-    "identify": ("officer", "supervisor"),
-    "investigate": ("officer", "facilitator"),
-    "notice": ("officer",),
-    "response": ("officer",),
-    "decide": ("supervisor",),
-    "withdraw": ("officer", "supervisor"),
-    "appeal": ("officer", "supervisor"),
-    "appeal_decision": ("supervisor",),
-}
-"""Who may take each action (the same roles as the API's routes)."""
+"""The message after each form succeeded."""
 
 
-def allowed_actions(who: Account, case: Complaint, today: Any) -> list[str]:
-    """Exactly the actions this person may take on the case in its state."""
-    role, me = who.role, who.username
-    undecided = case.status in UNDECIDED_STATUSES
-    may: list[str] = []
-    if case.status in (FILED, ASSIGNED):
-        may.append("assign")
-    if case.household_id is None and undecided:
-        may.append("identify")
-    if case.status == ASSIGNED and case.assigned_to == me:
-        may.append("investigate")
-    if case.status == INVESTIGATED:
-        may.append("notice")
-    if case.status == NOTICE_ISSUED:
-        may.append("response")
-    if (
-        case.status in (INVESTIGATED, NOTICE_ISSUED, RESPONSE_RECORDED)
-        and me != case.investigated_by
-    ):
-        may.append("decide")
-    if undecided:
-        may.append("withdraw")
-    if case.status == UPHELD and (deadline := case.objection_deadline()) and today <= deadline:
-        may.append("appeal")
-    if case.status == APPEALED and me != case.investigated_by:
-        may.append("appeal_decision")
-    return [a for a in may if role in ACTION_ROLES[a]]
-
-
-def may_uphold(case: Complaint, today: Any) -> bool:
-    """Whether an uphold is possible now: the household was heard (or its deadline passed)."""
-    if case.household_id is None:
-        return False
-    if case.status == RESPONSE_RECORDED:
-        return True
-    return (
-        case.status == NOTICE_ISSUED and case.response_due is not None and today > case.response_due
-    )
-
-
-def _scoped_complaint(services: Services, who: Account, complaint_id: UUID) -> Complaint:
-    # Read from the event store, not a view, so the check never lags; a case the person may not
-    # see is "not found", which does not reveal that it exists.
-    complaint = services.app.get_complaint(complaint_id)
-    scope = districts_of(who)
-    if scope is not None and complaint.village_code[:6] not in scope:
-        raise NotFoundError(f"no complaint with id {complaint_id} in your districts")
-    if who.role == "facilitator" and complaint.assigned_to != who.username:
-        raise NotFoundError(f"no complaint with id {complaint_id} assigned to you")
-    return complaint
+def forms_for(actions: list[Action]) -> list[str]:
+    """The forms to show for the actions the case offers this person."""
+    return [form for form, taken in FORMS.items() if any(a in actions for a in taken)]
 
 
 def _case_page(
@@ -139,18 +82,17 @@ def _case_page(
     message: str | None = None,
     failed: dict[str, Any] | None = None,
 ) -> Response:
-    services = services_of(request)
-    services.refresh()
-    case = _scoped_complaint(services, who, complaint_id)
-    row = services.projections.cases.get(complaint_id)
-    history = services.app.history(complaint_id)
-    today = jakarta_date(services.app.clock())
-    household = (
-        services.projections.households.get(case.household_id) if case.household_id else None
-    )
-    book = services.app.regions
+    app, views = access.app_of(request), access.views_of(request)
+    views.refresh()
+    case = access.visible_complaint(app, who, complaint_id)
+    row = views.cases.get(complaint_id)
+    history = app.history(complaint_id)
+    today = jakarta_date(app.clock())
+    household = views.households.get(case.household_id) if case.household_id else None
+    book = app.regions
     village = book.village(case.village_code) if book.has_village(case.village_code) else None
-    actions = allowed_actions(who, case, today)
+    available = case.available_actions(who.role, who.username, today)
+    forms = forms_for(available)
     return render(
         request,
         "case.html",
@@ -160,11 +102,11 @@ def _case_page(
         village=village,
         household=household,
         subject=timeline.subject_of(history, full_numbers=who.sees_reporter),
-        steps=timeline.steps(history, book),
+        steps=timeline.steps(row.timeline if row else [], book),
         reports=timeline.reports(history) if who.sees_reporter else None,
-        actions=actions,
-        assignees=_assignees(services, case) if "assign" in actions else [],
-        may_uphold=may_uphold(case, today),
+        actions=forms,
+        assignees=_assignees(app, views.staff, case) if "assign" in forms else [],
+        may_uphold=Action.UPHOLD in available,
         today=today,
         default_due=today + timedelta(days=14),
         message=message,
@@ -172,15 +114,16 @@ def _case_page(
     )
 
 
-def _assignees(services: Services, case: Complaint) -> list[StaffRow]:
+def _assignees(app: Bratasena, staff: Any, case: Complaint) -> list[StaffRow]:
     """Who the case may go to: the enabled officers and facilitators of its district.
 
     Read from the staff directory for the form's choices only; the command checks the account
     itself against the event store, so a choice that lagged behind a change is still refused.
     """
-    if not services.app.regions.has_village(case.village_code):
+    if not app.regions.has_village(case.village_code):
         return []  # a village the configured regency does not know has no district to staff
-    return services.projections.staff.assignable(case.village_code[:6])
+    rows: list[StaffRow] = staff.assignable(case.village_code[:6])
+    return rows
 
 
 @router.get("/kasus/{complaint_id}")
@@ -190,10 +133,10 @@ def case_page(request: Request, complaint_id: UUID, ok: str = "") -> Response:
     return _case_page(request, who, complaint_id, message=DONE.get(ok))
 
 
-def _investigate(s: Services, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
-    case = s.app.get_complaint(cid)
+def _investigate(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
+    case = app.get_complaint(cid)
     findings = {code: text(f, f"findings.{code}") for code in case.reasons}
-    return s.app.record_investigation(
+    return app.record_investigation(
         cid,
         v,
         visited_on=parse_date(f, "visited_on"),
@@ -204,48 +147,55 @@ def _investigate(s: Services, cid: UUID, v: int, f: FormData, who: Account) -> O
     )
 
 
-def _identify(s: Services, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
+def _identify(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
     registry_id = text(f, "registry_id")
     if not registry_id:
         raise InvalidInputError("registry_id: give the registry id", field="registry_id")
-    try:
-        return s.app.identify_household(cid, v, registry_id=registry_id, actor=who.username)
-    except NotFoundError:
-        raise InvalidInputError("registry_id: unknown", field="registry_id") from None
+    return app.identify_household(cid, v, registry_id=registry_id, actor=who.username)
 
 
-def _assign(s: Services, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
-    return s.app.assign(cid, v, officer=text(f, "officer").lower(), actor=who.username)
+def _decide(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
+    outcome = text(f, "outcome")
+    if outcome not in tuple(Decision):
+        raise InvalidInputError("outcome: choose uphold or reject", field="outcome")
+    decide = app.uphold if outcome == Decision.UPHOLD else app.reject
+    return decide(cid, v, reason=text(f, "reason"), actor=who.username)
 
 
-COMMANDS: dict[str, Callable[[Services, UUID, int, FormData, Account], Outcome]] = {
-    "assign": _assign,
+def _decide_appeal(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
+    outcome = text(f, "outcome")
+    if outcome not in tuple(AppealDecision):
+        raise InvalidInputError("outcome: choose grant or deny", field="outcome")
+    decide = app.grant_appeal if outcome == AppealDecision.GRANT else app.deny_appeal
+    return decide(cid, v, reason=text(f, "reason"), actor=who.username)
+
+
+COMMANDS: dict[str, Callable[[Bratasena, UUID, int, FormData, Account], Outcome]] = {
+    "assign": lambda app, cid, v, f, who: app.assign(
+        cid, v, officer=text(f, "officer").lower(), actor=who.username
+    ),
     "identify": _identify,
     "investigate": _investigate,
-    "notice": lambda s, cid, v, f, who: s.app.issue_notice(
+    "notice": lambda app, cid, v, f, who: app.issue_notice(
         cid, v, response_due=parse_date(f, "response_due"), actor=who.username
     ),
-    "response": lambda s, cid, v, f, who: s.app.record_response(
+    "response": lambda app, cid, v, f, who: app.record_response(
         cid,
         v,
         statement=text(f, "statement"),
         received_on=parse_date(f, "received_on"),
         actor=who.username,
     ),
-    "decide": lambda s, cid, v, f, who: s.app.decide(
-        cid, v, outcome=text(f, "outcome"), reason=text(f, "reason"), actor=who.username
-    ),
-    "withdraw": lambda s, cid, v, f, who: s.app.withdraw(
+    "decide": _decide,
+    "withdraw": lambda app, cid, v, f, who: app.withdraw(
         cid, v, reason=text(f, "reason"), actor=who.username
     ),
-    "appeal": lambda s, cid, v, f, who: s.app.appeal(
+    "appeal": lambda app, cid, v, f, who: app.appeal(
         cid, v, grounds=text(f, "grounds"), filed_on=parse_date(f, "filed_on"), actor=who.username
     ),
-    "appeal_decision": lambda s, cid, v, f, who: s.app.decide_appeal(
-        cid, v, outcome=text(f, "outcome"), reason=text(f, "reason"), actor=who.username
-    ),
+    "appeal_decision": _decide_appeal,
 }
-"""Each action form's one application call, with the version the person saw."""
+"""Each form's one application call, with the version the person saw."""
 
 
 @router.post("/kasus/{complaint_id}/{action}")
@@ -253,16 +203,16 @@ def act(request: Request, complaint_id: UUID, action: str, form: CheckedForm) ->
     """Take one action; a refusal re-renders the case with the input and the error in place."""
     if action not in COMMANDS:
         raise PageError(404, "Tidak ditemukan", "Langkah itu tidak dikenal.")
-    who = need(request, *ACTION_ROLES[action])
-    services = services_of(request)
-    _scoped_complaint(services, who, complaint_id)
+    who = need(request, *sorted({r for a in FORMS[action] for r in roles_for(a)}))
+    app, views = access.app_of(request), access.views_of(request)
+    access.visible_complaint(app, who, complaint_id)
     values = {k: v for k, v in form.multi_items() if isinstance(v, str) and k != "csrf_token"}
     try:
         seen = int(text(form, "version"))
     except ValueError:
         raise PageError(400, "Formulir tidak lengkap", "Muat ulang halaman kasus.") from None
     try:
-        outcome = COMMANDS[action](services, complaint_id, seen, form, who)
+        outcome = COMMANDS[action](app, complaint_id, seen, form, who)
     except DomainError as error:
         stale = isinstance(error, ConflictError)
         field = error.field or "form"
@@ -279,17 +229,17 @@ def act(request: Request, complaint_id: UUID, action: str, form: CheckedForm) ->
                 "stale": stale,
             },
         )
-    services.caught_up(outcome.position)
+    views.caught_up(outcome.position)
     return redirect(f"/kasus/{complaint_id}?ok={action}")
 
 
 @router.get("/kasus/{complaint_id}/riwayat")
 def audit(request: Request, complaint_id: UUID) -> Response:
     """Every stored event of the case, oldest first, with its actor and data (audit view)."""
-    need(request, "supervisor", "auditor")
-    services = services_of(request)
-    history = services.app.history(complaint_id)
+    need(request, Role.SUPERVISOR, Role.AUDITOR)
+    app = access.app_of(request)
+    history = app.history(complaint_id)
     if not history[0].type.startswith("Complaint."):
         raise NotFoundError(f"no complaint with id {complaint_id}")
-    case = services.app.get_complaint(complaint_id)
+    case = app.get_complaint(complaint_id)
     return render(request, "audit.html", case=case, history=history)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from bratasena.api.deps import districts_of
-from bratasena.domain.complaint import ASSIGNED
+from bratasena import access
+from bratasena.access import districts_of
+from bratasena.domain.account import Role
+from bratasena.domain.complaint import Status
 from bratasena.projections import CaseQuery
-from bratasena.web.render import PageRoute, need, render, services_of
+from bratasena.web.render import PageRoute, need, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -22,20 +24,20 @@ QUEUE_SIZE = 100
 @router.get("/tugas")
 def queue(request: Request, hal: int = 1) -> Response:
     """Cases waiting for my field check (oldest first), then every case assigned to me."""
-    who = need(request, "facilitator")
-    services = services_of(request)
-    services.refresh()
+    who = need(request, Role.FACILITATOR)
+    app, views = access.app_of(request), access.views_of(request)
+    views.refresh()
     scope = districts_of(who)
-    waiting = services.projections.cases.search(
+    waiting = views.cases.search(
         CaseQuery(
-            status=ASSIGNED,
+            status=Status.ASSIGNED,
             assigned_to=who.username,
             districts=scope,
             per_page=QUEUE_SIZE,
             sort="filed_at",
         )
     )
-    everything = services.projections.cases.search(
+    everything = views.cases.search(
         CaseQuery(
             assigned_to=who.username,
             districts=scope,
@@ -44,7 +46,7 @@ def queue(request: Request, hal: int = 1) -> Response:
             sort="-updated_at",
         )
     )
-    book = services.app.regions
+    book = app.regions
     return render(
         request,
         "queue.html",

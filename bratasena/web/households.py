@@ -6,15 +6,17 @@ from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
 
-from bratasena.api.deps import districts_of
+from bratasena import access
+from bratasena.access import districts_of
+from bratasena.domain.account import Role
 from bratasena.domain.errors import DomainError, NotFoundError
 from bratasena.projections import HouseholdQuery
 from bratasena.web import labels
-from bratasena.web.render import PageRoute, need, render, services_of
+from bratasena.web.render import PageRoute, need, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-READERS = ("officer", "supervisor", "auditor", "admin")
+READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
 
 
 @router.get("/rumah-tangga")
@@ -28,8 +30,8 @@ def search(
 ) -> Response:
     """Households by registry id, KK or NIK (matched by keyed hash), within the person's area."""
     who = need(request, *READERS)
-    services = services_of(request)
-    services.refresh()
+    app, views = access.app_of(request), access.views_of(request)
+    views.refresh()
     scope = districts_of(who)
     values = {
         "registry_id": registry_id[:40],
@@ -39,7 +41,7 @@ def search(
     }
     errors: dict[str, str] = {}
     found = None
-    book = services.app.regions
+    book = app.regions
     districts = book.districts() if scope is None else [book.district(d) for d in scope]
     district = kecamatan or None
     if scope is not None and district not in scope:
@@ -48,7 +50,7 @@ def search(
             errors["kecamatan"] = "Pilih salah satu kecamatan Anda."
     if any(values[k] for k in ("registry_id", "kk", "nik", "kecamatan")) and not errors:
         try:
-            found = services.projections.households.search(
+            found = views.households.search(
                 HouseholdQuery(
                     registry_id=values["registry_id"] or None,
                     kk=values["kk"] or None,
@@ -76,14 +78,14 @@ def search(
 def household(request: Request, household_id: UUID) -> Response:
     """A household's registry data, eligibility, and where DTJateng and DTSEN stand on it."""
     who = need(request, *READERS)
-    services = services_of(request)
-    services.refresh()
-    row = services.projections.households.get(household_id)
+    app, views = access.app_of(request), access.views_of(request)
+    views.refresh()
+    row = views.households.get(household_id)
     scope = districts_of(who)
     if row is None or (scope is not None and row.district_code not in scope):
         raise NotFoundError(f"no household with id {household_id}")
     full = None
     if who.sees_reporter:
-        current = services.app.get_household(household_id)
+        current = app.get_household(household_id)
         full = {"kk_number": current.kk_number, "head_nik": current.head_nik}
     return render(request, "household.html", row=row, full=full)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bratasena.domain.complaint import Step
 from bratasena.domain.errors import ConflictError, DomainError
 
 STATUS: dict[str, str] = {
@@ -19,35 +20,37 @@ STATUS: dict[str, str] = {
 }
 """A complaint's status, as a citizen or officer reads it."""
 
-STEP: dict[str, str] = {
-    **STATUS,
-    "filed": "Aduan diterima",
-    "corroborated": "Aduan lain tentang keluarga yang sama digabungkan",
-    "household_identified": "Keluarga dicocokkan dengan data terdaftar",
-    "assigned": "Ditugaskan ke petugas",
-    "investigated": "Verifikasi lapangan",
-    "notice_issued": "Pemberitahuan kepada keluarga",
-    "response_recorded": "Tanggapan keluarga",
-    "upheld": "Aduan dikabulkan",
-    "rejected": "Aduan ditolak",
-    "withdrawn": "Aduan dicabut",
+STEP_TITLE: dict[Step, str] = {
+    Step.FILED: "Aduan diterima",
+    Step.CORROBORATED: "Aduan tambahan",
+    Step.HOUSEHOLD_IDENTIFIED: "Keluarga dicocokkan",
+    Step.ASSIGNED: "Ditugaskan",
+    Step.INVESTIGATED: "Verifikasi lapangan",
+    Step.NOTICE_ISSUED: "Pemberitahuan",
+    Step.RESPONSE_RECORDED: "Tanggapan keluarga",
+    Step.UPHELD: "Dikabulkan",
+    Step.REJECTED: "Ditolak",
+    Step.WITHDRAWN: "Dicabut",
+    Step.APPEALED: "Keberatan",
+    Step.APPEAL_GRANTED: "Keberatan dikabulkan",
+    Step.APPEAL_DENIED: "Keberatan ditolak",
 }
-"""A step of a case's timeline."""
+"""The title of each step of a case's timeline (staff pages)."""
 
-PUBLIC_STEP: dict[str, str] = {
-    "Complaint.Filed": "Aduan diterima",
-    "Complaint.Assigned": "Ditugaskan ke petugas",
-    "Complaint.Investigated": "Verifikasi lapangan selesai",
-    "Complaint.NoticeIssued": "Keluarga diberi kesempatan menanggapi",
-    "Complaint.ResponseRecorded": "Tanggapan keluarga dicatat",
-    "Complaint.Upheld": "Aduan dikabulkan",
-    "Complaint.Rejected": "Aduan ditolak",
-    "Complaint.Withdrawn": "Aduan dicabut",
-    "Complaint.Appealed": "Keluarga mengajukan keberatan",
-    "Complaint.AppealGranted": "Keberatan dikabulkan",
-    "Complaint.AppealDenied": "Keberatan ditolak",
+PUBLIC_STEP: dict[Step, str] = {
+    Step.FILED: "Aduan diterima",
+    Step.ASSIGNED: "Ditugaskan ke petugas",
+    Step.INVESTIGATED: "Verifikasi lapangan selesai",
+    Step.NOTICE_ISSUED: "Keluarga diberi kesempatan menanggapi",
+    Step.RESPONSE_RECORDED: "Tanggapan keluarga dicatat",
+    Step.UPHELD: "Aduan dikabulkan",
+    Step.REJECTED: "Aduan ditolak",
+    Step.WITHDRAWN: "Aduan dicabut",
+    Step.APPEALED: "Keluarga mengajukan keberatan",
+    Step.APPEAL_GRANTED: "Keberatan dikabulkan",
+    Step.APPEAL_DENIED: "Keberatan ditolak",
 }
-"""The steps the public tracking page shows; corroborations and matching stay internal."""
+"""The public tracking page's words for the public steps (`PUBLIC_STEPS` of the domain)."""
 
 REASON: dict[str, str] = {
     "mampu": "Mampu secara ekonomi",
@@ -215,6 +218,11 @@ def error_text(error: DomainError) -> str:
     if field.startswith("findings."):
         return "Tulis temuan untuk alasan ini."
     return "Isian tidak dapat diterima; periksa lagi lalu kirim ulang."
+
+
+def reason_phrase(code: str) -> str:
+    """A reason as it reads inside a sentence."""
+    return REASON.get(code, code).lower()
 
 
 def month_label(month: str) -> str:

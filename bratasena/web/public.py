@@ -7,11 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
-from bratasena.api.deps import client_address
-from bratasena.application import PUBLIC
-from bratasena.domain.complaint import REASONS
+from bratasena import access
 from bratasena.domain.errors import DomainError, InvalidInputError, NotFoundError
-from bratasena.domain.identity import is_valid_tracking_code, normalise_tracking_code
+from bratasena.domain.filing import REASONS
+from bratasena.domain.identity import is_valid_tracking_code
 from bratasena.web import labels
 from bratasena.web.render import (
     HERE,
@@ -20,7 +19,6 @@ from bratasena.web.render import (
     PageRoute,
     redirect,
     render,
-    services_of,
     text,
     viewer,
 )
@@ -59,7 +57,7 @@ def _form_page(
     district: str | None,
     status: int = 200,
 ) -> Response:
-    book = services_of(request).app.regions
+    book = access.app_of(request).regions
     chosen = None
     if district:
         try:
@@ -119,28 +117,27 @@ def file_complaint(request: Request, form: CheckedForm) -> Response:
     reporter = None
     if values["identitas"] == "nama":
         reporter = {k.removeprefix("reporter."): values[k] for k in REPORTER_FIELDS}
-    services = services_of(request)
+    app = access.app_of(request)
     account = viewer(request)
     if account is None:
-        services.rate_limiter.check(client_address(request))
+        access.limiter_of(request).check(access.client_address(request))
     # The rules the form can check itself are all reported at once; the rest come one by one.
     errors = _missing(values, subject)
     if errors:
         return _form_page(request, values, errors, None, status=422)
     try:
-        filing = services.app.file_complaint(
+        filing = app.file_complaint(
             subject=subject,
             reasons=values["reasons"],
             description=values["description"],
             reporter=reporter,
-            channel="facilitator" if account and account.role == "facilitator" else "web",
-            actor=account.username if account else PUBLIC,
+            filer=account,
         )
     except DomainError as error:
         field = error.field or "form"
         errors = {field: labels.error_text(error)}
         return _form_page(request, values, errors, None, status=422)
-    services.caught_up(filing.position)
+    access.views_of(request).caught_up(filing.position)
     return redirect(f"/aduan/terkirim/{filing.tracking_code}")
 
 
@@ -149,7 +146,7 @@ def filed(request: Request, code: str) -> Response:
     """The confirmation: the tracking code to write down, and where to follow the complaint."""
     if not is_valid_tracking_code(code):
         raise PageError(404, "Tidak ditemukan", "Kode lacak tidak dikenal.")
-    complaint = services_of(request).app.complaint_by_tracking_code(code)
+    complaint = access.app_of(request).complaint_by_tracking_code(code)
     return render(request, "complaint_filed.html", code=complaint.tracking_code)
 
 
@@ -160,7 +157,7 @@ def track(request: Request, kode: str | None = None) -> Response:
         return render(request, "track.html", code="", error=None, complaint=None, steps=[])
     code = kode.strip()[:40]
     error = None
-    complaint = None
+    progress = None
     steps: list[tuple[str, Any]] = []
     if not is_valid_tracking_code(code):
         error = (
@@ -168,14 +165,9 @@ def track(request: Request, kode: str | None = None) -> Response:
             "misalnya ABCD-EFGH-JK."
         )
     else:
-        app = services_of(request).app
         try:
-            complaint = app.complaint_by_tracking_code(normalise_tracking_code(code))
-            steps = [
-                (labels.PUBLIC_STEP[e.type], e.recorded_at)
-                for e in app.history(complaint.id)
-                if e.type in labels.PUBLIC_STEP
-            ]
+            progress = access.app_of(request).progress(code)
+            steps = [(labels.PUBLIC_STEP[step], at) for step, at in progress.steps]
         except NotFoundError:
             error = "Tidak ada aduan dengan kode itu. Periksa lagi kode lacak Anda."
     return render(
@@ -184,6 +176,6 @@ def track(request: Request, kode: str | None = None) -> Response:
         status=200 if error is None else 404,
         code=code,
         error=error,
-        complaint=complaint,
+        complaint=progress,
         steps=steps,
     )

@@ -17,9 +17,10 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
-from bratasena.api.services import Services
-from bratasena.domain.account import Account
-from bratasena.domain.errors import DomainError, NotAllowedError, NotFoundError
+from bratasena import access
+from bratasena.domain.account import Account, Role
+from bratasena.domain.errors import DomainError, InvalidInputError, NotAllowedError, NotFoundError
+from bratasena.limits import ThrottledError, retry_headers
 from bratasena.web import labels, session
 
 HERE = Path(__file__).parent
@@ -79,12 +80,6 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def services_of(request: Request) -> Services:
-    """The process's application and projections, shared with the API."""
-    services: Services = request.app.state.services
-    return services
-
-
 def viewer(request: Request) -> Account | None:
     """The logged-in staff account, read from the event store on every request.
 
@@ -93,20 +88,13 @@ def viewer(request: Request) -> Account | None:
     if hasattr(request.state, "web_account"):
         found: Account | None = request.state.web_account
         return found
-    account = None
     username = session.current(request).username
-    if username:
-        try:
-            account = services_of(request).app.get_account(username)
-        except NotFoundError:
-            account = None
-        if account is not None and not account.enabled:
-            account = None
+    account = access.active_account(access.app_of(request), username) if username else None
     request.state.web_account = account
     return account
 
 
-def need(request: Request, *roles: str) -> Account:
+def need(request: Request, *roles: Role) -> Account:
     """The logged-in account if its role is one of ``roles``; otherwise to login or a 403 page."""
     account = viewer(request)
     if account is None:
@@ -127,7 +115,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         "who": viewer(request),
         "csrf": session.current(request).csrf,
         "path": request.url.path,
-        "regency": services_of(request).app.regions.regency.name,
+        "regency": access.app_of(request).regions.regency.name,
     }
     html = environment().get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status)
@@ -162,8 +150,6 @@ def text(form: FormData, name: str) -> str:
 
 def parse_date(form: FormData, name: str) -> date:
     """A date field (``YYYY-MM-DD``, what ``<input type=date>`` sends)."""
-    from bratasena.domain.errors import InvalidInputError
-
     try:
         return date.fromisoformat(text(form, name))
     except ValueError:
@@ -187,6 +173,12 @@ class PageRoute(APIRoute):
                 response = redirect(f"/masuk?lanjut={quote(back, safe='')}")
             except PageError as error:
                 response = _error_page(request, error.status, error.title, error.message)
+            except ThrottledError as error:
+                message = (
+                    "Terlalu banyak permintaan dari alamat Anda; coba lagi beberapa menit lagi."
+                )
+                response = _error_page(request, 429, "Mohon tunggu", message)
+                response.headers.update(retry_headers(error))
             except NotFoundError:
                 response = _error_page(
                     request, 404, "Tidak ditemukan", "Data yang dicari tidak ditemukan."
@@ -195,16 +187,15 @@ class PageRoute(APIRoute):
                 response = _error_page(request, 403, "Tidak berwenang", labels.error_text(error))
             except DomainError as error:
                 response = _error_page(
-                    request, 422, "Tidak dapat diproses", labels.error_text(error)
+                    request,
+                    access.http_status(error),
+                    "Tidak dapat diproses",
+                    labels.error_text(error),
                 )
             except HTTPException as error:
-                # The API's limits (too many complaints from one address, a body too large).
-                message = (
-                    "Terlalu banyak permintaan dari alamat Anda; coba lagi beberapa menit lagi."
-                    if error.status_code == 429
-                    else "Permintaan tidak dapat diproses."
+                response = _error_page(
+                    request, error.status_code, "Mohon tunggu", "Permintaan tidak dapat diproses."
                 )
-                response = _error_page(request, error.status_code, "Mohon tunggu", message)
                 response.headers.update(error.headers or {})
             session.store(request, response)
             response.headers.setdefault("Cache-Control", "no-store")

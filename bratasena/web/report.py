@@ -10,7 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from bratasena.domain.account import Account
+from bratasena import access
+from bratasena.domain.account import Account, Role
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.errors import ConflictError, DomainError
 from bratasena.web import chart, labels
@@ -21,14 +22,13 @@ from bratasena.web.render import (
     need,
     redirect,
     render,
-    services_of,
     text,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-READERS = ("supervisor", "auditor")
-TARGET_SETTERS = ("supervisor",)
+READERS = (Role.SUPERVISOR, Role.AUDITOR)
+TARGET_SETTERS = (Role.SUPERVISOR,)
 MAX_DIGITS = 6
 """A monthly target has at most six digits (the regency has some 150,000 households)."""
 
@@ -49,10 +49,10 @@ def _report_page(
     message: str | None = None,
     failed: dict[str, Any] | None = None,
 ) -> Response:
-    services = services_of(request)
-    services.refresh()
-    today = jakarta_date(services.app.clock())
-    data = services.projections.report.year(year)
+    app, views = access.app_of(request), access.views_of(request)
+    views.refresh()
+    today = jakarta_date(app.clock())
+    data = views.report.year(year)
     # The cumulative line stops at next month: this month's upholds take effect then, and
     # later months have nothing yet.
     through = 12 if year < today.year else (min(12, today.month + 1) if year == today.year else 0)
@@ -60,9 +60,9 @@ def _report_page(
     if who.role in TARGET_SETTERS:
         # Prefilled from the event store (not the view), with the version the change is checked
         # against; a refused form shows the person's input instead.
-        current = services.app.monthly_targets(year)
+        current = app.monthly_targets(year)
         form = {
-            "version": services.app.targets_version(year),
+            "version": app.targets_version(year),
             "values": {f"target.{m}": str(n) for m, n in enumerate(current, start=1)},
             "errors": {},
             "stale": False,
@@ -87,7 +87,7 @@ def _report_page(
 def report(request: Request, tahun: int | None = None, ok: str = "") -> Response:
     """The year's removals by month against target, by district and by reason."""
     who = need(request, *READERS)
-    today = jakarta_date(services_of(request).app.clock())
+    today = jakarta_date(access.app_of(request).clock())
     year = _year(tahun, today.year)
     message = f"Target bulanan {year} sudah disimpan." if ok == "target" else None
     return _report_page(request, who, year, message=message)
@@ -116,7 +116,7 @@ def set_targets(request: Request, year: int, form: CheckedForm) -> Response:
     """Set the year's monthly targets; refused input comes back with each error at its month."""
     who = need(request, *TARGET_SETTERS)
     year = _year(year, year)
-    services = services_of(request)
+    app, views = access.app_of(request), access.views_of(request)
     values = {f"target.{m}": text(form, f"target.{m}") for m in range(1, 13)}
     try:
         seen = int(text(form, "version"))
@@ -128,7 +128,7 @@ def set_targets(request: Request, year: int, form: CheckedForm) -> Response:
             request, who, year, status=422, failed={"values": values, "errors": errors}
         )
     try:
-        outcome = services.app.set_targets(year, monthly, actor=who.username, expected_version=seen)
+        outcome = app.set_targets(year, monthly, actor=who.username, expected_version=seen)
     except DomainError as error:
         stale = isinstance(error, ConflictError)
         return _report_page(
@@ -142,7 +142,7 @@ def set_targets(request: Request, year: int, form: CheckedForm) -> Response:
                 "stale": stale,
             },
         )
-    services.caught_up(outcome.position)
+    views.caught_up(outcome.position)
     return redirect(f"/laporan?tahun={year}&ok=target#target")
 
 
@@ -150,9 +150,9 @@ def set_targets(request: Request, year: int, form: CheckedForm) -> Response:
 def report_csv(request: Request, year: int) -> Response:
     """The same report as CSV (months with a total line, then districts, then reasons)."""
     need(request, *READERS)
-    services = services_of(request)
-    services.refresh()
-    body = services.projections.report.csv(_year(year, year))
+    views = access.views_of(request)
+    views.refresh()
+    body = views.report.csv(_year(year, year))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

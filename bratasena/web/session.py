@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from fastapi import Request, Response
 
+from bratasena.access import settings_of
 from bratasena.settings import Settings
 
 COOKIE = "bratasena_sesi"
@@ -85,7 +86,7 @@ def current(request: Request) -> Session:
     found: Session | None = getattr(request.state, "web_session", None)
     if found is not None:
         return found
-    settings: Settings = request.app.state.services.settings
+    settings = settings_of(request)
     session = decode(settings, request.cookies.get(COOKIE))
     if session is None:
         session = Session.fresh()
@@ -104,7 +105,7 @@ def store(request: Request, response: Response) -> None:
     """Set the session cookie on the response when this request created or changed it."""
     if not getattr(request.state, "web_session_changed", False):
         return
-    settings: Settings = request.app.state.services.settings
+    settings = settings_of(request)
     session: Session = request.state.web_session
     response.set_cookie(
         COOKIE,
@@ -119,7 +120,7 @@ def store(request: Request, response: Response) -> None:
 
 def csrf_ok(request: Request, sent: object) -> bool:
     """Whether a form's token matches the session's (constant-time)."""
-    settings: Settings = request.app.state.services.settings
+    settings = settings_of(request)
     session = decode(settings, request.cookies.get(COOKIE))
     if session is None or not isinstance(sent, str) or not sent:
         return False

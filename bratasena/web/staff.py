@@ -6,12 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from bratasena.api.deps import client_address, districts_of
-from bratasena.api.security import verify_password
-from bratasena.domain.account import Account
+from bratasena import access
+from bratasena.access import NotAuthenticatedError, districts_of
+from bratasena.domain.account import Role
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import STATUSES
-from bratasena.domain.errors import DomainError, NotFoundError
+from bratasena.domain.errors import DomainError
+from bratasena.limits import ThrottledError
 from bratasena.projections import CaseQuery
 from bratasena.web import labels, session
 from bratasena.web.render import (
@@ -20,23 +21,22 @@ from bratasena.web.render import (
     need,
     redirect,
     render,
-    services_of,
     text,
     viewer,
 )
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-HOME: dict[str, str] = {
-    "officer": "/petugas",
-    "supervisor": "/petugas",
-    "auditor": "/petugas",
-    "admin": "/sinkron",
-    "facilitator": "/tugas",
+HOME: dict[Role, str] = {
+    Role.OFFICER: "/petugas",
+    Role.SUPERVISOR: "/petugas",
+    Role.AUDITOR: "/petugas",
+    Role.ADMIN: "/sinkron",
+    Role.FACILITATOR: "/tugas",
 }
 """Where each role lands after logging in."""
 
-CASE_READERS = ("officer", "supervisor", "auditor")
+CASE_READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR)
 
 
 def _safe_next(value: str) -> str | None:
@@ -58,37 +58,32 @@ def login_form(request: Request, lanjut: str = "") -> Response:
 @router.post("/masuk")
 def login(request: Request, form: CheckedForm) -> Response:
     """Check the password (slowed after repeated failures), then start a fresh session."""
-    services = services_of(request)
-    username = text(form, "username").lower()
+    username = text(form, "username")
     password = form.get("password")
-    password = password if isinstance(password, str) else ""
     lanjut = text(form, "lanjut")
-    client = client_address(request)
-    wait = services.throttle.retry_after(username, client)
-    error = None
-    account: Account | None = None
-    if wait:
-        error = f"Terlalu banyak percobaan gagal. Coba lagi dalam {wait} detik."
-    else:
-        try:
-            account = services.app.get_account(username) if username else None
-        except NotFoundError:
-            account = None
-        good = verify_password(account.password_hash if account else None, password)
-        if account is None or not good or not account.enabled:
-            services.throttle.failed(username, client)
-            error = "Nama pengguna atau kata sandi salah, atau akun dinonaktifkan."
-            account = None
-    if account is None:
+    try:
+        account = access.authenticate(
+            access.app_of(request),
+            access.throttle_of(request),
+            username,
+            password if isinstance(password, str) else "",
+            access.client_address(request),
+        )
+    except (NotAuthenticatedError, ThrottledError) as error:
+        throttled = isinstance(error, ThrottledError)
+        message = (
+            f"Terlalu banyak percobaan gagal. Coba lagi dalam {error.retry_after} detik."
+            if isinstance(error, ThrottledError)
+            else "Nama pengguna atau kata sandi salah, atau akun dinonaktifkan."
+        )
         return render(
             request,
             "login.html",
-            status=401 if not wait else 429,
-            values={"username": username},
-            error=error,
+            status=429 if throttled else 401,
+            values={"username": access.normalise_username(username)},
+            error=message,
             lanjut=lanjut,
         )
-    services.throttle.succeeded(username, client)
     session.replace(request, session.Session.fresh(account.username))
     return redirect(_safe_next(lanjut) or HOME[account.role])
 
@@ -116,12 +111,12 @@ def dashboard(
 ) -> Response:
     """Counts by status and district, the person's queue, overdue cases, and the case list."""
     who = need(request, *CASE_READERS)
-    services = services_of(request)
-    services.refresh()
+    app, views = access.app_of(request), access.views_of(request)
+    views.refresh()
     scope = districts_of(who)
-    today = jakarta_date(services.app.clock())
-    summary = services.projections.dashboard.summary(
-        districts=scope, officer=who.username if who.role == "officer" else None, today=today
+    today = jakarta_date(app.clock())
+    summary = views.dashboard.summary(
+        districts=scope, officer=who.username if who.role == Role.OFFICER else None, today=today
     )
     filters: dict[str, Any] = {
         "status": status,
@@ -132,7 +127,7 @@ def dashboard(
     }
     errors: dict[str, str] = {}
     try:
-        found = services.projections.cases.search(
+        found = views.cases.search(
             CaseQuery(
                 status=status or None,
                 district=kecamatan or None,
@@ -147,7 +142,7 @@ def dashboard(
     except DomainError as error:
         errors[error.field or "q"] = labels.error_text(error)
         found = None
-    book = services.app.regions
+    book = app.regions
     districts = book.districts() if scope is None else [book.district(d) for d in scope]
     query = {k: v for k, v in filters.items() if v}
     return render(

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from bratasena import access
+from bratasena.domain.account import Role
 from bratasena.domain.errors import DomainError
 from bratasena.web import labels
-from bratasena.web.render import CheckedForm, PageRoute, need, redirect, render, services_of, text
+from bratasena.web.render import CheckedForm, PageRoute, need, redirect, render, text
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 def _page(request: Request, status: int = 200, **extra: object) -> Response:
-    worker = services_of(request).sync
+    worker = access.sync_of(request)
     return render(
         request,
         "sync.html",
@@ -26,7 +28,7 @@ def _page(request: Request, status: int = 200, **extra: object) -> Response:
 @router.get("/sinkron")
 def sync_page(request: Request, ok: str = "") -> Response:
     """How far the worker is, what waits, and what a person must look at."""
-    need(request, "admin")
+    need(request, Role.ADMIN)
     message = f"Perubahan {ok} dimasukkan lagi ke antrean." if ok else None
     return _page(request, message=message)
 
@@ -34,10 +36,10 @@ def sync_page(request: Request, ok: str = "") -> Response:
 @router.post("/sinkron/ulang")
 def retry(request: Request, form: CheckedForm) -> Response:
     """Put a parked change back in the queue once its cause is fixed."""
-    need(request, "admin")
+    need(request, Role.ADMIN)
     item = text(form, "id")
     try:
-        services_of(request).sync.retry(item)
+        access.sync_of(request).retry(item)
     except DomainError as error:
         message = (
             "Perubahan itu tidak ditahan lagi (mungkin sudah dicoba ulang)."

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from bratasena.application import AuditEvent
+from bratasena.domain.complaint import Step
 from bratasena.domain.identity import mask_number
 from bratasena.domain.regions import RegionBook
+from bratasena.projections import TimelineEntry
+from bratasena.projections.case_steps import COMPLAINANT as VIEW_COMPLAINANT
 from bratasena.web import labels
 from bratasena.web.render import tanggal
 
@@ -17,8 +21,8 @@ COMPLAINANT = "Pelapor"
 
 
 @dataclass(frozen=True)
-class Step:
-    """One step of the timeline."""
+class Line:
+    """One step of the timeline as the page shows it."""
 
     at: datetime
     label: str
@@ -38,7 +42,7 @@ class Report:
 
 
 def _reasons(codes: list[str]) -> str:
-    return ", ".join(labels.REASON.get(c, c).lower() for c in codes)
+    return ", ".join(labels.reason_phrase(c) for c in codes)
 
 
 def _s(value: str) -> str:
@@ -52,76 +56,83 @@ def _day(value: Any) -> str:
     return tanggal(value) if isinstance(value, date) else "–"
 
 
-def steps(history: list[AuditEvent], book: RegionBook) -> list[Step]:
-    """The timeline; filings are credited to "Pelapor" whoever reads it (the page shows reports
-    separately to those who may see them)."""
-    out: list[Step] = []
-    for event in history:
-        d = event.data
-        kind = event.type.removeprefix("Complaint.")
-        actor = event.actor
-        if kind == "Filed":
-            channel = labels.CHANNEL.get(d["channel"], d["channel"])
-            text = f"Aduan diterima melalui {channel}. Alasan: {_reasons(d['reasons'])}."
-            if not d.get("household_id"):
-                text += " Keluarga belum dicocokkan dengan data terdaftar."
-            out.append(Step(event.recorded_at, "Aduan diterima", COMPLAINANT, text))
-        elif kind == "Corroborated":
-            channel = labels.CHANNEL.get(d["channel"], d["channel"])
-            text = (
-                f"Aduan lain tentang keluarga yang sama digabungkan (melalui {channel}). "
-                f"Alasan: {_reasons(d['reasons'])}."
-            )
-            out.append(Step(event.recorded_at, "Aduan tambahan", COMPLAINANT, text))
-        elif kind == "HouseholdIdentified":
-            code = d["village_code"]
-            where = book.village(code).name if book.has_village(code) else code
-            text = f"Dicocokkan dengan keluarga terdaftar di desa {where}."
-            out.append(Step(event.recorded_at, "Keluarga dicocokkan", actor, text))
-        elif kind == "Assigned":
-            text = f"Ditugaskan kepada {d['officer']}."
-            out.append(Step(event.recorded_at, "Ditugaskan", actor, text))
-        elif kind == "Investigated":
-            findings = "; ".join(
-                f"{labels.REASON.get(code, code)}: {_s(finding)}"
-                for code, finding in d["findings"].items()
-            )
-            recommendation = labels.RECOMMENDATION.get(d["recommendation"], d["recommendation"])
-            text = (
-                f"Kunjungan lapangan pada {_day(d['visited_on'])}. Temuan — {findings}. "
-                f"Rekomendasi: {recommendation}."
-            )
-            if d.get("notes"):
-                text += f" Catatan: {_s(d['notes'])}."
-            out.append(Step(event.recorded_at, "Verifikasi lapangan", actor, text))
-        elif kind == "NoticeIssued":
-            text = (
-                f"Pemberitahuan dikirim kepada keluarga; batas tanggapan {_day(d['response_due'])}."
-            )
-            out.append(Step(event.recorded_at, "Pemberitahuan", actor, text))
-        elif kind == "ResponseRecorded":
-            text = f"Keluarga menanggapi pada {_day(d['received_on'])}: {d['statement']}"
-            out.append(Step(event.recorded_at, "Tanggapan keluarga", actor, text))
-        elif kind == "Upheld":
-            text = (
-                f"Aduan dikabulkan: {_s(d['reason']) or 'tanpa keterangan'}. Keluarga "
-                f"dinonaktifkan mulai {labels.month_label(d['effective_month'])}."
-            )
-            out.append(Step(event.recorded_at, "Dikabulkan", actor, text))
-        elif kind in ("Rejected", "Withdrawn", "AppealDenied"):
-            label = {
-                "Rejected": "Ditolak",
-                "Withdrawn": "Dicabut",
-                "AppealDenied": "Keberatan ditolak",
-            }
-            out.append(Step(event.recorded_at, label[kind], actor, f"Alasan: {_s(d['reason'])}."))
-        elif kind == "Appealed":
-            text = f"Keluarga mengajukan keberatan pada {_day(d['filed_on'])}: {d['grounds']}"
-            out.append(Step(event.recorded_at, "Keberatan", actor, text))
-        elif kind == "AppealGranted":
-            text = f"Keberatan dikabulkan: {_s(d['reason'])}. Keluarga diaktifkan kembali."
-            out.append(Step(event.recorded_at, "Keberatan dikabulkan", actor, text))
-    return out
+def _filed(f: dict[str, Any], book: RegionBook) -> str:
+    channel = labels.CHANNEL.get(f["channel"], f["channel"])
+    text = f"Aduan diterima melalui {channel}. Alasan: {_reasons(f['reasons'])}."
+    if not f.get("household_id"):
+        text += " Keluarga belum dicocokkan dengan data terdaftar."
+    return text
+
+
+def _corroborated(f: dict[str, Any], book: RegionBook) -> str:
+    channel = labels.CHANNEL.get(f["channel"], f["channel"])
+    return (
+        f"Aduan lain tentang keluarga yang sama digabungkan (melalui {channel}). "
+        f"Alasan: {_reasons(f['reasons'])}."
+    )
+
+
+def _identified(f: dict[str, Any], book: RegionBook) -> str:
+    code = f["village_code"]
+    where = book.village(code).name if book.has_village(code) else code
+    return f"Dicocokkan dengan keluarga terdaftar di desa {where}."
+
+
+def _investigated(f: dict[str, Any], book: RegionBook) -> str:
+    findings = "; ".join(
+        f"{labels.REASON.get(code, code)}: {_s(finding)}" for code, finding in f["findings"].items()
+    )
+    recommendation = labels.RECOMMENDATION.get(f["recommendation"], f["recommendation"])
+    text = (
+        f"Kunjungan lapangan pada {_day(f['visited_on'])}. Temuan — {findings}. "
+        f"Rekomendasi: {recommendation}."
+    )
+    if f.get("notes"):
+        text += f" Catatan: {_s(f['notes'])}."
+    return text
+
+
+INDONESIAN: dict[Step, Callable[[dict[str, Any], RegionBook], str]] = {
+    Step.FILED: _filed,
+    Step.CORROBORATED: _corroborated,
+    Step.HOUSEHOLD_IDENTIFIED: _identified,
+    Step.ASSIGNED: lambda f, book: f"Ditugaskan kepada {f['officer']}.",
+    Step.INVESTIGATED: _investigated,
+    Step.NOTICE_ISSUED: lambda f, book: (
+        f"Pemberitahuan dikirim kepada keluarga; batas tanggapan {_day(f['response_due'])}."
+    ),
+    Step.RESPONSE_RECORDED: lambda f, book: (
+        f"Keluarga menanggapi pada {_day(f['received_on'])}: {f['statement']}"
+    ),
+    Step.UPHELD: lambda f, book: (
+        f"Aduan dikabulkan: {_s(f['reason']) or 'tanpa keterangan'}. Keluarga dinonaktifkan "
+        f"mulai {labels.month_label(f['effective_month'])}."
+    ),
+    Step.REJECTED: lambda f, book: f"Alasan: {_s(f['reason'])}.",
+    Step.WITHDRAWN: lambda f, book: f"Alasan: {_s(f['reason'])}.",
+    Step.APPEALED: lambda f, book: (
+        f"Keluarga mengajukan keberatan pada {_day(f['filed_on'])}: {f['grounds']}"
+    ),
+    Step.APPEAL_GRANTED: lambda f, book: (
+        f"Keberatan dikabulkan: {_s(f['reason'])}. Keluarga diaktifkan kembali."
+    ),
+    Step.APPEAL_DENIED: lambda f, book: f"Alasan: {_s(f['reason'])}.",
+}
+"""One Indonesian sentence per step, from the step's fields."""
+
+
+def steps(entries: list[TimelineEntry], book: RegionBook) -> list[Line]:
+    """The timeline in Indonesian; filings are credited to "Pelapor" whoever reads it (the page
+    shows who complained separately, to those who may see it)."""
+    return [
+        Line(
+            at=entry.at,
+            label=labels.STEP_TITLE[entry.step],
+            actor=COMPLAINANT if entry.actor == VIEW_COMPLAINANT else entry.actor,
+            text=INDONESIAN[entry.step](entry.fields, book),
+        )
+        for entry in entries
+    ]
 
 
 def reports(history: list[AuditEvent]) -> list[Report]:

@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bratasena.api.app import create_app
-from bratasena.api.security import hash_password, issue_token
+from bratasena.bootstrap import create_app
+from bratasena.access import hash_password, issue_token
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
 from tests.builders import Clock
@@ -58,7 +58,7 @@ def client(api: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture
 def core(api: FastAPI, client: TestClient) -> Bratasena:
     """The application behind the API (to set up state and to compare heads)."""
-    app: Bratasena = api.state.services.app
+    app: Bratasena = api.state.service.app
     return app
 
 

@@ -9,8 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from bratasena.api.app import create_app
-from bratasena.api.security import LoginThrottle, issue_token
+from bratasena.bootstrap import create_app
+from bratasena.access import issue_token
+from bratasena.limits import LoginThrottle
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
 from tests.api.conftest import PASSWORD, Headers

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from bratasena.api.app import create_app
+from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
 from tests.api.conftest import Headers, bearer
@@ -80,7 +80,7 @@ def test_an_upload_over_the_upload_limit_gets_413(
     settings = make_settings(max_upload_bytes=500)
     api = create_app(settings, clock=clock)
     with TestClient(api) as client:
-        core: Bratasena = api.state.services.app
+        core: Bratasena = api.state.service.app
         core.open_account(
             username="admin", role="admin", districts=[], password_hash="-", actor="setup"
         )

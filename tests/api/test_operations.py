@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 
 from fastapi.testclient import TestClient
 
-from bratasena.api.app import create_app
+from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
 from tests.api.conftest import Headers, complaint_body
@@ -33,7 +33,7 @@ def test_readiness_fails_while_projections_lag_past_the_threshold(
 ) -> None:
     api = create_app(make_settings(readiness_max_lag=0), clock=clock)
     with TestClient(api) as client:
-        register(api.state.services.app)  # written behind the API's back: nothing applied yet
+        register(api.state.service.app)  # written behind the API's back: nothing applied yet
         not_ready = client.get("/readyz")
         assert not_ready.status_code == 503
         assert not_ready.json()["status"] == "not ready"
@@ -62,7 +62,7 @@ def test_a_body_over_the_limit_gets_413_by_length_or_while_streaming(
 ) -> None:
     api = create_app(make_settings(max_body_bytes=2000), clock=clock)
     with TestClient(api) as client:
-        core: Bratasena = api.state.services.app
+        core: Bratasena = api.state.service.app
         register(core)
         head = core.head()
         big = complaint_body(description="x" * 3000)
@@ -89,7 +89,7 @@ def test_the_public_post_is_rate_limited_per_client_with_retry_after(
 ) -> None:
     api = create_app(make_settings(public_rate_limit_per_minute=2), clock=clock)
     with TestClient(api) as client:
-        core: Bratasena = api.state.services.app
+        core: Bratasena = api.state.service.app
         register(core)
         for _ in range(2):
             assert client.post("/api/v1/complaints", json=complaint_body()).status_code == 201

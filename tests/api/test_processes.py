@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from bratasena.api.app import create_app
+from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
 from tests.api.conftest import complaint_body

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from bratasena.api.app import create_app
+from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
 from bratasena.integration.simulator import StandInTarget
 from bratasena.settings import Settings
@@ -45,7 +45,7 @@ def test_a_change_the_province_refused_is_parked_then_retried_by_an_admin(
         )
         api = create_app(settings, clock=clock)
         with TestClient(api) as client:
-            services = api.state.services
+            services = api.state.service
             core: Bratasena = services.app
             open_staff(core)
             admin = bearer(settings, "admin")

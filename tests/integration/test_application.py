@@ -50,7 +50,7 @@ def test_full_lifecycle_deactivates_from_next_month_and_reactivates_on_appeal(
     cid = case_at(app, clock, "response_recorded")
     # Decided at 23:30 WIB on the last day of March: effective from April.
     clock.now = datetime(2026, 3, 31, 16, 30, tzinfo=UTC)
-    app.decide(cid, None, outcome="uphold", reason="Terbukti mampu", actor="kabid")
+    app.uphold(cid, None, reason="Terbukti mampu", actor="kabid")
 
     complaint = app.get_complaint(cid)
     household = app.find_households(registry_id="DTKS-000001")[0]
@@ -62,7 +62,7 @@ def test_full_lifecycle_deactivates_from_next_month_and_reactivates_on_appeal(
     clock.advance(days=3)
     app.appeal(cid, None, grounds="Mobil milik saudara", filed_on=clock.today(), actor="budi")
     clock.advance(days=2)
-    app.decide_appeal(cid, None, outcome="grant", reason="Bukti baru", actor="kabid2")
+    app.grant_appeal(cid, None, reason="Bukti baru", actor="kabid2")
 
     household = app.get_household(household.id)
     assert app.get_complaint(cid).status == "appeal_granted"
@@ -90,7 +90,7 @@ def test_uphold_saves_the_complaint_and_the_household_in_one_transaction(
 ) -> None:
     cid = case_at(staffed, clock, "response_recorded")
     before = staffed.head()
-    outcome = staffed.decide(cid, None, outcome="uphold", reason="x", actor="kabid")
+    outcome = staffed.uphold(cid, None, reason="x", actor="kabid")
     events = list(staffed.notification_log.select(start=before + 1, limit=10))
     assert [e.topic.rsplit(".", 1)[1] for e in events] == ["Upheld", "Deactivated"]
     assert outcome.position == events[-1].id
@@ -105,7 +105,7 @@ def test_a_household_already_deactivated_refuses_the_uphold_and_nothing_is_store
     staffed.save(household)
     head = staffed.head()
     with pytest.raises(OutOfOrderError, match="already deactivated"):
-        staffed.decide(cid, None, outcome="uphold", reason="x", actor="kabid")
+        staffed.uphold(cid, None, reason="x", actor="kabid")
     assert staffed.head() == head
     assert staffed.get_complaint(cid).status == "response_recorded"
 
@@ -126,7 +126,7 @@ def test_after_a_rejection_a_new_complaint_opens_a_new_case(
     staffed: Bratasena, clock: Clock
 ) -> None:
     cid = case_at(staffed, clock, "investigated")
-    staffed.decide(cid, None, outcome="reject", reason="Tidak terbukti", actor="kabid")
+    staffed.reject(cid, None, reason="Tidak terbukti", actor="kabid")
     again = file(staffed)
     assert not again.corroborated
     assert again.id != cid

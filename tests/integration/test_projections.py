@@ -57,9 +57,8 @@ def uphold_with_appeal(app: Bratasena, clock: Clock, registry_id: str, grant: bo
     clock.advance(days=1)
     app.appeal(cid, None, grounds="Mobil itu pinjaman.", filed_on=clock.today(), actor="budi")
     clock.advance(days=1)
-    app.decide_appeal(
-        cid, None, outcome="grant" if grant else "deny", reason="Bukti baru", actor="kabid2"
-    )
+    decide_appeal = app.grant_appeal if grant else app.deny_appeal
+    decide_appeal(cid, None, reason="Bukti baru", actor="kabid2")
     return cid
 
 
@@ -194,9 +193,10 @@ def test_case_detail_has_a_plain_timeline_without_the_complainant(
         "appeal_denied",
     ]
     assert detail.timeline[0].actor == "complainant"
-    assert "Rumah permanen dua lantai" in detail.timeline[2].text
-    assert "Mobil itu milik saudara." in detail.timeline[4].text
-    assert "2026-04" in detail.timeline[5].text
+    assert "Rumah permanen dua lantai" in str(detail.timeline[2].fields["findings"])
+    assert detail.timeline[4].fields["statement"] == "Mobil itu milik saudara."
+    assert detail.timeline[5].fields["effective_month"] == "2026-04"
+    assert "complainant" not in (detail.timeline[1].actor, detail.timeline[5].actor)
     assert views.cases.get(app.get_household(detail.household_id or cid).id) is None
     stored = table_text(views)
     for secret in ("Warga Desa", "081234567890", "Tetangga Rahasia", "089999999999", "toko"):
@@ -266,7 +266,7 @@ def test_household_status_follows_deactivation_sync_and_reactivation(
     assert (row.sync["dtsen"].state, row.sync["dtsen"].reference) == ("rejected", "unknown_nik")
     clock.advance(days=1)
     app.appeal(cid, None, grounds="Keliru", filed_on=clock.today(), actor="budi")
-    app.decide_appeal(cid, None, outcome="grant", reason="Keliru", actor="kabid2")
+    app.grant_appeal(cid, None, reason="Keliru", actor="kabid2")
     views.run_once()
     row = views.households.get(hid)
     assert row is not None
@@ -498,7 +498,7 @@ def test_dashboard_lists_overdue_cases_and_each_queue_by_deadline_within_its_sco
 def decide_at(app: Bratasena, clock: Clock, registry_id: str, moment: datetime) -> Any:
     cid = case_at(app, clock, "response_recorded", registry_id)
     clock.now = moment
-    app.decide(cid, None, outcome="uphold", reason="Terbukti", actor="kabid")
+    app.uphold(cid, None, reason="Terbukti", actor="kabid")
     return cid
 
 
@@ -529,7 +529,7 @@ def test_report_gives_targets_removals_breakdowns_and_fairness_figures(
     uphold_with_appeal(app, clock, "DTKS-000001", grant=True)  # decided 15 March, granted 17th
     case_at(app, clock, "upheld", "DTKS-000002")  # decided 23 March
     rejected = case_at(app, clock, "investigated", "DTKS-000003")
-    app.decide(rejected, None, outcome="reject", reason="Tidak terbukti", actor="kabid")
+    app.reject(rejected, None, reason="Tidak terbukti", actor="kabid")
     file(app, "DTKS-000003")  # a new case about the same household
     views.run_once()
 

@@ -152,7 +152,7 @@ class History:
                 actor=app.get_complaint(case).assigned_to or "budi",
             )
         elif status == "investigated" and pick % 5 == 0:
-            app.decide(case, None, outcome="reject", reason="Tidak terbukti", actor="kabid")
+            app.reject(case, None, reason="Tidak terbukti", actor="kabid")
         elif status == "investigated":
             due = today + timedelta(days=3)
             app.issue_notice(case, None, response_due=due, actor="budi")
@@ -161,13 +161,13 @@ class History:
                 case, None, statement="Tidak benar", received_on=today, actor="budi"
             )
         elif status == "response_recorded":
-            outcome = "reject" if pick % 3 == 0 else "uphold"
-            app.decide(case, None, outcome=outcome, reason="Diputuskan", actor="kabid")
+            decide = app.reject if pick % 3 == 0 else app.uphold
+            decide(case, None, reason="Diputuskan", actor="kabid")
         elif status == "upheld":
             app.appeal(case, None, grounds="Keberatan", filed_on=today, actor="budi")
         elif status == "appealed":
-            outcome = ("grant", "deny")[pick % 2]
-            app.decide_appeal(case, None, outcome=outcome, reason="Bukti", actor="kabid2")
+            decide_appeal = (app.grant_appeal, app.deny_appeal)[pick % 2]
+            decide_appeal(case, None, reason="Bukti", actor="kabid2")
 
 
 STEP_KINDS = [

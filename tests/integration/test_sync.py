@@ -90,7 +90,7 @@ def test_a_deactivation_and_its_reactivation_reach_the_target_in_order(
     cid = case_at(app, clock, "upheld")
     clock.advance(days=1)
     app.appeal(cid, None, grounds="Mobil milik saudara", filed_on=clock.today(), actor="budi")
-    app.decide_appeal(cid, None, outcome="grant", reason="Terbukti bukan miliknya", actor="kabid2")
+    app.grant_appeal(cid, None, reason="Terbukti bukan miliknya", actor="kabid2")
     # Both changes wait in the outbox while the province's target refuses everything; the
     # reactivation must not overtake the deactivation stuck behind the failures.
     targets["dtjateng"].faults.fail_rate = 1.0

@@ -16,8 +16,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bratasena.api.app import create_app
-from bratasena.api.security import hash_password
+from bratasena.bootstrap import create_app
+from bratasena.access import hash_password
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
 from tests.builders import Clock, registry_row
@@ -73,7 +73,7 @@ def web(web_settings: Settings, clock: Clock) -> FastAPI:
 
 @pytest.fixture
 def core(web: FastAPI) -> Bratasena:
-    app: Bratasena = web.state.services.app
+    app: Bratasena = web.state.service.app
     return app
 
 

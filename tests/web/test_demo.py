@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from bratasena.api.app import create_app
+from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
 from bratasena.demo import prepare
 from bratasena.projections import CaseQuery, Projections

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from bratasena.api.app import create_app
+from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
 from bratasena.integration.simulator import Faults, StandInTarget
 from bratasena.integration.sync import SyncWorker
@@ -407,7 +407,7 @@ def test_an_admin_sees_a_refused_change_parked_and_puts_it_back_in_the_queue(
         settings = make_settings(sync_dtjateng_url=target.url)
         web = create_app(settings, clock=clock)
         with TestClient(web) as client:
-            core: Bratasena = web.state.services.app
+            core: Bratasena = web.state.service.app
             seed(core)
             case_at(core, clock, "upheld")
             worker = SyncWorker(core, settings)

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from bratasena.api.canonical import jsonable, next_chain
-from bratasena.api.deps import Auditing, ServicesDep
+from bratasena.api.deps import AppDep, Auditing
 from bratasena.api.schemas import AuditEventOut, StateOut
 from bratasena.domain.errors import InvalidInputError, NotFoundError
 
@@ -25,12 +25,14 @@ def _check_kind(kind: Kind, type_name: str, aggregate_id: UUID) -> None:
         raise NotFoundError(f"no {kind[:-1]} with id {aggregate_id}")
 
 
-@router.get("/{kind}/{aggregate_id}/events", summary="Every event of a case or household")
-def events(
-    kind: Kind, aggregate_id: UUID, who: Auditing, services: ServicesDep
-) -> list[AuditEventOut]:
+@router.get(
+    "/{kind}/{aggregate_id}/events",
+    operation_id="getHistory",
+    summary="Every event of a case or household",
+)
+def events(kind: Kind, aggregate_id: UUID, who: Auditing, app: AppDep) -> list[AuditEventOut]:
     """Oldest first, each with a chain hash that lets an exported history be verified later."""
-    history = services.app.history(aggregate_id)
+    history = app.history(aggregate_id)
     _check_kind(kind, history[0].type, aggregate_id)
     chain = ""
     out: list[AuditEventOut] = []
@@ -47,19 +49,23 @@ def events(
     return out
 
 
-@router.get("/{kind}/{aggregate_id}/state", summary="A case or household as it stood")
+@router.get(
+    "/{kind}/{aggregate_id}/state",
+    operation_id="getStateAt",
+    summary="A case or household as it stood",
+)
 def state(
     kind: Kind,
     aggregate_id: UUID,
     who: Auditing,
-    services: ServicesDep,
+    app: AppDep,
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     at: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
 ) -> StateOut:
     """At a version, or at a moment (the last event recorded at or before it); else as it is now."""
     if version is not None and at is not None:
         raise InvalidInputError("give either version or at, not both", field="at")
-    aggregate = services.app.state_at(aggregate_id, version=version, at=at)
+    aggregate = app.state_at(aggregate_id, version=version, at=at)
     type_name = type(aggregate).__qualname__
     _check_kind(kind, type_name + ".", aggregate_id)
     public = {

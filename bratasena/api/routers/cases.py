@@ -2,59 +2,71 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from bratasena.access import districts_of
 from bratasena.api.deps import (
+    AppDep,
     CaseReader,
-    FieldWorker,
     IfMatch,
-    Officer,
-    OfficerOrSupervisor,
+    MayAppeal,
+    MayAssign,
+    MayDecide,
+    MayDecideAppeal,
+    MayIdentify,
+    MayInvestigate,
+    MayNotice,
+    MayRecordResponse,
+    MayWithdraw,
     ScopedCase,
-    ServicesDep,
-    Supervisor,
     ViewsDep,
-    districts_of,
+    WaitingViewsDep,
 )
 from bratasena.api.schemas import (
     AppealDecisionIn,
     AppealIn,
     AssignmentIn,
     DecisionIn,
+    HouseholdMatchIn,
     InvestigationIn,
     NoticeIn,
     ResponseIn,
     WithdrawalIn,
 )
-from bratasena.api.services import Services
-from bratasena.application import Outcome
-from bratasena.domain.account import Account
+from bratasena.api.timeline import english
+from bratasena.application import Bratasena, Outcome
+from bratasena.domain.account import Account, Action
+from bratasena.domain.calendar import jakarta_date
+from bratasena.domain.complaint import AppealDecision, Complaint, Decision, Reason, Status, Step
 from bratasena.domain.errors import NotFoundError
-from bratasena.projections import CaseQuery
+from bratasena.domain.filing import Channel
+from bratasena.projections import CaseQuery, CaseRow, Projections
+from bratasena.projections.case_list import CaseSort
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
 
 class TimelineOut(BaseModel):
-    """One step of a case, who took it and what it recorded."""
+    """One step of a case: its code, who took it, what it recorded, and an English sentence."""
 
     at: datetime
-    step: str
+    step: Step
     actor: str
     text: str
+    fields: dict[str, Any]
 
 
 class ReportedBy(BaseModel):
     """Who filed or corroborated the complaint (supervisors and auditors only)."""
 
     at: datetime
-    channel: str
+    channel: Channel
     reporter: dict[str, Any] | None = None
 
 
@@ -63,12 +75,12 @@ class CaseOut(BaseModel):
 
     complaint_id: UUID
     tracking_code: str
-    status: str
+    status: Status
     district_code: str
     district_name: str
     village_code: str
     village_name: str
-    reason_codes: list[str]
+    reason_codes: list[Reason]
     assigned_to: str | None
     filed_at: datetime
     updated_at: datetime
@@ -81,10 +93,22 @@ class CaseOut(BaseModel):
     version: int
 
 
+_CASE_FIELDS = tuple(f.name for f in fields(CaseRow))
+
+
+def case_out(row: CaseRow) -> CaseOut:
+    """A projected row as the API shows it (no deep copies: the row's values as they are)."""
+    return CaseOut.model_validate({name: getattr(row, name) for name in _CASE_FIELDS})
+
+
 class CaseDetailOut(CaseOut):
-    """A case with its timeline; the complainants only for roles that may see them."""
+    """A case with its timeline, what the caller may do to it now, and (for supervisors and
+    auditors) who complained."""
 
     timeline: list[TimelineOut]
+    allowed_actions: list[Action] = Field(
+        description="the commands the caller may send now; others would be refused"
+    )
     reported_by: list[ReportedBy] | None = None
 
 
@@ -105,36 +129,49 @@ class CommandOut(BaseModel):
     case: CaseDetailOut
 
 
-def _detail(services: Services, complaint_id: UUID, who: Account) -> CaseDetailOut:
-    found = services.projections.cases.get(complaint_id)
+def _detail(app: Bratasena, views: Projections, case: Complaint, who: Account) -> CaseDetailOut:
+    found = views.cases.get(case.id)
     if found is None:
-        raise NotFoundError(f"no complaint with id {complaint_id}")
-    scope = districts_of(who)
-    if scope is not None and found.district_code not in scope:
-        raise NotFoundError(f"no complaint with id {complaint_id} in your districts")
-    detail = CaseDetailOut.model_validate(asdict(found))
+        raise NotFoundError(f"no complaint with id {case.id}")
+    book = app.regions
+    detail = CaseDetailOut(
+        **case_out(found).model_dump(),
+        timeline=[
+            TimelineOut(
+                at=entry.at,
+                step=entry.step,
+                actor=entry.actor,
+                text=english(entry.step, entry.fields, book),
+                fields=entry.fields,
+            )
+            for entry in found.timeline
+        ],
+        allowed_actions=case.available_actions(who.role, who.username, jakarta_date(app.clock())),
+    )
     if who.sees_reporter:
         # The complainant's identity lives only in the events, never in the views.
         detail.reported_by = [
             ReportedBy(at=e.recorded_at, channel=e.data["channel"], reporter=e.data["reporter"])
-            for e in services.app.history(complaint_id)
+            for e in app.history(case.id)
             if e.type in ("Complaint.Filed", "Complaint.Corroborated")
         ]
     return detail
 
 
-def _after(services: Services, outcome: Outcome, who: Account, response: Response) -> CommandOut:
-    services.caught_up(outcome.position)
+def _after(
+    app: Bratasena, views: Projections, outcome: Outcome, who: Account, response: Response
+) -> CommandOut:
+    views.caught_up(outcome.position)
     response.headers["ETag"] = f'"{outcome.version}"'
-    case = _detail(services, outcome.id, who)
+    case = _detail(app, views, app.get_complaint(outcome.id), who)
     return CommandOut(complaint_id=outcome.id, version=outcome.version, case=case)
 
 
-@router.get("", summary="Cases, filtered and paged (officers: their districts only)")
+@router.get("", operation_id="listCases", summary="Cases, filtered and paged")
 def list_cases(
     who: CaseReader,
-    services: ViewsDep,
-    status: Annotated[str | None, Query(max_length=40)] = None,
+    views: ViewsDep,
+    status: Status | None = None,
     district: Annotated[str | None, Query(max_length=16)] = None,
     village: Annotated[str | None, Query(max_length=16)] = None,
     assigned_to: Annotated[str | None, Query(max_length=40)] = None,
@@ -142,10 +179,11 @@ def list_cases(
     q: Annotated[str | None, Query(max_length=100, description="tracking code or village")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
-    sort: Annotated[str, Query(max_length=20)] = "-filed_at",
+    sort: CaseSort = CaseSort.FILED_AT_DESC,
 ) -> CasePage:
-    """Sorts: filed_at, updated_at, response_due, decision_due, status, district (- for desc)."""
-    found = services.projections.cases.search(
+    """Officers see their districts only. Sorts: filed_at, updated_at, response_due,
+    decision_due, status, district (- for descending)."""
+    found = views.cases.search(
         CaseQuery(
             status=status,
             district=district,
@@ -160,49 +198,74 @@ def list_cases(
         )
     )
     return CasePage(
-        items=[CaseOut.model_validate(asdict(row)) for row in found.items],
+        items=[case_out(row) for row in found.items],
         total=found.total,
         page=found.page,
         per_page=found.per_page,
     )
 
 
-@router.get("/{complaint_id}", summary="One case with its timeline; ETag is its version")
+@router.get("/{complaint_id}", operation_id="getCase", summary="One case with its timeline")
 def get_case(
-    complaint_id: UUID, who: CaseReader, services: ViewsDep, response: Response
+    who: CaseReader, case: ScopedCase, app: AppDep, views: ViewsDep, response: Response
 ) -> CaseDetailOut:
-    """Send the ETag back as If-Match with a command to refuse acting on a stale view."""
-    detail = _detail(services, complaint_id, who)
+    """The ETag is the case's version: send it back as If-Match with a command."""
+    detail = _detail(app, views, case, who)
     response.headers["ETag"] = f'"{detail.version}"'
     return detail
 
 
-@router.post("/{complaint_id}/assignment", summary="Give the case to an officer")
+@router.post("/{complaint_id}/assignment", operation_id="assignCase", summary="Assign the case")
 def assign(
-    who: Supervisor,
+    who: MayAssign,
     case: ScopedCase,
     body: AssignmentIn,
     version: IfMatch,
-    services: ServicesDep,
+    app: AppDep,
+    views: WaitingViewsDep,
     response: Response,
 ) -> CommandOut:
-    """Supervisors only; again before the investigation to reassign."""
-    outcome = services.app.assign(case, version, officer=body.officer, actor=who.username)
-    return _after(services, outcome, who, response)
+    """To an officer or facilitator of the case's district; again before the field check."""
+    outcome = app.assign(case.id, version, officer=body.officer, actor=who.username)
+    return _after(app, views, outcome, who, response)
 
 
-@router.post("/{complaint_id}/investigation", summary="Record the field check")
+@router.post(
+    "/{complaint_id}/household",
+    operation_id="identifyHousehold",
+    summary="Match the complaint to a registered household",
+)
+def identify(
+    who: MayIdentify,
+    case: ScopedCase,
+    body: HouseholdMatchIn,
+    version: IfMatch,
+    app: AppDep,
+    views: WaitingViewsDep,
+    response: Response,
+) -> CommandOut:
+    """For a complaint filed about a household that was not found by its numbers."""
+    outcome = app.identify_household(
+        case.id, version, registry_id=body.registry_id, actor=who.username
+    )
+    return _after(app, views, outcome, who, response)
+
+
+@router.post(
+    "/{complaint_id}/investigation", operation_id="recordInvestigation", summary="Field check"
+)
 def investigate(
-    who: FieldWorker,
+    who: MayInvestigate,
     case: ScopedCase,
     body: InvestigationIn,
     version: IfMatch,
-    services: ServicesDep,
+    app: AppDep,
+    views: WaitingViewsDep,
     response: Response,
 ) -> CommandOut:
     """Only the assigned officer (or facilitator) records it."""
-    outcome = services.app.record_investigation(
-        case,
+    outcome = app.record_investigation(
+        case.id,
         version,
         visited_on=body.visited_on,
         findings=body.findings,
@@ -210,98 +273,105 @@ def investigate(
         notes=body.notes,
         actor=who.username,
     )
-    return _after(services, outcome, who, response)
+    return _after(app, views, outcome, who, response)
 
 
-@router.post("/{complaint_id}/notice", summary="Notify the household, with a response deadline")
+@router.post("/{complaint_id}/notice", operation_id="issueNotice", summary="Notify the household")
 def notice(
-    who: Officer,
+    who: MayNotice,
     case: ScopedCase,
     body: NoticeIn,
     version: IfMatch,
-    services: ServicesDep,
+    app: AppDep,
+    views: WaitingViewsDep,
     response: Response,
 ) -> CommandOut:
-    """The household must be heard before an uphold."""
-    outcome = services.app.issue_notice(
-        case, version, response_due=body.response_due, actor=who.username
-    )
-    return _after(services, outcome, who, response)
+    """With a response deadline: the household must be heard before an uphold."""
+    outcome = app.issue_notice(case.id, version, response_due=body.response_due, actor=who.username)
+    return _after(app, views, outcome, who, response)
 
 
-@router.post("/{complaint_id}/response", summary="Record the household's response")
+@router.post(
+    "/{complaint_id}/response", operation_id="recordResponse", summary="The household's response"
+)
 def respond(
-    who: Officer,
+    who: MayRecordResponse,
     case: ScopedCase,
     body: ResponseIn,
     version: IfMatch,
-    services: ServicesDep,
+    app: AppDep,
+    views: WaitingViewsDep,
     response: Response,
 ) -> CommandOut:
     """What the household said, and when it was received."""
-    outcome = services.app.record_response(
-        case, version, statement=body.statement, received_on=body.received_on, actor=who.username
+    outcome = app.record_response(
+        case.id, version, statement=body.statement, received_on=body.received_on, actor=who.username
     )
-    return _after(services, outcome, who, response)
+    return _after(app, views, outcome, who, response)
 
 
-@router.post("/{complaint_id}/decision", summary="Uphold (deactivates the household) or reject")
+@router.post("/{complaint_id}/decision", operation_id="decideCase", summary="Uphold or reject")
 def decide(
-    who: Supervisor,
+    who: MayDecide,
     case: ScopedCase,
     body: DecisionIn,
     version: IfMatch,
-    services: ServicesDep,
+    app: AppDep,
+    views: WaitingViewsDep,
     response: Response,
 ) -> CommandOut:
-    """Four eyes: the decider is not the investigator."""
-    outcome = services.app.decide(
-        case, version, outcome=body.outcome, reason=body.reason, actor=who.username
-    )
-    return _after(services, outcome, who, response)
+    """An uphold deactivates the household in the same transaction. Four eyes: the decider is
+    not the investigator."""
+    decide = app.uphold if body.outcome == Decision.UPHOLD else app.reject
+    outcome = decide(case.id, version, reason=body.reason, actor=who.username)
+    return _after(app, views, outcome, who, response)
 
 
-@router.post("/{complaint_id}/withdrawal", summary="Withdraw the complaint before its decision")
+@router.post("/{complaint_id}/withdrawal", operation_id="withdrawCase", summary="Withdraw")
 def withdraw(
-    who: OfficerOrSupervisor,
+    who: MayWithdraw,
     case: ScopedCase,
     body: WithdrawalIn,
     version: IfMatch,
-    services: ServicesDep,
+    app: AppDep,
+    views: WaitingViewsDep,
     response: Response,
 ) -> CommandOut:
-    """Needs a reason."""
-    outcome = services.app.withdraw(case, version, reason=body.reason, actor=who.username)
-    return _after(services, outcome, who, response)
+    """Before the decision, with a reason."""
+    outcome = app.withdraw(case.id, version, reason=body.reason, actor=who.username)
+    return _after(app, views, outcome, who, response)
 
 
-@router.post("/{complaint_id}/appeal", summary="Record the household's objection to an uphold")
+@router.post("/{complaint_id}/appeal", operation_id="recordAppeal", summary="The objection")
 def appeal(
-    who: OfficerOrSupervisor,
+    who: MayAppeal,
     case: ScopedCase,
     body: AppealIn,
     version: IfMatch,
-    services: ServicesDep,
+    app: AppDep,
+    views: WaitingViewsDep,
     response: Response,
 ) -> CommandOut:
-    """Within 21 working days of the decision."""
-    outcome = services.app.appeal(
-        case, version, grounds=body.grounds, filed_on=body.filed_on, actor=who.username
+    """The household's objection (keberatan) to an uphold, within 21 working days."""
+    outcome = app.appeal(
+        case.id, version, grounds=body.grounds, filed_on=body.filed_on, actor=who.username
     )
-    return _after(services, outcome, who, response)
+    return _after(app, views, outcome, who, response)
 
 
-@router.post("/{complaint_id}/appeal-decision", summary="Grant (reactivates) or deny the objection")
+@router.post(
+    "/{complaint_id}/appeal-decision", operation_id="decideAppeal", summary="Grant or deny"
+)
 def decide_appeal(
-    who: Supervisor,
+    who: MayDecideAppeal,
     case: ScopedCase,
     body: AppealDecisionIn,
     version: IfMatch,
-    services: ServicesDep,
+    app: AppDep,
+    views: WaitingViewsDep,
     response: Response,
 ) -> CommandOut:
     """A granted objection reactivates the household in the same transaction."""
-    outcome = services.app.decide_appeal(
-        case, version, outcome=body.outcome, reason=body.reason, actor=who.username
-    )
-    return _after(services, outcome, who, response)
+    decide = app.grant_appeal if body.outcome == AppealDecision.GRANT else app.deny_appeal
+    outcome = decide(case.id, version, reason=body.reason, actor=who.username)
+    return _after(app, views, outcome, who, response)

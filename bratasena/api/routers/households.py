@@ -9,9 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from bratasena.api.deps import HouseholdReader, ViewsDep, districts_of
+from bratasena.access import districts_of
+from bratasena.api.deps import AppDep, HouseholdReader, ViewsDep
 from bratasena.domain.account import Account
 from bratasena.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
+from bratasena.domain.household import Eligibility, Program, Target
 from bratasena.domain.regions import normalise_code
 from bratasena.projections import HouseholdQuery
 
@@ -39,12 +41,12 @@ class HouseholdOut(BaseModel):
     district_code: str
     district_name: str
     desil: int
-    programs: list[str]
+    programs: list[Program]
     members: int
-    status: str
+    status: Eligibility
     effective_month: str | None
     complaints_received: int
-    sync: dict[str, SyncStateOut]
+    sync: dict[Target, SyncStateOut]
     version: int
     kk_number: str | None = None
     head_nik: str | None = None
@@ -77,21 +79,25 @@ def _district_for(who: Account, district: str | None) -> str | None:
     return district
 
 
-@router.get("", summary="Households by registry id, KK, NIK, village, district or status")
+@router.get(
+    "",
+    operation_id="searchHouseholds",
+    summary="Households by registry id, KK, NIK, village, district or status",
+)
 def search(
     who: HouseholdReader,
-    services: ViewsDep,
+    views: ViewsDep,
     registry_id: Annotated[str | None, Query(max_length=40)] = None,
     kk: Annotated[str | None, Query(max_length=32)] = None,
     nik: Annotated[str | None, Query(max_length=32)] = None,
     village: Annotated[str | None, Query(max_length=16)] = None,
     district: Annotated[str | None, Query(max_length=16)] = None,
-    status: Annotated[str | None, Query(max_length=20, description="active or deactivated")] = None,
+    status: Eligibility | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> HouseholdPage:
     """KK and NIK are matched by keyed hash; results show them masked."""
-    found = services.projections.households.search(
+    found = views.households.search(
         HouseholdQuery(
             registry_id=registry_id,
             kk=kk,
@@ -111,15 +117,17 @@ def search(
     )
 
 
-@router.get("/{household_id}", summary="One household's status")
-def get_household(household_id: UUID, who: HouseholdReader, services: ViewsDep) -> HouseholdOut:
+@router.get("/{household_id}", operation_id="getHousehold", summary="One household's status")
+def get_household(
+    household_id: UUID, who: HouseholdReader, app: AppDep, views: ViewsDep
+) -> HouseholdOut:
     """Supervisors and auditors also see the full KK and head-of-household NIK."""
-    row = services.projections.households.get(household_id)
+    row = views.households.get(household_id)
     scope = districts_of(who)
     if row is None or (scope is not None and row.district_code not in scope):
         raise NotFoundError(f"no household with id {household_id}")
     out = HouseholdOut.model_validate(asdict(row))
     if who.sees_reporter:
-        household = services.app.get_household(household_id)
+        household = app.get_household(household_id)
         out.kk_number, out.head_nik = household.kk_number, household.head_nik
     return out

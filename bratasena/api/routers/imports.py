@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, UploadFile
 from pydantic import BaseModel
 
-from bratasena.api.deps import Admin, ServicesDep
+from bratasena.api.deps import Admin, AppDep, WaitingViewsDep
 from bratasena.integration.registry_import import import_registry_file
 
 router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
@@ -41,13 +41,19 @@ class ImportOut(BaseModel):
     errors_total: int
 
 
-@router.post("/imports", status_code=201, summary="Import a DTKS/DTSEN extract (CSV or XLSX)")
+@router.post(
+    "/imports",
+    status_code=201,
+    operation_id="importRegistry",
+    summary="Import a DTKS/DTSEN extract (CSV or XLSX)",
+)
 def import_extract(
     file: Annotated[UploadFile, File(description="the extract, CSV (UTF-8) or XLSX")],
     source: Annotated[str, Form(max_length=10, description="dtks or dtsen")],
     period: Annotated[str, Form(max_length=10, description="the extract's month, YYYY-MM")],
     who: Admin,
-    services: ServicesDep,
+    app: AppDep,
+    views: WaitingViewsDep,
 ) -> ImportOut:
     """Importing the same file again adds nothing; every bad row is reported with its line."""
     suffix = Path(file.filename or "extract.csv").suffix.lower()[:8] or ".csv"
@@ -56,7 +62,7 @@ def import_extract(
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out)
         report = import_registry_file(
-            services.app,
+            app,
             path,
             source=source,
             period=period,
@@ -70,7 +76,7 @@ def import_extract(
                     if len(errors) >= MAX_ERRORS_SHOWN:
                         break
                     errors.append(RowErrorOut.model_validate({**row, "line": int(row["line"])}))
-    services.caught_up(report.position)
+    views.caught_up(report.position)
     return ImportOut(
         rows_read=report.rows_read,
         registered=report.registered,

@@ -8,49 +8,56 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from bratasena.api.deps import ServicesDep
-from bratasena.api.services import Services
+from bratasena.api.deps import AppDep, MetricsDep, SettingsDep, SyncDep, WaitingViewsDep
+from bratasena.application import Bratasena
+from bratasena.projections import Projections
 
 router = APIRouter(tags=["operations"])
 log = logging.getLogger("bratasena.api")
 
 
-@router.get("/healthz", summary="The process answers")
+@router.get("/healthz", operation_id="healthz", summary="The process answers")
 def healthz() -> dict[str, str]:
     """Liveness only: no database call, so a slow database does not get the process restarted."""
     return {"status": "ok"}
 
 
-def _readiness(services: Services) -> tuple[bool, dict[str, Any]]:
+def _readiness(app: Bratasena, views: Projections, max_lag: int) -> tuple[bool, dict[str, Any]]:
     try:
-        head = services.app.head()
-        projections = services.projections.status()
+        head = app.head()
+        projections = views.status()
     except Exception as error:  # any driver error means: not ready
         log.warning("readiness check failed: %s", type(error).__name__)
         return False, {"database": "unreachable"}
     lags = {p.name: p.lag for p in projections}
-    ready = all(lag <= services.settings.readiness_max_lag for lag in lags.values())
+    ready = all(lag <= max_lag for lag in lags.values())
     return ready, {"database": "ok", "head": head, "projection_lag": lags}
 
 
 @router.get(
     "/readyz",
+    operation_id="readyz",
     summary="Ready for traffic: database reachable, projection lag under the threshold",
     responses={503: {"description": "not ready"}},
 )
-def readyz(services: ServicesDep) -> JSONResponse:
+def readyz(app: AppDep, views: WaitingViewsDep, settings: SettingsDep) -> JSONResponse:
     """503 while the database is unreachable or a projection lags more than the threshold."""
-    ready, detail = _readiness(services)
+    ready, detail = _readiness(app, views, settings.readiness_max_lag)
     body = {"status": "ready" if ready else "not ready", **detail}
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
-def metrics(services: ServicesDep) -> PlainTextResponse:
+@router.get(
+    "/metrics",
+    operation_id="metrics",
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,
+)
+def metrics(views: WaitingViewsDep, sync: SyncDep, collected: MetricsDep) -> PlainTextResponse:
     """Requests and latency per route, projection lag per projection, sync backlog."""
-    lines = services.metrics.render()
+    lines = collected.render()
     try:
-        statuses = services.projections.status()
+        statuses = views.status()
     except Exception as error:  # metrics must answer even when the database does not
         log.warning("projection status unavailable: %s", type(error).__name__)
         statuses = []
@@ -62,7 +69,7 @@ def metrics(services: ServicesDep) -> PlainTextResponse:
         "# TYPE bratasena_projection_position gauge",
         *(f'bratasena_projection_position{{projection="{p.name}"}} {p.position}' for p in statuses),
     ]
-    backlog = services.sync.backlog()
+    backlog = sync.backlog()
     lines += [
         "# HELP bratasena_sync_backlog Changes not yet acknowledged by a target system.",
         "# TYPE bratasena_sync_backlog gauge",

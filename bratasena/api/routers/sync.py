@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from bratasena.api.deps import Admin, ServicesDep
+from bratasena.api.deps import Admin, SyncDep
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
@@ -45,26 +45,32 @@ class ParkedOut(BaseModel):
     parked_at: datetime
 
 
-@router.get("/status", summary="The sync worker's position, lag and items by state")
-@router.get("", summary="The sync worker's status (the same as /api/v1/sync/status)")
-def status(who: Admin, services: ServicesDep) -> SyncStatusOut:
+@router.get(
+    "/status", operation_id="getSyncStatus", summary="The sync worker's position, lag and items"
+)
+@router.get(
+    "",
+    operation_id="getSyncStatusAlias",
+    summary="The sync worker's status (the same as /api/v1/sync/status)",
+)
+def status(who: Admin, sync: SyncDep) -> SyncStatusOut:
     """Lag is how many events of the log the worker has not yet read.
 
     The worker's tables are read, so this answers whether the worker runs in this process
     (`bratasena serve`) or as its own (`bratasena api` beside `bratasena sync`).
     """
-    return SyncStatusOut.model_validate(asdict(services.sync.status()))
+    return SyncStatusOut.model_validate(asdict(sync.status()))
 
 
-@router.get("/parked", summary="Changes parked for a person, oldest first")
-def parked(who: Admin, services: ServicesDep) -> list[ParkedOut]:
+@router.get("/parked", operation_id="listParkedSyncItems", summary="Changes parked for a person")
+def parked(who: Admin, sync: SyncDep) -> list[ParkedOut]:
     """Refused by DTJateng or DTSEN, or given up after too many transient failures."""
-    return [ParkedOut.model_validate(asdict(item)) for item in services.sync.parked()]
+    return [ParkedOut.model_validate(asdict(item)) for item in sync.parked()]
 
 
-@router.post("/parked/{item_id}/retry", summary="Queue a parked change again")
-def retry(
-    item_id: Annotated[str, Path(max_length=80)], who: Admin, services: ServicesDep
-) -> ParkedOut:
+@router.post(
+    "/parked/{item_id}/retry", operation_id="retrySyncItem", summary="Queue a parked change again"
+)
+def retry(item_id: Annotated[str, Path(max_length=80)], who: Admin, sync: SyncDep) -> ParkedOut:
     """After its cause is fixed at the target; it is sent in the worker's next round."""
-    return ParkedOut.model_validate(asdict(services.sync.retry(item_id)))
+    return ParkedOut.model_validate(asdict(sync.retry(item_id)))

@@ -6,12 +6,13 @@ import argparse
 import signal
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bratasena.application import Bratasena
-    from bratasena.projections import Projections
+from bratasena.bootstrap import Service
+from bratasena.projections import Projections
+from bratasena.settings import get_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,19 +36,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rebuild.set_defaults(handler=_rebuild)
 
 
-def _open() -> tuple[Bratasena, Projections]:
-    from bratasena.application import Bratasena
-    from bratasena.projections import Projections
-    from bratasena.settings import get_settings
-
-    settings = get_settings()
-    app = Bratasena(settings)
-    return app, Projections(app, settings)
+@contextmanager
+def _views() -> Iterator[Projections]:
+    with Service(get_settings()) as service:
+        yield service.projections
 
 
 def _project(args: argparse.Namespace) -> int:
-    app, views = _open()
-    try:
+    with _views() as views:
         if args.once:
             started = time.perf_counter()
             applied = views.run_once()
@@ -64,18 +60,11 @@ def _project(args: argparse.Namespace) -> int:
         print("Projecting; Ctrl-C to stop.", flush=True)
         views.run_forever(stop)
         return 0
-    finally:
-        views.close()
-        app.close()
 
 
 def _status(args: argparse.Namespace) -> int:
-    app, views = _open()
-    try:
+    with _views() as views:
         _print_status(views)
-    finally:
-        views.close()
-        app.close()
     return 0
 
 
@@ -86,13 +75,9 @@ def _print_status(views: Projections) -> None:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    app, views = _open()
-    try:
+    with _views() as views:
         started = time.perf_counter()
         views.rebuild(args.name)
         print(f"Rebuilt {args.name} in {time.perf_counter() - started:.1f} s.")
         _print_status(views)
-    finally:
-        views.close()
-        app.close()
     return 0

@@ -1,0 +1,267 @@
+"""Who is calling and what they may see and do: what the API and the web pages share.
+
+Both edges identify a caller their own way (a bearer token, a session cookie) and then rely on this
+module alone: the account is re-read from the event store on every request (`active_account`),
+logins are checked and slowed in one place (`authenticate`), a case is scoped to the caller in one
+place (`visible_complaint`), the roles of an action come from the domain's one table
+(`require`), and each kind of refusal has one HTTP status (`http_status`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from uuid import UUID
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.requests import HTTPConnection
+
+from bratasena.application import Bratasena
+from bratasena.domain.account import Account, Action, Role, roles_for
+from bratasena.domain.complaint import Complaint
+from bratasena.domain.errors import (
+    ConflictError,
+    DomainError,
+    NotAllowedError,
+    NotFoundError,
+    RuleViolationError,
+)
+from bratasena.integration.sync import SyncWorker
+from bratasena.limits import BodyTooLargeError, LoginThrottle, RateLimiter, ThrottledError
+from bratasena.metrics import Metrics
+from bratasena.projections import Projections
+from bratasena.settings import DEFAULT_SECRET, Settings
+
+ALGORITHM = "HS256"
+
+_hasher = PasswordHasher()
+# A real hash to verify against when the username is unknown, so that a wrong username costs the
+# same time as a wrong password and does not reveal which accounts exist.
+_DUMMY_HASH = _hasher.hash("bratasena-no-such-account")
+
+
+class NotAuthenticatedError(DomainError):
+    """Nobody is logged in, or the credentials are wrong, expired or of a disabled account."""
+
+    rule = "not_authenticated"
+
+
+HTTP_STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (NotAuthenticatedError, 401),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (NotAllowedError, 403),
+    (ThrottledError, 429),
+    (BodyTooLargeError, 413),
+    (RuleViolationError, 422),
+)
+"""One HTTP status per kind of refusal, for the API and the pages alike; the first match wins."""
+
+
+def http_status(error: DomainError) -> int:
+    """The HTTP status of a refusal."""
+    for kind, status in HTTP_STATUS:
+        if isinstance(error, kind):
+            return status
+    return 422
+
+
+# --- the parts of the running service, as each request sees them -------------------------------
+
+
+def _service(conn: HTTPConnection) -> Any:
+    # Built by `bratasena.bootstrap.create_app`; the edges read its parts, never build them.
+    return conn.app.state.service
+
+
+def app_of(conn: HTTPConnection) -> Bratasena:
+    """The application (use cases over the event store)."""
+    app: Bratasena = _service(conn).app
+    return app
+
+
+def views_of(conn: HTTPConnection) -> Projections:
+    """The projected views (callers that read them call `refresh` first)."""
+    views: Projections = _service(conn).projections
+    return views
+
+
+def sync_of(conn: HTTPConnection) -> SyncWorker:
+    """The sync worker's tables and controls."""
+    worker: SyncWorker = _service(conn).sync
+    return worker
+
+
+def settings_of(conn: HTTPConnection) -> Settings:
+    """The service's settings."""
+    settings: Settings = _service(conn).settings
+    return settings
+
+
+def throttle_of(conn: HTTPConnection) -> LoginThrottle:
+    """The login throttle shared by the API and the pages."""
+    throttle: LoginThrottle = _service(conn).throttle
+    return throttle
+
+
+def limiter_of(conn: HTTPConnection) -> RateLimiter:
+    """The public rate limit shared by the API and the pages."""
+    limiter: RateLimiter = _service(conn).limiter
+    return limiter
+
+
+def metrics_of(conn: HTTPConnection) -> Metrics:
+    """This process's request metrics."""
+    metrics: Metrics = _service(conn).metrics
+    return metrics
+
+
+def client_address(conn: HTTPConnection) -> str:
+    """The caller's address (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
+    return conn.client.host if conn.client else "unknown"
+
+
+# --- passwords, tokens and logging in -----------------------------------------------------------
+
+
+def normalise_username(text: str) -> str:
+    """A username as accounts are keyed: no surrounding space, lower case."""
+    return text.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password (memory-hard, salted, parameters inside the hash)."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password matches; an unknown account is checked against a dummy hash."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_secret(settings: Settings) -> None:
+    """Refuse to run in production with the development secret, which anyone can read."""
+    if (
+        settings.environment not in ("development", "test")
+        and settings.secret_key.get_secret_value() == DEFAULT_SECRET
+    ):
+        raise RuntimeError(
+            "BRATASENA_SECRET_KEY is the development default; set a long random secret "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) before "
+            f"running with BRATASENA_ENVIRONMENT={settings.environment}"
+        )
+
+
+def issue_token(settings: Settings, username: str, now: float | None = None) -> str:
+    """A signed token naming the account, valid for ``token_ttl_seconds``."""
+    issued = int(now if now is not None else time.time())
+    claims = {"sub": username, "iat": issued, "exp": issued + settings.token_ttl_seconds}
+    return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
+
+
+def read_token(settings: Settings, token: str) -> str | None:
+    """The username a valid, unexpired token names; None for anything else."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    subject = claims.get("sub")
+    return subject if isinstance(subject, str) else None
+
+
+def active_account(app: Bratasena, username: str) -> Account | None:
+    """The enabled account of a username, read from the event store (never cached).
+
+    Read on every request, so a disabled account is out on its very next request and a role
+    change applies at once.
+    """
+    try:
+        account = app.get_account(normalise_username(username))
+    except NotFoundError:
+        return None
+    return account if account.enabled else None
+
+
+def token_account(app: Bratasena, username: str) -> Account:
+    """The account a valid token names, if it may still log in; otherwise refused."""
+    try:
+        account = app.get_account(normalise_username(username))
+    except NotFoundError:
+        raise NotAuthenticatedError("the access token names no account; log in again") from None
+    if not account.enabled:
+        raise NotAuthenticatedError("this account is disabled; ask an administrator")
+    return account
+
+
+def authenticate(
+    app: Bratasena, throttle: LoginThrottle, username: str, password: str, client: str
+) -> Account:
+    """The account whose password this is; refusals are slowed after repeated failures."""
+    name = normalise_username(username)
+    wait = throttle.retry_after(name, client)
+    if wait:
+        raise ThrottledError(
+            f"too many failed logins; try again in {wait} seconds",
+            retry_after=wait,
+            rule="login_throttled",
+        )
+    try:
+        account: Account | None = app.get_account(name) if name else None
+    except NotFoundError:
+        account = None
+    good = verify_password(account.password_hash if account else None, password)
+    if account is None or not good or not account.enabled:
+        throttle.failed(name, client)
+        raise NotAuthenticatedError(
+            "wrong username or password, or the account is disabled", rule="login_failed"
+        )
+    throttle.succeeded(name, client)
+    return account
+
+
+# --- what the caller may see and do -------------------------------------------------------------
+
+
+def require(account: Account, *roles: Role) -> Account:
+    """The account, if its role is one of ``roles``; otherwise refused."""
+    if account.role not in roles:
+        raise NotAllowedError(
+            f"a {account.role} may not do this; it needs the role {' or '.join(roles)}",
+            rule="role_not_allowed",
+        )
+    return account
+
+
+def require_action(account: Account, *actions: Action) -> Account:
+    """The account, if its role may take one of the actions (the domain's one table)."""
+    return require(account, *sorted({role for a in actions for role in roles_for(a)}))
+
+
+def districts_of(account: Account) -> list[str] | None:
+    """The districts an account is limited to (officers, facilitators), or None for all."""
+    return list(account.districts) if account.works_in_districts else None
+
+
+def visible_complaint(app: Bratasena, account: Account, complaint_id: UUID) -> Complaint:
+    """The complaint, if the caller may see it; otherwise "not found", which reveals nothing.
+
+    Read from the event store (not a view) so the check never lags: officers see the cases of
+    their districts, facilitators only the cases assigned to them.
+    """
+    complaint = app.get_complaint(complaint_id)
+    scope = districts_of(account)
+    if scope is not None and complaint.village_code[:6] not in scope:
+        raise NotFoundError(f"no complaint with id {complaint_id} in your districts")
+    if account.role == Role.FACILITATOR and complaint.assigned_to != account.username:
+        raise NotFoundError(f"no complaint with id {complaint_id} assigned to you")
+    return complaint

@@ -1,0 +1,61 @@
+"""The HTTP API under /api/v1 (and the operations routes): one router per resource.
+
+`install` mounts it on the service's ASGI app beside the web pages; it never imports them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from bratasena.api import errors
+from bratasena.api.errors import PROBLEMS, refusal
+from bratasena.api.routers import (
+    accounts,
+    audit,
+    auth,
+    cases,
+    complaints,
+    households,
+    imports,
+    ops,
+    reports,
+    sync,
+    targets,
+)
+
+__all__ = ["install", "openapi", "refusal", "router"]
+
+ROUTERS = (
+    ops,
+    complaints,
+    auth,
+    accounts,
+    cases,
+    households,
+    imports,
+    reports,
+    targets,
+    audit,
+    sync,
+)
+
+
+def router() -> APIRouter:
+    """Every API route, each documented with the problems it may answer."""
+    root = APIRouter()
+    for module in ROUTERS:
+        root.include_router(module.router, responses=PROBLEMS)
+    return root
+
+
+def install(app: FastAPI) -> None:
+    """Mount the API's routes and its problem+json error handlers on the service's app."""
+    app.include_router(router())
+    errors.install(app)
+
+
+def openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """The service's OpenAPI document completed with the API's shared components."""
+    return errors.document(schema)

@@ -1,0 +1,188 @@
+"""The composition root: builds one deployment's parts from `Settings`, and the ASGI app over them.
+
+Every entry point gets its wiring here: `create_app` (the API and the web pages), the `bratasena`
+command (each subcommand opens the parts it uses), the demo, the tests and the benchmarks. Parts
+are built on first use, so `bratasena history` opens the event store and nothing else.
+
+Background work: with ``background=True`` (what `bratasena serve` runs) the projection runner and
+the sync worker run in threads of this process from `start` to `close`. Without it (`bratasena api`,
+the tests) no thread runs; reads of views catch up first and commands wait for their own position
+(see `Projections.refresh` and `Projections.caught_up`), so read-your-writes holds either way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from functools import cached_property
+from types import TracebackType
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from starlette.responses import Response
+from starlette.types import Scope
+
+from bratasena import access, api, web
+from bratasena.application import Bratasena
+from bratasena.domain.calendar import now_utc
+from bratasena.domain.errors import DomainError
+from bratasena.integration.sync import SyncWorker
+from bratasena.limits import BodyLimitMiddleware, LoginThrottle, RateLimiter
+from bratasena.metrics import Metrics, MetricsMiddleware
+from bratasena.projections import Projections
+from bratasena.settings import Settings
+
+Runner = Literal["inline", "thread"]
+
+
+class Service:
+    """One process's parts of a deployment: application, views, sync worker, limits, metrics."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = now_utc,
+        background: bool = False,
+        sync_concurrency: int = 8,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.background = background
+        self.sync_concurrency = sync_concurrency
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- parts, each built on first use ---------------------------------------------------------
+
+    @cached_property
+    def app(self) -> Bratasena:
+        """The use cases over the event store."""
+        return Bratasena(self.settings, clock=self.clock)
+
+    @cached_property
+    def projections(self) -> Projections:
+        """The read models and their runner."""
+        return Projections(self.app, self.settings)
+
+    @cached_property
+    def sync(self) -> SyncWorker:
+        """The worker that sends deactivations and reactivations to DTJateng and DTSEN."""
+        return SyncWorker(self.app, self.settings, concurrency=self.sync_concurrency)
+
+    @cached_property
+    def throttle(self) -> LoginThrottle:
+        """Failed logins per username and address (API and web share it)."""
+        return LoginThrottle()
+
+    @cached_property
+    def limiter(self) -> RateLimiter:
+        """Public filings per address (API and web share it)."""
+        return RateLimiter(self.settings.public_rate_limit_per_minute)
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """Request counts and latencies of this process."""
+        return Metrics()
+
+    # --- background work ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the projection runner and the sync worker threads (``background`` only)."""
+        if not self.background or self._threads:
+            return
+        self._spawn("projections", self.projections.run_forever)
+        self._spawn("sync", self.sync.run_forever)
+
+    def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
+        thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def close(self) -> None:
+        """Stop the threads and release the connections of the parts that were built."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._threads.clear()
+        built = vars(self)
+        if "sync" in built:
+            self.sync.close()
+        if "projections" in built:
+            self.projections.close()
+        if "app" in built:
+            self.app.close()
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _refusal(scope: Scope, error: DomainError) -> Response:
+    # Refusals before a route runs (a body over the limit) are answered as the API answers.
+    return api.refusal(error)
+
+
+class _Asgi(FastAPI):
+    """The service's ASGI app; its OpenAPI document names the API's shared schemas once."""
+
+    def openapi(self) -> dict[str, Any]:
+        return api.openapi(super().openapi())
+
+
+DESCRIPTION = """\
+Complaints that a household receiving social aid is well-off: filing and tracking for citizens,
+case work for officers and supervisors, replay for auditors.
+Errors are `application/problem+json` (RFC 9457), described once as the `Problem` schema.
+"""
+
+
+def create_app(
+    settings: Settings,
+    *,
+    runner: Runner = "inline",
+    clock: Callable[[], datetime] = now_utc,
+) -> FastAPI:
+    """The HTTP service: the API and the web pages mounted side by side over one `Service`.
+
+    ``runner="thread"`` (`bratasena serve`) runs the projection runner and the sync worker in
+    threads from startup to shutdown; ``"inline"`` (`bratasena api`, the tests) runs none.
+    """
+    access.check_secret(settings)
+    service = Service(settings, clock=clock, background=runner == "thread")
+
+    @asynccontextmanager
+    async def lifespan(asgi: FastAPI) -> AsyncIterator[None]:
+        service.start()
+        try:
+            yield
+        finally:
+            service.close()
+
+    asgi = _Asgi(
+        title="Bratasena",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    asgi.state.service = service
+    api.install(asgi)
+    web.install(asgi)
+    # Middleware wraps in reverse order of adding: metrics sees every request, limits included.
+    asgi.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        refuse=_refusal,
+    )
+    asgi.add_middleware(MetricsMiddleware, metrics=service.metrics)
+    return asgi

@@ -1,0 +1,5 @@
+"""`python -m bratasena.cli`: the `bratasena` command."""
+
+from bratasena.cli import main
+
+raise SystemExit(main())

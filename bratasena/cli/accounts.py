@@ -1,0 +1,65 @@
+"""The account subcommands: ``accounts add USERNAME --role ROLE`` (the password from stdin)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from bratasena.access import hash_password, normalise_username
+from bratasena.bootstrap import Service
+from bratasena.domain.account import ROLES
+from bratasena.domain.errors import InvalidInputError
+from bratasena.settings import get_settings
+
+MIN_PASSWORD = 10
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``accounts``."""
+    accounts = subparsers.add_parser("accounts", help="staff accounts")
+    commands = accounts.add_subparsers(dest="accounts_command", required=True, metavar="COMMAND")
+    add = commands.add_parser("add", help="open a staff account; the password is read from stdin")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument(
+        "--district",
+        dest="districts",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="CODE",
+        help="a district (kecamatan) code such as 33.16.01; officers and facilitators need one",
+    )
+    add.add_argument("--full-name", default="")
+    add.set_defaults(handler=_add_account)
+
+
+def read_password() -> str:
+    """A password typed at the terminal, or the first line of stdin."""
+    if sys.stdin.isatty():
+        return getpass.getpass("password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _add_account(args: argparse.Namespace) -> int:
+    password = read_password()
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInputError(
+            f"password: use at least {MIN_PASSWORD} characters (read from stdin)", field="password"
+        )
+    with Service(get_settings()) as service:
+        outcome = service.app.open_account(
+            username=args.username,
+            role=args.role,
+            districts=args.districts,
+            password_hash=hash_password(password),
+            full_name=args.full_name,
+            actor="cli",
+        )
+        account = service.app.get_account(normalise_username(args.username))
+    where = f" in {', '.join(account.districts)}" if account.districts else ""
+    print(
+        f"Account {account.username} opened as {account.role}{where} (version {outcome.version})."
+    )
+    return 0
