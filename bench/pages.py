@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg
 
 from bench.project import NOW, seed
-from bratasena.bootstrap import create_app
 from bratasena.access import hash_password
 from bratasena.application import Bratasena
+from bratasena.bootstrap import create_app
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.regions import region_book
 from bratasena.projections import CaseQuery, HouseholdQuery, Projections

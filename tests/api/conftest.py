@@ -10,9 +10,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bratasena.bootstrap import create_app
 from bratasena.access import hash_password, issue_token
 from bratasena.application import Bratasena
+from bratasena.bootstrap import create_app
 from bratasena.settings import Settings
 from tests.builders import Clock
 

@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from bratasena.bootstrap import create_app
 from bratasena.access import issue_token
-from bratasena.limits import LoginThrottle
 from bratasena.application import Bratasena
+from bratasena.bootstrap import create_app
+from bratasena.limits import LoginThrottle
 from bratasena.settings import Settings
 from tests.api.conftest import PASSWORD, Headers
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
+from bratasena.bootstrap import create_app
 from bratasena.settings import Settings
 from tests.api.conftest import Headers, bearer
 from tests.builders import BLORA_VILLAGE, Clock, kk, nik

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 
 from fastapi.testclient import TestClient
 
-from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
+from bratasena.bootstrap import create_app
 from bratasena.settings import Settings
 from tests.api.conftest import Headers, complaint_body
 from tests.builders import Clock, case_at, register

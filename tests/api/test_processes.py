@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
+from bratasena.bootstrap import create_app
 from bratasena.settings import Settings
 from tests.api.conftest import complaint_body
 from tests.builders import register, registry_row

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
+from bratasena.bootstrap import create_app
 from bratasena.integration.simulator import StandInTarget
 from bratasena.settings import Settings
 from tests.api.conftest import Headers, bearer

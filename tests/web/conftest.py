@@ -16,9 +16,9 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bratasena.bootstrap import create_app
 from bratasena.access import hash_password
 from bratasena.application import Bratasena
+from bratasena.bootstrap import create_app
 from bratasena.settings import Settings
 from tests.builders import Clock, registry_row
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
+from bratasena.bootstrap import create_app
 from bratasena.demo import prepare
 from bratasena.projections import CaseQuery, Projections
 from bratasena.settings import Settings

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from bratasena.bootstrap import create_app
 from bratasena.application import Bratasena
+from bratasena.bootstrap import create_app
 from bratasena.integration.simulator import Faults, StandInTarget
 from bratasena.integration.sync import SyncWorker
 from bratasena.settings import Settings
