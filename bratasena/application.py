@@ -85,6 +85,8 @@ class AuditEvent:
     recorded_at: datetime
     actor: str
     data: dict[str, Any]
+    step: Step | None = None
+    """The timeline step of a complaint event (None for other aggregates' events)."""
 
 
 @dataclass
@@ -820,6 +822,7 @@ def _audit_event(event: Any) -> AuditEvent:
         recorded_at=event.timestamp,
         actor=str(data.get("actor", "system")),
         data=data,
+        step=event.step if isinstance(event, COMPLAINT_EVENTS) else None,
     )
 
 

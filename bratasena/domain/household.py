@@ -73,9 +73,6 @@ REGISTRY_FIELDS: tuple[str, ...] = (
 )
 """What an extract says of a household besides its registry id; a later extract may change any."""
 
-ACTIVE = Eligibility.ACTIVE
-DEACTIVATED = Eligibility.DEACTIVATED
-
 
 class Household(Aggregate):
     """A household's membership of the welfare data, and its syncing to the province and nation.
@@ -134,7 +131,7 @@ class Household(Aggregate):
         actor: str
 
         def apply(self, household: Household) -> None:
-            household.status = DEACTIVATED
+            household.status = Eligibility.DEACTIVATED
             household.effective_month = self.effective_month
             household.deactivated_by_complaint = self.complaint_id
             household.status_changes = (*household.status_changes, self.originator_version)
@@ -149,7 +146,7 @@ class Household(Aggregate):
         actor: str
 
         def apply(self, household: Household) -> None:
-            household.status = ACTIVE
+            household.status = Eligibility.ACTIVE
             household.effective_month = self.effective_month
             household.deactivated_by_complaint = None
             household.status_changes = (*household.status_changes, self.originator_version)
@@ -208,7 +205,7 @@ class Household(Aggregate):
         self.programs = tuple(programs)
         self.members = members
         self.kk_history: tuple[str, ...] = ()
-        self.status = ACTIVE
+        self.status = Eligibility.ACTIVE
         self.effective_month: str | None = None
         self.deactivated_by_complaint: UUID | None = None
         self.open_complaint_id: UUID | None = None
@@ -299,7 +296,7 @@ class Household(Aggregate):
         self, *, complaint_id: UUID, reason_codes: list[str], actor: str, at: datetime
     ) -> None:
         """Remove the household from the first day of the next month (Asia/Jakarta)."""
-        if self.status == DEACTIVATED:
+        if self.status == Eligibility.DEACTIVATED:
             raise OutOfOrderError(
                 f"household {self.registry_id} is already deactivated",
                 rule="already_deactivated",
@@ -323,7 +320,7 @@ class Household(Aggregate):
         at: datetime,
     ) -> None:
         """Restore the household from the first day of the next month (Asia/Jakarta)."""
-        if self.status != DEACTIVATED:
+        if self.status != Eligibility.DEACTIVATED:
             raise OutOfOrderError(
                 f"household {self.registry_id} is not deactivated", rule="not_deactivated"
             )

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from bratasena.domain import ids
 from bratasena.domain.errors import InvalidInputError
-from bratasena.domain.household import ACTIVE, DEACTIVATED, TARGETS, Household
+from bratasena.domain.household import TARGETS, Eligibility, Household
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor, Database
 from bratasena.projections.privacy import Privacy
@@ -180,7 +180,7 @@ class HouseholdStatus(View[Rows]):
         row: dict[str, Any] = {
             "household_id": str(event.originator_id),
             "registry_id": event.registry_id,
-            "status": ACTIVE,
+            "status": Eligibility.ACTIVE,
             "effective_month": None,
             "complaints_received": 0,
             "sync": {},
@@ -212,7 +212,8 @@ class HouseholdStatus(View[Rows]):
         elif isinstance(event, Household.Reported):
             row["complaints_received"] += 1
         elif isinstance(event, Household.Deactivated | Household.Reactivated):
-            row["status"] = DEACTIVATED if isinstance(event, Household.Deactivated) else ACTIVE
+            deactivated = isinstance(event, Household.Deactivated)
+            row["status"] = str(Eligibility.DEACTIVATED if deactivated else Eligibility.ACTIVE)
             row["effective_month"] = event.effective_month
             row["sync"] = {
                 target: {
@@ -255,7 +256,7 @@ class HouseholdStatus(View[Rows]):
             clauses.append("district_code = %s")
             params.append(book.district(normalise_code(query.district), field="district").code)
         if query.status is not None:
-            if query.status not in (ACTIVE, DEACTIVATED):
+            if query.status not in (Eligibility.ACTIVE, Eligibility.DEACTIVATED):
                 raise InvalidInputError(
                     f"status: unknown status {query.status!r}; use active or deactivated",
                     field="status",

@@ -220,7 +220,7 @@ def act(request: Request, complaint_id: UUID, action: str, form: CheckedForm) ->
             request,
             who,
             complaint_id,
-            status=409 if stale else 422,
+            status=access.http_status(error),
             failed={
                 "action": action,
                 # A stale form is shown again with what the person typed, against the new state.

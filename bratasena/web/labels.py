@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-from bratasena.domain.complaint import Step
+from bratasena.domain.account import Role
+from bratasena.domain.complaint import Decision, Status, Step
 from bratasena.domain.errors import ConflictError, DomainError
+from bratasena.domain.filing import PUBLIC, Channel, Reason
+from bratasena.domain.household import Eligibility, Target
 
 STATUS: dict[str, str] = {
-    "filed": "Diterima",
-    "assigned": "Ditugaskan ke petugas",
-    "investigated": "Sudah diverifikasi lapangan",
-    "notice_issued": "Pemberitahuan dikirim ke keluarga",
-    "response_recorded": "Tanggapan keluarga dicatat",
-    "upheld": "Dikabulkan",
-    "rejected": "Ditolak",
-    "withdrawn": "Dicabut",
-    "appealed": "Keberatan diajukan",
-    "appeal_granted": "Keberatan dikabulkan",
-    "appeal_denied": "Keberatan ditolak",
+    Status.FILED: "Diterima",
+    Status.ASSIGNED: "Ditugaskan ke petugas",
+    Status.INVESTIGATED: "Sudah diverifikasi lapangan",
+    Status.NOTICE_ISSUED: "Pemberitahuan dikirim ke keluarga",
+    Status.RESPONSE_RECORDED: "Tanggapan keluarga dicatat",
+    Status.UPHELD: "Dikabulkan",
+    Status.REJECTED: "Ditolak",
+    Status.WITHDRAWN: "Dicabut",
+    Status.APPEALED: "Keberatan diajukan",
+    Status.APPEAL_GRANTED: "Keberatan dikabulkan",
+    Status.APPEAL_DENIED: "Keberatan ditolak",
 }
 """A complaint's status, as a citizen or officer reads it."""
 
-STEP_TITLE: dict[Step, str] = {
+STEP_TITLE: dict[str, str] = {
     Step.FILED: "Aduan diterima",
     Step.CORROBORATED: "Aduan tambahan",
     Step.HOUSEHOLD_IDENTIFIED: "Keluarga dicocokkan",
@@ -37,7 +40,7 @@ STEP_TITLE: dict[Step, str] = {
 }
 """The title of each step of a case's timeline (staff pages)."""
 
-PUBLIC_STEP: dict[Step, str] = {
+PUBLIC_STEP: dict[str, str] = {
     Step.FILED: "Aduan diterima",
     Step.ASSIGNED: "Ditugaskan ke petugas",
     Step.INVESTIGATED: "Verifikasi lapangan selesai",
@@ -53,44 +56,48 @@ PUBLIC_STEP: dict[Step, str] = {
 """The public tracking page's words for the public steps (`PUBLIC_STEPS` of the domain)."""
 
 REASON: dict[str, str] = {
-    "mampu": "Mampu secara ekonomi",
-    "asn_tni_polri": "ASN, TNI atau Polri (atau anggota keluarganya)",
-    "pensioner": "Pensiunan",
-    "village_official": "Perangkat desa",
-    "certified_teacher": "Guru bersertifikasi",
-    "company_owner_or_officer": "Pemilik atau pengurus perusahaan",
-    "wage_above_umk": "Penghasilan di atas UMK",
-    "owns_car": "Memiliki mobil",
-    "permanent_house": "Rumah permanen dan layak",
-    "deceased": "Sudah meninggal dunia",
-    "moved_away": "Sudah pindah domisili",
-    "not_found": "Tidak ditemukan di alamat",
-    "duplicate_registration": "Terdaftar ganda",
-    "receives_other_aid": "Sudah menerima bantuan lain",
-    "refuses_aid": "Menolak bantuan",
-    "other": "Alasan lain (jelaskan di uraian)",
+    Reason.MAMPU: "Mampu secara ekonomi",
+    Reason.ASN_TNI_POLRI: "ASN, TNI atau Polri (atau anggota keluarganya)",
+    Reason.PENSIONER: "Pensiunan",
+    Reason.VILLAGE_OFFICIAL: "Perangkat desa",
+    Reason.CERTIFIED_TEACHER: "Guru bersertifikasi",
+    Reason.COMPANY_OWNER_OR_OFFICER: "Pemilik atau pengurus perusahaan",
+    Reason.WAGE_ABOVE_UMK: "Penghasilan di atas UMK",
+    Reason.OWNS_CAR: "Memiliki mobil",
+    Reason.PERMANENT_HOUSE: "Rumah permanen dan layak",
+    Reason.DECEASED: "Sudah meninggal dunia",
+    Reason.MOVED_AWAY: "Sudah pindah domisili",
+    Reason.NOT_FOUND: "Tidak ditemukan di alamat",
+    Reason.DUPLICATE_REGISTRATION: "Terdaftar ganda",
+    Reason.RECEIVES_OTHER_AID: "Sudah menerima bantuan lain",
+    Reason.REFUSES_AID: "Menolak bantuan",
+    Reason.OTHER: "Alasan lain (jelaskan di uraian)",
 }
 """Reason codes (alasan) for removal."""
 
 ROLE: dict[str, str] = {
-    "facilitator": "Pendamping PKH",
-    "officer": "Petugas",
-    "supervisor": "Kepala Bidang",
-    "auditor": "Auditor",
-    "admin": "Administrator",
-    "public": "Masyarakat",
+    Role.FACILITATOR: "Pendamping PKH",
+    Role.OFFICER: "Petugas",
+    Role.SUPERVISOR: "Kepala Bidang",
+    Role.AUDITOR: "Auditor",
+    Role.ADMIN: "Administrator",
+    PUBLIC: "Masyarakat",
 }
+"""Each staff role, and the public (what citizens do without an account)."""
 
 CHANNEL: dict[str, str] = {
-    "web": "formulir web",
-    "facilitator": "pendamping PKH",
-    "walk-in": "datang langsung",
-    "hotline": "telepon pengaduan",
+    Channel.WEB: "formulir web",
+    Channel.FACILITATOR: "pendamping PKH",
+    Channel.WALK_IN: "datang langsung",
+    Channel.HOTLINE: "telepon pengaduan",
 }
 
-RECOMMENDATION: dict[str, str] = {"uphold": "dikabulkan", "reject": "ditolak"}
+RECOMMENDATION: dict[str, str] = {Decision.UPHOLD: "dikabulkan", Decision.REJECT: "ditolak"}
 
-HOUSEHOLD_STATUS: dict[str, str] = {"active": "Aktif", "deactivated": "Dinonaktifkan"}
+HOUSEHOLD_STATUS: dict[str, str] = {
+    Eligibility.ACTIVE: "Aktif",
+    Eligibility.DEACTIVATED: "Dinonaktifkan",
+}
 
 SYNC_STATE: dict[str, str] = {
     "pending": "Menunggu dikirim",
@@ -101,7 +108,10 @@ SYNC_STATE: dict[str, str] = {
     "retrying": "Dicoba ulang",
 }
 
-TARGET: dict[str, str] = {"dtjateng": "DTJateng (provinsi)", "dtsen": "DTSEN (nasional)"}
+TARGET: dict[str, str] = {
+    Target.DTJATENG: "DTJateng (provinsi)",
+    Target.DTSEN: "DTSEN (nasional)",
+}
 
 MONTH: tuple[str, ...] = (
     "Januari",
@@ -117,23 +127,6 @@ MONTH: tuple[str, ...] = (
     "November",
     "Desember",
 )
-
-EVENT: dict[str, str] = {
-    "Complaint.Filed": "Aduan diterima",
-    "Complaint.Corroborated": "Aduan tambahan digabungkan",
-    "Complaint.HouseholdIdentified": "Keluarga dicocokkan",
-    "Complaint.Assigned": "Ditugaskan",
-    "Complaint.Investigated": "Verifikasi lapangan",
-    "Complaint.NoticeIssued": "Pemberitahuan dikirim",
-    "Complaint.ResponseRecorded": "Tanggapan dicatat",
-    "Complaint.Upheld": "Dikabulkan",
-    "Complaint.Rejected": "Ditolak",
-    "Complaint.Withdrawn": "Dicabut",
-    "Complaint.Appealed": "Keberatan diajukan",
-    "Complaint.AppealGranted": "Keberatan dikabulkan",
-    "Complaint.AppealDenied": "Keberatan ditolak",
-}
-"""Event types on the audit page (the stored type name is shown beside it)."""
 
 FIELD_ERROR: dict[str, str] = {
     "subject": "Sebutkan nomor KK atau NIK kepala keluarga, atau nama kepala keluarga dan desanya.",

@@ -141,7 +141,7 @@ def reports(history: list[AuditEvent]) -> list[Report]:
         Report(
             at=e.recorded_at,
             channel=labels.CHANNEL.get(e.data["channel"], e.data["channel"]),
-            filed_by=labels.ROLE["public"] if e.actor == "public" else e.actor,
+            filed_by=labels.ROLE.get(e.actor, e.actor),
             reporter=e.data.get("reporter"),
             description=e.data.get("description", ""),
         )

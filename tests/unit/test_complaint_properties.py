@@ -1,21 +1,50 @@
-"""Random command sequences never reach an invalid case, and replaying the events rebuilds it."""
+"""Random command sequences never reach an invalid case, replaying the events rebuilds it, and
+a case offers an action exactly when that action's command would be accepted."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from bratasena.domain.account import Action, Role, roles_for
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import FINAL_STATUSES, STATUSES, Complaint
 from bratasena.domain.errors import DomainError
-from tests.builders import new_complaint
+from tests.builders import BLORA_VILLAGE, new_complaint
 
-ACTORS = st.sampled_from(["budi", "sari", "kabid", "kabid2"])
+NAMES = ["budi", "sari", "kabid", "kabid2"]
+ACTORS = st.sampled_from(NAMES)
 TEXT = st.sampled_from(["", " ", "Terbukti", "Tidak terbukti"])
+
+VALID_INPUT: dict[Action, Callable[[Complaint, date], dict[str, Any]]] = {
+    Action.ASSIGN: lambda c, today: {"officer": "budi"},
+    Action.IDENTIFY_HOUSEHOLD: lambda c, today: {
+        "household_id": uuid4(),
+        "village_code": BLORA_VILLAGE,
+    },
+    Action.RECORD_INVESTIGATION: lambda c, today: {
+        "visited_on": today,
+        "findings": {c.reasons[0]: "Rumah besar"},
+        "recommendation": "uphold",
+        "notes": "",
+    },
+    Action.ISSUE_NOTICE: lambda c, today: {"response_due": today + timedelta(days=14)},
+    Action.RECORD_RESPONSE: lambda c, today: {"statement": "Tidak benar", "received_on": today},
+    Action.UPHOLD: lambda c, today: {"reason": "Terbukti"},
+    Action.REJECT: lambda c, today: {"reason": "Tidak terbukti"},
+    Action.WITHDRAW: lambda c, today: {"reason": "Salah alamat"},
+    Action.APPEAL: lambda c, today: {"grounds": "Keberatan", "filed_on": c.decided_on or today},
+    Action.GRANT_APPEAL: lambda c, today: {"reason": "Bukti baru"},
+    Action.DENY_APPEAL: lambda c, today: {"reason": "Tidak ada bukti baru"},
+}
+"""For each action, input its command accepts whenever the case's state and the actor allow it."""
 
 
 class ComplaintLifecycle(RuleBasedStateMachine):
@@ -27,6 +56,26 @@ class ComplaintLifecycle(RuleBasedStateMachine):
         self.complaint: Complaint = new_complaint(self.now, keep_events=True)
         self.events: list[Any] = list(self.complaint.collect_events())
         self.heard_at_decision: bool | None = None
+
+    @initialize(matched=st.booleans())
+    def filed(self, matched: bool) -> None:
+        if not matched:
+            self.complaint = new_complaint(
+                self.now,
+                keep_events=True,
+                household_id=None,
+                subject={"name": "Sugeng Riyadi", "village_code": BLORA_VILLAGE},
+            )
+            self.events = list(self.complaint.collect_events())
+
+    @rule(actor=ACTORS)
+    def identify(self, actor: str) -> None:
+        self._attempt(
+            self.complaint.identify_household,
+            household_id=uuid4(),
+            village_code=BLORA_VILLAGE,
+            actor=actor,
+        )
 
     def _attempt(self, command: Any, **kwargs: Any) -> None:
         before = self.complaint.status
@@ -120,6 +169,24 @@ class ComplaintLifecycle(RuleBasedStateMachine):
             assert c.appealed_on <= _deadline(c)
         if c.status in FINAL_STATUSES:
             assert c.is_final
+
+    @invariant()
+    def an_action_is_offered_exactly_when_its_command_is_accepted(self) -> None:
+        today = jakarta_date(self.now)
+        for actor in NAMES:
+            accepted = set()
+            for action in Action:
+                trial = copy.deepcopy(self.complaint)
+                command = getattr(trial, action.value)
+                try:
+                    command(**VALID_INPUT[action](trial, today), actor=actor, at=self.now)
+                except DomainError:
+                    continue
+                accepted.add(action)
+            for role in Role:
+                offered = set(self.complaint.available_actions(role, actor, today))
+                allowed = {a for a in accepted if role in roles_for(a)}
+                assert offered == allowed, (role, actor, self.complaint.status)
 
     @invariant()
     def replaying_the_events_rebuilds_the_live_state(self) -> None:
