@@ -164,3 +164,43 @@ def test_two_officers_racing_on_one_case_get_one_success_and_one_409(
     (refused,) = [r for r in results if r.status_code == 409]
     assert refused.json()["current_version"] == version + 1
     assert core.get_complaint(cid).version == version + 1
+
+
+def test_an_api_client_matches_an_unmatched_complaint_and_sees_what_it_may_do(
+    client: TestClient, core: Bratasena, staff: dict[str, Headers]
+) -> None:
+    register(core)
+    body = complaint_body()
+    body["subject"] = {"name": "Sutrisno", "village_code": "33.16.01.2001"}
+    filed = client.post("/api/v1/complaints", json=body)
+    assert filed.status_code == 201, filed.text
+    cid = filed.json()["complaint_id"]
+    case = client.get(f"/api/v1/cases/{cid}", headers=staff["budi"]).json()
+    assert case["household_id"] is None
+    assert case["allowed_actions"] == ["identify_household", "withdraw"]
+    supervisor = client.get(f"/api/v1/cases/{cid}", headers=staff["kabid"]).json()
+    assert supervisor["allowed_actions"] == ["assign", "identify_household", "withdraw"]
+    assert (
+        client.get(f"/api/v1/cases/{cid}", headers=staff["inspektur"]).json()["allowed_actions"]
+        == []
+    )
+
+    head = core.head()
+    unknown = client.post(
+        f"/api/v1/cases/{cid}/household", json={"registry_id": "DTKS-999999"}, headers=staff["budi"]
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "registry_id"
+    assert core.head() == head
+
+    matched = command(client, cid, "household", {"registry_id": "DTKS-000001"}, staff["budi"], 1)
+    assert matched["case"]["household_id"] == str(
+        core.find_households(registry_id="DTKS-000001")[0].id
+    )
+    assert "identify_household" not in matched["case"]["allowed_actions"]
+    assert matched["case"]["timeline"][-1]["step"] == "household_identified"
+    again = client.post(
+        f"/api/v1/cases/{cid}/household", json={"registry_id": "DTKS-000001"}, headers=staff["budi"]
+    )
+    assert again.status_code == 422
+    assert again.json()["type"] == "/problems/already_matched"

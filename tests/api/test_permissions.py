@@ -40,6 +40,8 @@ ROUTES: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/api/v1/cases", None, CASE_READERS),
     ("GET", "/api/v1/cases/{cid}", None, CASE_READERS),
     ("POST", "/api/v1/cases/{cid}/assignment", {"officer": "budi"}, {"supervisor"}),
+    ("POST", "/api/v1/cases/{cid}/household", {"registry_id": "DTKS-000001"},
+     {"officer", "supervisor"}),
     ("POST", "/api/v1/cases/{cid}/investigation",
      {"visited_on": "2026-03-10", "findings": {"mampu": "x"}, "recommendation": "uphold"},
      {"officer", "facilitator"}),
