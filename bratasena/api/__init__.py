@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from bratasena.api import errors
-from bratasena.api.errors import PROBLEMS, refusal
+from bratasena.api.errors import BUGS, PROBLEMS, refusal
 from bratasena.api.routers import (
     accounts,
     audit,
@@ -46,7 +46,8 @@ def router() -> APIRouter:
     """Every API route, each documented with the problems it may answer."""
     root = APIRouter()
     for module in ROUTERS:
-        root.include_router(module.router, responses=PROBLEMS)
+        # The operations routes take no account and no input: only a bug can make them fail.
+        root.include_router(module.router, responses=BUGS if module is ops else PROBLEMS)
     return root
 
 

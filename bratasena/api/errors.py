@@ -55,8 +55,11 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
-PROBLEMS = problem_responses(401, 403, 404, 409, 413, 422, 429)
-"""The problems any route may answer (documented once, for every router)."""
+PROBLEMS = problem_responses(401, 403, 404, 409, 413, 422, 429, 500)
+"""The problems any API route may answer (documented once, for every router)."""
+
+BUGS = problem_responses(500)
+"""The only problem the operations routes (no account, no input) may answer."""
 
 
 def problem_type(rule: str) -> str:
@@ -158,11 +161,31 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, unexpected)
 
 
+_FASTAPI_422 = "#/components/schemas/HTTPValidationError"
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
 def document(schema: dict[str, Any]) -> dict[str, Any]:
-    """The OpenAPI document with `Problem` and `FieldError` named once among its components."""
+    """The OpenAPI document with `Problem` and `FieldError` named once among its components.
+
+    FastAPI documents invalid input with its own `HTTPValidationError` on any route whose
+    `responses` lack a 422; the service answers it as a `Problem` (see `_validation_error`), so
+    such answers are rewritten to the one reference and FastAPI's two schemas dropped.
+    """
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     if "Problem" not in components:
         problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(problem_schema.pop("$defs", {}))
         components["Problem"] = problem_schema
+    for path in schema.get("paths", {}).values():
+        for method, operation in path.items():
+            if method not in _METHODS:
+                continue
+            answers = operation.get("responses", {})
+            for code, answer in answers.items():
+                media = answer.get("content", {}).values()
+                if any(m.get("schema", {}).get("$ref") == _FASTAPI_422 for m in media):
+                    answers[code] = problem_responses(int(code))[int(code)]
+    if components.pop("HTTPValidationError", None) is not None:
+        components.pop("ValidationError", None)
     return schema

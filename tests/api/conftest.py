@@ -1,12 +1,17 @@
-"""Fixtures for the API tests: the app over a fresh store, staff accounts, and their tokens."""
+"""Fixtures for the API tests: the app over a fresh store, staff accounts, their tokens, and the
+app served over real loopback HTTP."""
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -53,6 +58,32 @@ def api(api_settings: Settings, clock: Clock) -> FastAPI:
 def client(api: FastAPI) -> Iterator[TestClient]:
     with TestClient(api) as test_client:  # the lifespan closes the application afterwards
         yield test_client
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def live(api: FastAPI) -> Iterator[str]:
+    """The app on a real uvicorn server on a free loopback port (instead of `client`); its URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True  # its lifespan closes the application
+    thread.join(timeout=10)
 
 
 @pytest.fixture

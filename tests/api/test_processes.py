@@ -4,7 +4,6 @@ with the projection runner thread keeping read-your-writes."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from fastapi.testclient import TestClient
 from bratasena.application import Bratasena
 from bratasena.bootstrap import create_app
 from bratasena.settings import Settings
-from tests.api.conftest import complaint_body
+from tests.api.conftest import complaint_body, free_port
 from tests.builders import register, registry_row
 
 ROOT = Path(__file__).parents[2]
@@ -30,13 +29,6 @@ def cli_env(settings: Settings) -> dict[str, str]:
         env["BRATASENA_DATABASE_URL"] = settings.database_url
         env["BRATASENA_DATABASE_SCHEMA"] = settings.database_schema
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_accounts_add_reads_the_password_from_stdin_and_the_account_can_log_in(

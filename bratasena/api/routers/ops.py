@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Literal
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Response
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
 
 from bratasena.api.deps import AppDep, MetricsDep, SettingsDep, SyncDep, WaitingViewsDep
 from bratasena.application import Bratasena
@@ -16,40 +17,63 @@ router = APIRouter(tags=["operations"])
 log = logging.getLogger("bratasena.api")
 
 
-@router.get("/healthz", operation_id="healthz", summary="The process answers")
-def healthz() -> dict[str, str]:
+class HealthOut(BaseModel):
+    """The process answers."""
+
+    status: Literal["ok"] = "ok"
+
+
+class ReadinessOut(BaseModel):
+    """Whether the process should get traffic, and why not; the same body with 200 or 503."""
+
+    status: Literal["ready", "not ready"]
+    database: Literal["ok", "unreachable"]
+    head: int | None = Field(default=None, description="the last position of the event log")
+    projection_lag: dict[str, int] | None = Field(
+        default=None, description="events of the log not yet applied, per projection"
+    )
+
+
+@router.get("/healthz", operation_id="getHealth", summary="The process answers")
+def healthz() -> HealthOut:
     """Liveness only: no database call, so a slow database does not get the process restarted."""
-    return {"status": "ok"}
+    return HealthOut()
 
 
-def _readiness(app: Bratasena, views: Projections, max_lag: int) -> tuple[bool, dict[str, Any]]:
+def _readiness(app: Bratasena, views: Projections, max_lag: int) -> ReadinessOut:
     try:
         head = app.head()
         projections = views.status()
     except Exception as error:  # any driver error means: not ready
         log.warning("readiness check failed: %s", type(error).__name__)
-        return False, {"database": "unreachable"}
+        return ReadinessOut(status="not ready", database="unreachable")
     lags = {p.name: p.lag for p in projections}
     ready = all(lag <= max_lag for lag in lags.values())
-    return ready, {"database": "ok", "head": head, "projection_lag": lags}
+    return ReadinessOut(
+        status="ready" if ready else "not ready", database="ok", head=head, projection_lag=lags
+    )
 
 
 @router.get(
     "/readyz",
-    operation_id="readyz",
+    operation_id="getReadiness",
     summary="Ready for traffic: database reachable, projection lag under the threshold",
-    responses={503: {"description": "not ready"}},
+    response_model_exclude_none=True,
+    responses={503: {"model": ReadinessOut, "description": "not ready"}},
 )
-def readyz(app: AppDep, views: WaitingViewsDep, settings: SettingsDep) -> JSONResponse:
+def readyz(
+    app: AppDep, views: WaitingViewsDep, settings: SettingsDep, response: Response
+) -> ReadinessOut:
     """503 while the database is unreachable or a projection lags more than the threshold."""
-    ready, detail = _readiness(app, views, settings.readiness_max_lag)
-    body = {"status": "ready" if ready else "not ready", **detail}
-    return JSONResponse(body, status_code=200 if ready else 503)
+    readiness = _readiness(app, views, settings.readiness_max_lag)
+    if readiness.status != "ready":
+        response.status_code = 503
+    return readiness
 
 
 @router.get(
     "/metrics",
-    operation_id="metrics",
+    operation_id="getMetrics",
     summary="Prometheus metrics",
     response_class=PlainTextResponse,
 )

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
 from bratasena.api.deps import Admin, SyncDep
+from bratasena.domain.household import Target
 
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
@@ -26,7 +27,7 @@ class SyncStatusOut(BaseModel):
     parked: int
     done: int
     oldest_unsynced_seconds: float
-    targets: list[str]
+    targets: list[Target]
 
 
 class ParkedOut(BaseModel):
@@ -35,7 +36,7 @@ class ParkedOut(BaseModel):
     id: str
     household_id: UUID
     registry_id: str
-    target: str
+    target: Target
     event_version: int
     change: str
     idempotency_key: str
