@@ -222,8 +222,11 @@ class Outbox:
     # --- sending --------------------------------------------------------------------------------
 
     def due(self, targets: Sequence[str], *, now: float, limit: int) -> list[Item]:
-        """Pending items of these targets due by ``now``, oldest first, never two of one household
-        and target: an item waits while an earlier version of its household is unfinished there."""
+        """Pending items of these targets due by ``now``, oldest first.
+
+        An item waits while an earlier change of its household is unfinished at its target, so a
+        reactivation never overtakes the deactivation it reverses.
+        """
         if not targets:
             return []
         columns = ", ".join(f"o.{name}" for name in ITEM_COLUMNS)
