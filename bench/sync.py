@@ -102,7 +102,7 @@ def drain(
         elapsed = time.perf_counter() - started
         stop.set()
         runner.join()
-        rows = worker.db.query(
+        rows = worker.outbox.db.query(
             "SELECT household_id, MAX(done_at) FROM sync_outbox WHERE state = 'done' "
             "GROUP BY household_id"
         )

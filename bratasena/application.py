@@ -10,14 +10,19 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from bratasena.domain import ids
 from bratasena.domain.account import Account
 from bratasena.domain.calendar import now_utc
 from bratasena.domain.complaint import EVENTS as COMPLAINT_EVENTS
 from bratasena.domain.complaint import Complaint, Status, Step
-from bratasena.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from bratasena.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    OutOfOrderError,
+)
 from bratasena.domain.filing import (
     PUBLIC,
     channel_for,
@@ -30,7 +35,12 @@ from bratasena.domain.identity import new_tracking_code, normalise_tracking_code
 from bratasena.domain.lookup import HouseholdLookup
 from bratasena.domain.regions import RegionBook, normalise_code, region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
-from bratasena.persistence import event_store_env, insert_events_in_binary
+from bratasena.persistence import (
+    event_store_env,
+    insert_events_in_binary,
+    load_many,
+    put_unchecked,
+)
 from bratasena.settings import Settings
 
 A = TypeVar("A", bound=Aggregate)
@@ -104,6 +114,22 @@ class ImportCounts:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.position = max(self.position, other.position)
+
+
+@dataclass(frozen=True)
+class SyncAnswer:
+    """A target system's answer to one change of a household (for `record_sync_answers`)."""
+
+    household_id: UUID
+    target: str
+    event_version: int
+    """The household's version whose event made the change (its deactivation or reactivation)."""
+    accepted: bool
+    reference: str = ""
+    """The target's reference of the applied change (when accepted)."""
+    reason_code: str = ""
+    """Why the target refused the change (when refused), with its ``message``."""
+    message: str = ""
 
 
 class Bratasena(Application[UUID]):
@@ -453,7 +479,7 @@ class Bratasena(Application[UUID]):
         # lookups of their old and new numbers) instead of one query per aggregate: at registry
         # scale the per-aggregate round trips, not the writes, dominated the import.
         hids = [ids.household_id(row["registry_id"]) for row in rows]
-        households = self._get_many(Household, hids)
+        households = load_many(self, Household, hids)
         lookup_ids: dict[tuple[str, str], UUID] = {}
 
         def lookup_id(kind: str, value: str) -> UUID:
@@ -470,7 +496,7 @@ class Bratasena(Application[UUID]):
                 lookup_id("kk", known.kk_number)
                 lookup_id("nik", known.head_nik)
         lookups: dict[UUID, HouseholdLookup | None] = dict.fromkeys(lookup_ids.values())
-        lookups.update(self._get_many(HouseholdLookup, list(lookups)))
+        lookups.update(load_many(self, HouseholdLookup, lookups))
 
         def lookup(kind: str, value: str) -> tuple[UUID, HouseholdLookup | None]:
             lid = lookup_id(kind, value)
@@ -520,12 +546,10 @@ class Bratasena(Application[UUID]):
             pending.append(household)
             counts.household_ids.append(hid)
         pending.extend(lk for lk in lookups.values() if lk is not None)
-        # The events go straight into the event store: save() would check each one against a
-        # runtime protocol (about 20 µs an event, more than its insert). Nothing else of save()
-        # applies here: this application takes no snapshots and keeps no aggregate cache.
-        events = [e for a in {a.id: a for a in pending}.values() for e in a.collect_events()]
+        # Past save()'s checks (see `put_unchecked`): at registry scale they cost more than the
+        # inserts. A household twice in `pending` gives its events once: collecting empties it.
         try:
-            recordings = self.events.put(events)
+            recordings = put_unchecked(self, pending)
         except IntegrityError:
             raise ConflictError(
                 "someone else changed these households at the same moment; import the batch again"
@@ -533,94 +557,53 @@ class Bratasena(Application[UUID]):
         counts.position = max((r.notification.id for r in recordings), default=self.head())
         return counts
 
-    def _get_many(self, cls: type[A], aggregate_ids: Sequence[UUID]) -> dict[UUID, A]:
-        """The aggregates of these ids that exist and are of this class, read in one query.
+    def record_sync_answers(
+        self, answers: Sequence[SyncAnswer], *, actor: str
+    ) -> list[tuple[str, str]]:
+        """Record targets' answers on their households (`Synced`, `SyncRejected`) in one save.
 
-        Used by `import_registry` only; it reads the event table through the recorder's own
-        connection, falling back to one read per aggregate for other persistence modules.
+        An answer the household already holds (a resend after a crash: the domain's rule
+        ``already_synced``) records nothing and counts as done. Returns, per answer, what its
+        household holds for that change afterwards: ("synced", reference) or ("rejected", reason
+        code). When another writer changed one of the households meanwhile, the whole batch is
+        read and decided again.
         """
-        keys = list(dict.fromkeys(aggregate_ids))
-        recorder: Any = self.recorder
-        # Told apart by module, not isinstance, so importing this module loads no database driver.
-        backend = type(recorder).__module__
-        if backend == "eventsourcing.postgres":
-            table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}"'
-            where = "originator_id = ANY(%s)"
-        elif backend == "eventsourcing.sqlite":
-            table = recorder.events_table_name
-            where = "originator_id IN ({})"
-        else:
-            return {k: a for k in keys if (a := self._find(cls, k)) is not None}
-        events: dict[UUID, list[Any]] = {}
-        for start in range(0, len(keys), 900):  # under SQLite's limit of bound parameters
-            chunk = keys[start : start + 900]
-            params: list[Any]
-            if backend == "eventsourcing.postgres":
-                params, clause = [chunk], where
-            else:
-                params, clause = [k.hex for k in chunk], where.format(",".join("?" * len(chunk)))
-            statement = (
-                f"SELECT originator_id, originator_version, topic, state FROM {table} "
-                f"WHERE {clause} ORDER BY originator_id, originator_version"
-            )
-            with recorder.datastore.transaction(commit=False) as cursor:
-                cursor.execute(statement, params)
-                for found in cursor.fetchall():
-                    key = UUID(str(found["originator_id"]))
-                    stored = StoredEvent(
-                        originator_id=key,
-                        originator_version=found["originator_version"],
-                        topic=found["topic"],
-                        state=bytes(found["state"]),
-                    )
-                    event = self.mapper.to_domain_event(stored)
-                    events.setdefault(key, []).append(event)
-        loaded: dict[UUID, A] = {}
-        for key, history in events.items():
-            # The fold of `project_aggregate` without its per-event runtime protocol check,
-            # which cost a quarter of a re-import's time.
-            aggregate: Any = None
-            for event in history:
-                aggregate = event.mutate(aggregate)
-            if isinstance(aggregate, cls):
-                loaded[key] = aggregate
-        return loaded
-
-    def record_synced(
-        self, household_id: UUID, *, target: str, event_version: int, reference: str, actor: str
-    ) -> Outcome:
-        """Record that a target system acknowledged a deactivation or reactivation."""
-        household = self._get(Household, household_id)
-        household.record_synced(
-            target=target,
-            event_version=event_version,
-            reference=reference,
-            actor=actor,
-            at=self.clock(),
-        )
-        return self._outcome(household)
-
-    def record_sync_rejected(
-        self,
-        household_id: UUID,
-        *,
-        target: str,
-        event_version: int,
-        reason_code: str,
-        message: str,
-        actor: str,
-    ) -> Outcome:
-        """Record that a target system refused a deactivation or reactivation."""
-        household = self._get(Household, household_id)
-        household.record_sync_rejected(
-            target=target,
-            event_version=event_version,
-            reason_code=reason_code,
-            message=message,
-            actor=actor,
-            at=self.clock(),
-        )
-        return self._outcome(household)
+        for _ in range(10):
+            households = load_many(self, Household, [a.household_id for a in answers])
+            at = self.clock()
+            for answer in answers:
+                household = households.get(answer.household_id)
+                if household is None:
+                    raise NotFoundError(f"no household with id {answer.household_id}")
+                try:
+                    if answer.accepted:
+                        household.record_synced(
+                            target=answer.target,
+                            event_version=answer.event_version,
+                            reference=answer.reference,
+                            actor=actor,
+                            at=at,
+                        )
+                    else:
+                        household.record_sync_rejected(
+                            target=answer.target,
+                            event_version=answer.event_version,
+                            reason_code=answer.reason_code,
+                            message=answer.message,
+                            actor=actor,
+                            at=at,
+                        )
+                except OutOfOrderError as error:
+                    if error.rule != "already_synced":
+                        raise
+            try:
+                self.save(*households.values())
+            except IntegrityError:
+                continue  # another writer changed one of these households: read, decide again
+            return [
+                households[a.household_id].sync_state[(a.target, a.event_version)] for a in answers
+            ]
+        raise ConflictError("households kept changing while their sync answers were recorded")
 
     # --- targets --------------------------------------------------------------------------------
 

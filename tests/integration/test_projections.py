@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bratasena.application import Bratasena
+from bratasena.application import Bratasena, SyncAnswer
 from bratasena.domain.errors import InvalidInputError
 from bratasena.projections import CaseQuery, HouseholdQuery, Projections, StaffQuery
 from bratasena.settings import Settings
@@ -249,9 +249,12 @@ def test_household_status_follows_deactivation_sync_and_reactivation(
     cid = case_at(app, clock, "upheld")
     hid = app.get_complaint(cid).household_id
     assert hid is not None
-    app.record_synced(hid, target="dtjateng", event_version=3, reference="JTG-1", actor="sync")
-    app.record_sync_rejected(
-        hid, target="dtsen", event_version=3, reason_code="unknown_nik", message="-", actor="sync"
+    app.record_sync_answers(
+        [
+            SyncAnswer(hid, "dtjateng", 3, accepted=True, reference="JTG-1"),
+            SyncAnswer(hid, "dtsen", 3, accepted=False, reason_code="unknown_nik", message="-"),
+        ],
+        actor="sync",
     )
     views.run_once()
     row = views.households.get(hid)

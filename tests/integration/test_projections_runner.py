@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from bratasena.application import Bratasena
+from bratasena.application import Bratasena, SyncAnswer
 from bratasena.domain import ids
 from bratasena.domain.errors import DomainError, InvalidInputError, NotFoundError
 from bratasena.projections import CaseQuery, Projections, StaffQuery
@@ -101,9 +101,8 @@ class History:
             for version in hid.status_changes[-1:]:
                 target = ("dtjateng", "dtsen")[pick % 2]
                 if hid.sync_outcome(target, version) is None:
-                    app.record_synced(
-                        hid.id, target=target, event_version=version, reference="R", actor="sync"
-                    )
+                    answer = SyncAnswer(hid.id, target, version, accepted=True, reference="R")
+                    app.record_sync_answers([answer], actor="sync")
 
     def _account(self, pick: int) -> None:
         """Open one of a few accounts, or change, disable, enable or re-password it."""

@@ -1,0 +1,362 @@
+"""The sync worker's own tables: its position in the log, and one outbox item per change and target.
+
+They live beside the event store (`Database(settings, "sync")`: the configured PostgreSQL schema,
+or the SQLite file ``sync.sqlite3``) under the names existing deployments have, ``sync_position``
+and ``sync_outbox``. Rows are read into frozen dataclasses by column name, never by position. The
+outbox holds no personal data: a change's payload is rebuilt from the event store at each send.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from bratasena.domain.errors import NotFoundError, RuleViolationError
+from bratasena.persistence import Database
+from bratasena.settings import Settings
+
+PENDING, DONE, PARKED = "pending", "done", "parked"
+"""An item's states: waiting to be sent (or resent), acknowledged, waiting for a person."""
+
+GAVE_UP = "gave_up"
+"""The reason code of an item parked locally after ``sync_max_attempts`` transient failures."""
+
+POSITION_NAME = "worker"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A deactivation or reactivation read from the log, to queue for one target."""
+
+    position: int
+    """The event's notification id in the log."""
+    household_id: UUID
+    event_version: int
+    target: str
+    change: str
+    """``deactivation`` or ``reactivation``."""
+    idempotency_key: str
+    recorded_at: float
+    """When the event was recorded (seconds since the epoch)."""
+
+    @property
+    def item_id(self) -> str:
+        """The item's id, as operators type it: ``dtsen-1042``."""
+        return f"{self.target}-{self.position}"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One outbox row: a change for one target, its state and the last answer about it."""
+
+    id: str
+    position: int
+    household_id: UUID
+    event_version: int
+    target: str
+    change: str
+    idempotency_key: str
+    state: str
+    attempts: int
+    next_attempt_at: float
+    recorded_at: float
+    queued_at: float
+    done_at: float | None
+    registry_id: str | None
+    reference: str | None
+    reason_code: str | None
+    message: str | None
+    last_error: str | None
+
+
+ITEM_COLUMNS = tuple(f.name for f in fields(Item))
+"""The columns of ``sync_outbox``, in the order of `Item`'s fields."""
+
+
+@dataclass(frozen=True)
+class ParkedItem:
+    """A change a person must look at: refused by a target, or given up after many failures."""
+
+    id: str
+    household_id: UUID
+    registry_id: str
+    target: str
+    event_version: int
+    change: str
+    idempotency_key: str
+    reason_code: str
+    message: str
+    attempts: int
+    parked_at: datetime
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How one send ended for good: done (with the target's reference) or parked (with why)."""
+
+    item_id: str
+    state: str
+    attempts: int
+    registry_id: str | None
+    reference: str | None = None
+    reason_code: str | None = None
+    message: str | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A send that failed transiently, to try again at ``next_attempt_at``."""
+
+    item_id: str
+    attempts: int
+    next_attempt_at: float
+    last_error: str
+    registry_id: str | None
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Items by state, and when the oldest change not yet acknowledged was recorded."""
+
+    pending: int
+    """Items waiting for their first send (or blocked behind an earlier change)."""
+    retrying: int
+    """Items that failed transiently at least once and wait for their next attempt."""
+    parked: int
+    done: int
+    oldest_unsynced_at: float | None
+
+
+class Outbox:
+    """The worker's position and items; each method is one transaction."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.db = Database(settings, "sync")
+        self._setup()
+
+    def _setup(self) -> None:
+        with self.db.transaction() as cur:
+            if self.db.is_postgres:
+                # CREATE … IF NOT EXISTS races on the catalogue when two processes start at once.
+                cur.execute("SELECT pg_advisory_xact_lock(7316060)")
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS sync_position "
+                "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+            )
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS sync_outbox ("
+                "id TEXT PRIMARY KEY, position BIGINT NOT NULL, household_id TEXT NOT NULL, "
+                "event_version INTEGER NOT NULL, target TEXT NOT NULL, change TEXT NOT NULL, "
+                "idempotency_key TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL, "
+                "next_attempt_at DOUBLE PRECISION NOT NULL, recorded_at DOUBLE PRECISION NOT NULL, "
+                "queued_at DOUBLE PRECISION NOT NULL, done_at DOUBLE PRECISION, "
+                "registry_id TEXT, reference TEXT, reason_code TEXT, message TEXT, last_error TEXT)"
+            )
+            cur.execute(
+                "CREATE INDEX IF NOT EXISTS sync_outbox_due ON sync_outbox (state, next_attempt_at)"
+            )
+            cur.execute(
+                "CREATE INDEX IF NOT EXISTS sync_outbox_order "
+                "ON sync_outbox (household_id, target, event_version)"
+            )
+            cur.execute(
+                "INSERT INTO sync_position (name, position) VALUES (%s, 0) "
+                "ON CONFLICT (name) DO NOTHING",
+                (POSITION_NAME,),
+            )
+
+    # --- taking in the log ----------------------------------------------------------------------
+
+    def position(self) -> int:
+        """The id of the last log notification the worker has taken in."""
+        rows = self.db.query("SELECT position FROM sync_position WHERE name = %s", (POSITION_NAME,))
+        return int(rows[0][0]) if rows else 0
+
+    def take_in(self, read: Callable[[int], tuple[Sequence[Change], int]], *, now: float) -> int:
+        """Queue what ``read(position)`` finds and move to the position it returns, atomically.
+
+        The position row is locked for the transaction, so two workers never take in the same
+        events twice; ``read`` runs inside it. The number of items queued.
+        """
+        lock = " FOR UPDATE" if self.db.is_postgres else ""
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT position FROM sync_position WHERE name = %s{lock}", (POSITION_NAME,)
+            )
+            (stored,) = cur.fetchone()
+            position = int(stored)
+            changes, end = read(position)
+            if changes:
+                cur.executemany(
+                    "INSERT INTO sync_outbox (id, position, household_id, event_version, target, "
+                    "change, idempotency_key, state, attempts, next_attempt_at, recorded_at, "
+                    "queued_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s) "
+                    "ON CONFLICT (id) DO NOTHING",
+                    [
+                        (
+                            c.item_id,
+                            c.position,
+                            str(c.household_id),
+                            c.event_version,
+                            c.target,
+                            c.change,
+                            c.idempotency_key,
+                            PENDING,
+                            now,
+                            c.recorded_at,
+                            now,
+                        )
+                        for c in changes
+                    ],
+                )
+            if end != position:
+                cur.execute(
+                    "UPDATE sync_position SET position = %s WHERE name = %s", (end, POSITION_NAME)
+                )
+        return len(changes)
+
+    # --- sending --------------------------------------------------------------------------------
+
+    def due(self, targets: Sequence[str], *, now: float, limit: int) -> list[Item]:
+        """Pending items of these targets due by ``now``, oldest first.
+
+        An item waits while an earlier change of its household is unfinished at its target, so a
+        reactivation never overtakes the deactivation it reverses.
+        """
+        if not targets:
+            return []
+        columns = ", ".join(f"o.{name}" for name in ITEM_COLUMNS)
+        rows = self.db.query(
+            f"SELECT {columns} FROM sync_outbox o WHERE o.state = %s "
+            f"AND o.target IN ({', '.join(['%s'] * len(targets))}) "
+            "AND o.next_attempt_at <= %s AND NOT EXISTS "
+            "(SELECT 1 FROM sync_outbox p WHERE p.household_id = o.household_id "
+            "AND p.target = o.target AND p.event_version < o.event_version AND p.state <> %s) "
+            "ORDER BY o.position LIMIT %s",
+            (PENDING, *targets, now, DONE, limit),
+        )
+        return [_item(row) for row in rows]
+
+    def finish(self, finished: Sequence[Finished], *, now: float) -> None:
+        """Mark items done or parked."""
+        if not finished:
+            return
+        with self.db.transaction() as cur:
+            cur.executemany(
+                "UPDATE sync_outbox SET state = %s, attempts = %s, done_at = %s, reference = %s, "
+                "reason_code = %s, message = %s, last_error = %s, "
+                "registry_id = COALESCE(%s, registry_id) WHERE id = %s",
+                [
+                    (
+                        f.state,
+                        f.attempts,
+                        now,
+                        f.reference,
+                        f.reason_code,
+                        f.message,
+                        f.last_error,
+                        f.registry_id,
+                        f.item_id,
+                    )
+                    for f in finished
+                ],
+            )
+
+    def reschedule(self, retries: Sequence[Retry]) -> None:
+        """Set pending items' next attempt (an item retried or parked meanwhile is left alone)."""
+        if not retries:
+            return
+        with self.db.transaction() as cur:
+            cur.executemany(
+                "UPDATE sync_outbox SET attempts = %s, next_attempt_at = %s, last_error = %s, "
+                "registry_id = COALESCE(%s, registry_id) WHERE id = %s AND state = %s",
+                [
+                    (r.attempts, r.next_attempt_at, r.last_error, r.registry_id, r.item_id, PENDING)
+                    for r in retries
+                ],
+            )
+
+    # --- inspection and operators' actions ------------------------------------------------------
+
+    def backlog(self) -> Backlog:
+        """Items by state, and the oldest change not yet acknowledged."""
+        rows = self.db.query(
+            "SELECT state, CASE WHEN attempts > 0 THEN 1 ELSE 0 END, COUNT(*), MIN(recorded_at) "
+            "FROM sync_outbox GROUP BY state, CASE WHEN attempts > 0 THEN 1 ELSE 0 END"
+        )
+        counts = {PENDING: 0, "retrying": 0, PARKED: 0, DONE: 0}
+        oldest: float | None = None
+        for state, retried, count, first in rows:
+            name = "retrying" if state == PENDING and int(retried) else str(state)
+            counts[name] = counts.get(name, 0) + int(count)
+            if state != DONE and first is not None:
+                oldest = float(first) if oldest is None else min(oldest, float(first))
+        return Backlog(
+            pending=counts[PENDING],
+            retrying=counts["retrying"],
+            parked=counts[PARKED],
+            done=counts[DONE],
+            oldest_unsynced_at=oldest,
+        )
+
+    def parked(self) -> list[ParkedItem]:
+        """Every parked item, oldest first."""
+        rows = self.db.query(
+            f"SELECT {', '.join(ITEM_COLUMNS)} FROM sync_outbox WHERE state = %s "
+            "ORDER BY position, target",
+            (PARKED,),
+        )
+        return [_parked(_item(row)) for row in rows]
+
+    def retry(self, item_id: str, *, now: float) -> ParkedItem:
+        """Put a parked item back in the queue, due at ``now``; the item as it was parked."""
+        with self.db.transaction() as cur:
+            cur.execute(
+                f"SELECT {', '.join(ITEM_COLUMNS)} FROM sync_outbox WHERE id = %s", (item_id,)
+            )
+            row = cur.fetchone()
+            if row is None:
+                raise NotFoundError(f"id: no sync item {item_id!r}", field="id")
+            item = _item(row)
+            if item.state != PARKED:
+                raise RuleViolationError(
+                    f"id: sync item {item_id} is {item.state}, only parked items can be retried",
+                    field="id",
+                    rule="not_parked",
+                )
+            cur.execute(
+                "UPDATE sync_outbox SET state = %s, attempts = 0, next_attempt_at = %s, "
+                "done_at = NULL WHERE id = %s",
+                (PENDING, now, item_id),
+            )
+        return _parked(item)
+
+    def close(self) -> None:
+        """Release connections."""
+        self.db.close()
+
+
+def _item(row: Sequence[Any]) -> Item:
+    values = dict(zip(ITEM_COLUMNS, row, strict=True))
+    values["household_id"] = UUID(str(values["household_id"]))
+    return Item(**values)
+
+
+def _parked(item: Item) -> ParkedItem:
+    return ParkedItem(
+        id=item.id,
+        household_id=item.household_id,
+        registry_id=item.registry_id or "",
+        target=item.target,
+        event_version=item.event_version,
+        change=item.change,
+        idempotency_key=item.idempotency_key,
+        reason_code=item.reason_code or "",
+        message=item.message or "",
+        attempts=item.attempts,
+        parked_at=datetime.fromtimestamp(item.done_at or item.queued_at, UTC),
+    )

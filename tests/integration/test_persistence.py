@@ -1,0 +1,215 @@
+"""The shortcuts past the event store library's public API, each against the real thing it bypasses.
+
+Every test but the last two runs on SQLite and on PostgreSQL. The last two use the library's
+in-memory store, the one kind of recorder the shortcuts do not know.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.metadata import version
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+from bratasena.application import Bratasena
+from bratasena.domain import ids
+from bratasena.domain.household import Household
+from bratasena.domain.lookup import HouseholdLookup
+from bratasena.persistence import LIBRARY_VERSION, load_many, put_unchecked
+from bratasena.settings import Settings
+from tests.builders import Clock, kk, register, registry_row
+
+AT = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+
+AWKWARD = [
+    b"",
+    b"\x00",
+    b"\\",
+    b"\\\\x00",
+    b'"',
+    b"'",
+    b",",
+    b"(,)",
+    b"{}",
+    b"NULL",
+    b"\xff\xfe\x00\x01",
+    b'{"a": "b\\"c", "d": [1, 2]}',
+    bytes(range(256)),
+    os.urandom(200_000),
+]
+"""States that need escaping in every text format: quotes, separators, NUL, high bytes, NULL."""
+
+
+def test_the_shortcuts_were_written_against_the_installed_library() -> None:
+    # On a new release, re-read the library code each shortcut names (bratasena/persistence.py),
+    # run these tests on both backends, then move LIBRARY_VERSION.
+    assert version("eventsourcing") == LIBRARY_VERSION
+
+
+# --- load_many ----------------------------------------------------------------------------------
+
+
+def test_load_many_gives_what_the_repository_gives_for_existing_missing_and_other_ids(
+    app: Bratasena,
+) -> None:
+    first, second, third = register(app, *(registry_row(n) for n in (1, 2, 3)))
+    app.import_registry(
+        [registry_row(2, desil=4), registry_row(3, kk_number=kk(33))],
+        source="dtks",
+        period="2026-02",
+        actor="admin",
+    )
+    lookup = ids.lookup_id("kk", kk(33), app.settings.lookup_secret())
+    missing = [uuid4() for _ in range(1000)]
+    # More ids than one query takes, the known ones in both queries, one twice.
+    asked = [first, *missing[:899], second, lookup, first, *missing[899:], third]
+
+    households = load_many(app, Household, asked)
+
+    assert list(households) == [first, second, third]
+    for hid, household in households.items():
+        assert household == app.repository.get(hid)
+    assert households[third].version == 2
+    assert households[third].kk_number == kk(33)
+    lookups = load_many(app, HouseholdLookup, asked)
+    assert lookups == {lookup: app.repository.get(lookup)}
+    assert load_many(app, Household, []) == {}
+    assert load_many(app, Household, missing) == {}
+
+
+def test_load_many_reads_through_the_cipher(
+    make_settings: Callable[..., Settings], clock: Clock
+) -> None:
+    key = base64.b64encode(os.urandom(32)).decode()
+    settings = make_settings(cipher_key=key)
+    app = Bratasena(settings, clock=clock)
+    try:
+        [hid] = register(app, registry_row(1, head_name="Sutrisno Wibowo"))
+        [household] = load_many(app, Household, [hid]).values()
+        assert household.head_name == "Sutrisno Wibowo"
+        assert household == app.repository.get(hid)
+    finally:
+        app.close()
+
+
+# --- put_unchecked ------------------------------------------------------------------------------
+
+
+def test_put_unchecked_stores_events_that_read_back_identical_in_log_order(
+    app: Bratasena,
+) -> None:
+    [hid] = register(app)
+    head = app.head()
+    household = app.get_household(hid)
+    household.update_registry(
+        row=registry_row(1, desil=5), source="dtks", period="2026-02", actor="admin", at=AT
+    )
+    fresh = HouseholdLookup.start(id=uuid4(), kind="nik", household_id=hid, at=AT)
+    fresh.link(household_id=uuid4(), at=AT)
+    written = [*household.pending_events, *fresh.pending_events]
+
+    recordings = put_unchecked(app, [household, fresh, household])
+
+    assert [r.domain_event for r in recordings] == written
+    positions = [r.notification.id for r in recordings]
+    assert positions == sorted(positions)
+    assert positions[0] > head
+    assert positions[-1] == app.head()
+    assert household.pending_events == fresh.pending_events == []
+    assert list(app.events.get(hid))[-1] == written[0]
+    assert list(app.events.get(fresh.id)) == written[1:]
+    assert app.repository.get(hid) == household
+    assert app.repository.get(fresh.id) == fresh
+
+
+def test_put_unchecked_refuses_a_version_already_taken_and_stores_nothing_of_the_batch(
+    app: Bratasena,
+) -> None:
+    [hid] = register(app)
+    mine, theirs = app.get_household(hid), app.get_household(hid)
+    theirs.update_registry(
+        row=registry_row(1, desil=7), source="dtks", period="2026-02", actor="other", at=AT
+    )
+    app.save(theirs)
+    head = app.head()
+    mine.update_registry(
+        row=registry_row(1, desil=5), source="dtks", period="2026-02", actor="admin", at=AT
+    )
+    fresh = HouseholdLookup.start(id=uuid4(), kind="nik", household_id=hid, at=AT)
+
+    with pytest.raises(IntegrityError):
+        put_unchecked(app, [fresh, mine])
+
+    assert app.head() == head
+    assert app.get_household(hid).desil == 7
+    assert list(app.events.get(fresh.id)) == []
+
+
+# --- insert_events_in_binary --------------------------------------------------------------------
+
+
+def test_the_postgres_insert_goes_in_binary_and_sqlite_keeps_the_librarys_own(
+    app: Bratasena, backend: str
+) -> None:
+    recorder = app.recorder
+    if backend == "postgres":
+        assert isinstance(recorder, PostgresAggregateRecorder)
+        text = recorder.insert_events_statement.as_string(None)
+        assert "unnest(%b::" in text
+        assert "%s" not in text
+        assert text.endswith("RETURNING notification_id")
+    else:
+        assert isinstance(recorder, SQLiteAggregateRecorder)
+        assert recorder.insert_events_statement == "INSERT INTO stored_events VALUES (?,?,?,?)"
+
+
+def test_awkward_bytes_and_topics_round_trip_through_the_insert(app: Bratasena) -> None:
+    originator = uuid4()
+    topic = "tests.awkward:Topic \"quoted\", 'single', (paren) {brace} \\ back"
+    stored = [
+        StoredEvent(originator_id=originator, originator_version=n, topic=topic, state=state)
+        for n, state in enumerate(AWKWARD, start=1)
+    ]
+    head = app.head()
+
+    positions = app.recorder.insert_events(stored)
+
+    assert positions is not None
+    assert len(positions) == len(AWKWARD)
+    assert [e.state for e in app.recorder.select_events(originator)] == AWKWARD
+    assert [e.topic for e in app.recorder.select_events(originator)] == [topic] * len(AWKWARD)
+    logged = app.recorder.select_notifications(head, 100, inclusive_of_start=False)
+    assert [n.state for n in logged] == AWKWARD
+    with pytest.raises(IntegrityError):
+        app.recorder.insert_events([stored[0]])
+
+
+# --- other recorders ----------------------------------------------------------------------------
+
+
+def test_load_many_falls_back_to_the_repository_on_other_recorders() -> None:
+    app: Application[UUID] = Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    lookups = [
+        HouseholdLookup.start(id=uuid4(), kind="kk", household_id=uuid4(), at=AT) for _ in range(3)
+    ]
+    app.save(*lookups)
+    found = load_many(app, HouseholdLookup, [lookups[0].id, uuid4(), lookups[2].id])
+    assert found == {lookups[0].id: lookups[0], lookups[2].id: lookups[2]}
+    assert load_many(app, Household, [lookups[0].id]) == {}
+
+
+def test_put_unchecked_refuses_an_application_that_caches_aggregates() -> None:
+    env = {"PERSISTENCE_MODULE": "eventsourcing.popo", "AGGREGATE_CACHE_MAXSIZE": "10"}
+    app: Application[UUID] = Application(env=env)
+    lookup = HouseholdLookup.start(id=uuid4(), kind="kk", household_id=uuid4(), at=AT)
+    with pytest.raises(ValueError, match="cache"):
+        put_unchecked(app, [lookup])
+    assert lookup.pending_events != []
