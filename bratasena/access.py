@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.requests import HTTPConnection
 
 from bratasena.application import Bratasena
-from bratasena.domain.account import Account, Action, Role, roles_for
+from bratasena.domain.account import Account, Action, Role, normalise_username, roles_for
 from bratasena.domain.complaint import Complaint
 from bratasena.domain.errors import (
     ConflictError,
@@ -32,7 +32,7 @@ from bratasena.integration.sync import SyncWorker
 from bratasena.limits import BodyTooLargeError, LoginThrottle, RateLimiter, ThrottledError
 from bratasena.metrics import Metrics
 from bratasena.projections import Projections
-from bratasena.settings import DEFAULT_SECRET, Settings
+from bratasena.settings import Settings
 
 ALGORITHM = "HS256"
 
@@ -126,11 +126,6 @@ def client_address(conn: HTTPConnection) -> str:
 # --- passwords, tokens and logging in -----------------------------------------------------------
 
 
-def normalise_username(text: str) -> str:
-    """A username as accounts are keyed: no surrounding space, lower case."""
-    return text.strip().lower()
-
-
 def hash_password(password: str) -> str:
     """An argon2id hash of the password (memory-hard, salted, parameters inside the hash)."""
     return _hasher.hash(password)
@@ -142,19 +137,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def check_secret(settings: Settings) -> None:
-    """Refuse to run in production with the development secret, which anyone can read."""
-    if (
-        settings.environment not in ("development", "test")
-        and settings.secret_key.get_secret_value() == DEFAULT_SECRET
-    ):
-        raise RuntimeError(
-            "BRATASENA_SECRET_KEY is the development default; set a long random secret "
-            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`) before "
-            f"running with BRATASENA_ENVIRONMENT={settings.environment}"
-        )
 
 
 def issue_token(settings: Settings, username: str, now: float | None = None) -> str:

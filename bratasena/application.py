@@ -140,9 +140,16 @@ class Bratasena(Application[UUID]):
     def __init__(self, settings: Settings, clock: Callable[[], datetime] = now_utc) -> None:
         self.settings = settings
         self.clock = clock
-        self._lookup_secret = settings.lookup_secret()
+        new_key = settings.cipher_key is None and not settings.lookup_key_path().exists()
         super().__init__(env=event_store_env(settings))
         insert_events_in_binary(self.recorder)
+        if new_key and settings.is_development and self.head() > 0:
+            raise RuntimeError(
+                f"{settings.lookup_key_path()} is missing but the store already holds events: "
+                "their KK and NIK lookups were made with another key. Put that key back, set "
+                "BRATASENA_CIPHER_KEY, or start from an empty data directory."
+            )
+        self._lookup_secret = settings.lookup_secret()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -24,11 +24,12 @@ from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.types import Scope
 
-from bratasena import access, api, web
+from bratasena import api, web
 from bratasena.application import Bratasena
 from bratasena.domain.calendar import now_utc
 from bratasena.domain.errors import DomainError
 from bratasena.integration.sync import SyncWorker
+from bratasena.limit_store import LimitStore, limit_store
 from bratasena.limits import BodyLimitMiddleware, LoginThrottle, RateLimiter
 from bratasena.metrics import Metrics, MetricsMiddleware
 from bratasena.projections import Projections
@@ -48,6 +49,7 @@ class Service:
         background: bool = False,
         sync_concurrency: int = 8,
     ) -> None:
+        settings.check_deployable()
         self.settings = settings
         self.clock = clock
         self.background = background
@@ -73,14 +75,19 @@ class Service:
         return SyncWorker(self.app, self.settings, concurrency=self.sync_concurrency)
 
     @cached_property
+    def limit_store(self) -> LimitStore:
+        """Where the limits count: shared by every process (the database, or Redis)."""
+        return limit_store(self.settings)
+
+    @cached_property
     def throttle(self) -> LoginThrottle:
-        """Failed logins per username and address (API and web share it)."""
-        return LoginThrottle()
+        """Failed logins per username and address (API and web, every process, share it)."""
+        return LoginThrottle(self.limit_store)
 
     @cached_property
     def limiter(self) -> RateLimiter:
-        """Public filings per address (API and web share it)."""
-        return RateLimiter(self.settings.public_rate_limit_per_minute)
+        """Public filings per address (API and web, every process, share it)."""
+        return RateLimiter(self.settings.public_rate_limit_per_minute, self.limit_store)
 
     @cached_property
     def metrics(self) -> Metrics:
@@ -110,6 +117,8 @@ class Service:
         built = vars(self)
         if "sync" in built:
             self.sync.close()
+        if "limit_store" in built:
+            self.limit_store.close()
         if "projections" in built:
             self.projections.close()
         if "app" in built:
@@ -157,7 +166,6 @@ def create_app(
     ``runner="thread"`` (`bratasena serve`) runs the projection runner and the sync worker in
     threads from startup to shutdown; ``"inline"`` (`bratasena api`, the tests) runs none.
     """
-    access.check_secret(settings)
     service = Service(settings, clock=clock, background=runner == "thread")
 
     @asynccontextmanager

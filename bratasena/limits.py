@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bratasena.domain.errors import DomainError
+from bratasena.limit_store import LimitStore, MemoryStore
 
 UPLOAD_PATHS = ("/api/v1/registry/imports",)
 """Routes that take file uploads and get the larger upload limit."""
@@ -103,38 +101,34 @@ class BodyLimitMiddleware:
 
 
 class RateLimiter:
-    """At most ``per_minute`` requests per client in any sliding minute."""
+    """At most ``per_minute`` requests per client in each minute, counted across processes.
 
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+    A client's minute starts at its first request; requests past the limit are refused until it
+    ends (`limit_store`: one count for every process of the deployment).
+    """
+
+    def __init__(
+        self,
+        per_minute: int,
+        store: LimitStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.per_minute = per_minute
+        self.store: LimitStore = store if store is not None else MemoryStore()
         self.clock = clock
-        self._lock = threading.Lock()
-        self._hits: dict[str, deque[float]] = {}
 
     def check(self, client: str) -> None:
         """Count a request; refused (429 with Retry-After) when the client is over its limit."""
         now = self.clock()
-        with self._lock:
-            if len(self._hits) > 100_000:  # a flood of addresses must not exhaust memory
-                self._hits.clear()
-            hits = self._hits.setdefault(client, deque())
-            while hits and hits[0] <= now - 60.0:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                wait = max(1, math.ceil(hits[0] + 60.0 - now))
-                raise ThrottledError(
-                    f"too many complaints from your address: at most {self.per_minute} a minute; "
-                    f"try again in {wait} seconds",
-                    retry_after=wait,
-                    rule="rate_limited",
-                )
-            hits.append(now)
-
-
-@dataclass
-class _Failures:
-    count: int = 0
-    locked_until: float = 0.0
+        count, ends = self.store.add(f"rate:{client}", now=now, ttl=60.0)
+        if count > self.per_minute:
+            wait = max(1, math.ceil(ends - now))
+            raise ThrottledError(
+                f"too many complaints from your address: at most {self.per_minute} a minute; "
+                f"try again in {wait} seconds",
+                retry_after=wait,
+                rule="rate_limited",
+            )
 
 
 class LoginThrottle:
@@ -142,46 +136,47 @@ class LoginThrottle:
 
     The first ``free`` failures cost nothing; each later one locks that username from that client
     for ``base * 2**(n - free)`` seconds (capped), so guessing slows exponentially while the real
-    user on another machine is not locked out. Kept in memory: one API process per deployment is
-    the expected shape; several processes each slow guessing on their own.
+    user on another machine is not locked out. Counted in the deployment's `limit_store`, so every
+    API process sees the same failures. Callers pass the username already normalised
+    (`domain.account.normalise_username`), the one key the account lookup uses too.
     """
+
+    FORGET_AFTER = 24 * 3600.0
+    """Seconds after the first failure when a username's failures from an address are forgotten."""
 
     def __init__(
         self,
+        store: LimitStore | None = None,
         *,
         free: int = 5,
         base: float = 1.0,
         cap: float = 900.0,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self.store: LimitStore = store if store is not None else MemoryStore()
         self.free, self.base, self.cap, self.clock = free, base, cap, clock
-        self._lock = threading.Lock()
-        self._failures: dict[tuple[str, str], _Failures] = {}
+
+    @staticmethod
+    def _key(username: str, client: str) -> str:
+        return f"login:{client}:{username}"
 
     def retry_after(self, username: str, client: str) -> int:
         """Seconds until this username may try again from this client (0: now)."""
-        with self._lock:
-            entry = self._failures.get((username.lower(), client))
-            if entry is None:
-                return 0
-            wait = entry.locked_until - self.clock()
-            return max(0, int(wait + 0.999))
+        wait = self.store.locked_until(self._key(username, client)) - self.clock()
+        return max(0, int(wait + 0.999))
 
     def failed(self, username: str, client: str) -> None:
         """Count a failed login and lock further tries once past the free ones."""
-        with self._lock:
-            if len(self._failures) > 100_000:  # forget the oldest guesses rather than grow forever
-                self._failures.clear()
-            entry = self._failures.setdefault((username.lower(), client), _Failures())
-            entry.count += 1
-            if entry.count > self.free:
-                delay = min(self.cap, self.base * 2 ** (entry.count - self.free - 1))
-                entry.locked_until = self.clock() + delay
+        key = self._key(username, client)
+        now = self.clock()
+        count, _ = self.store.add(key, now=now, ttl=self.FORGET_AFTER)
+        if count > self.free:
+            delay = min(self.cap, self.base * 2 ** min(count - self.free - 1, 40))
+            self.store.lock(key, until=now + delay)
 
     def succeeded(self, username: str, client: str) -> None:
         """Forget the failures of a username from a client after a good login."""
-        with self._lock:
-            self._failures.pop((username.lower(), client), None)
+        self.store.forget(self._key(username, client))
 
 
 def retry_headers(error: DomainError) -> dict[str, str]:

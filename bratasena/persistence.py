@@ -55,9 +55,8 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         env["POSTGRES_CONNECT_TIMEOUT"] = "10"
         env["POSTGRES_LOCK_TIMEOUT"] = "10"
     else:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
-        env["SQLITE_DBNAME"] = str(settings.sqlite_path("events"))
+        env["SQLITE_DBNAME"] = str(settings.private_file(settings.sqlite_path("events").name))
         env["SQLITE_LOCK_TIMEOUT"] = "30"
     if settings.cipher_key is not None:
         env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
@@ -249,7 +248,7 @@ class Database:
                 open=True,
             )
         else:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            settings.private_file(self._sqlite_path.name)
 
     def _sqlite(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import binascii
+import contextlib
+import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -12,6 +16,41 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "development-only-secret-change-me"
+
+DEVELOPMENT = ("development", "test")
+"""Environments where weak secrets and a key file in the data directory are allowed."""
+
+LOOKUP_KEY_FILE = "lookup.key"
+"""The development lookup key in the data directory (`bratasena init` writes it, mode 0600)."""
+
+MIN_SECRET_BYTES = 32
+
+SECRET_ADVICE = (
+    "write at least 32 random bytes as base64 or hex, e.g. the output of `bratasena keygen`"
+)
+
+
+def secret_bytes(text: str) -> bytes | None:
+    """The bytes a secret spells as hex or base64 (either alphabet, padding optional)."""
+    clean = text.strip()
+    if re.fullmatch(r"(?:[0-9a-fA-F]{2})+", clean):
+        return bytes.fromhex(clean)
+    urlsafe = "-" in clean or "_" in clean
+    try:
+        return base64.b64decode(
+            clean + "=" * (-len(clean) % 4), altchars=b"-_" if urlsafe else None, validate=True
+        )
+    except (binascii.Error, ValueError):
+        return None
+
+
+def looks_random(raw: bytes | None, size: int = MIN_SECRET_BYTES) -> bool:
+    """Whether decoded key material has ``size`` bytes that could be random.
+
+    32 random bytes have about 30 distinct values; fewer than 16 means a pattern (``xxxx…``,
+    ``0123…`` repeated) that spells 32 bytes without their entropy.
+    """
+    return raw is not None and len(raw) >= size and len(set(raw)) >= 16
 
 
 class Settings(BaseSettings):
@@ -46,6 +85,12 @@ class Settings(BaseSettings):
     projection_batch_size: int = Field(default=500, ge=1)
     poll_interval_seconds: float = 0.2
 
+    redis_url: str | None = None
+    redis_prefix: str = "bratasena"
+    trusted_proxies: str = ""
+    metrics_allow: str = "127.0.0.1,::1"
+    api_docs: bool | None = None
+
     @field_validator("regency")
     @classmethod
     def _regency_digits(cls, value: str) -> str:
@@ -68,6 +113,78 @@ class Settings(BaseSettings):
         if len(raw) not in (16, 24, 32):
             raise ValueError("BRATASENA_CIPHER_KEY must decode to 16, 24 or 32 bytes")
         return value
+
+    @property
+    def is_development(self) -> bool:
+        """Development or tests: weak secrets and a generated local lookup key are allowed."""
+        return self.environment in DEVELOPMENT
+
+    @property
+    def shows_api_docs(self) -> bool:
+        """Whether /docs and /openapi.json answer: as set, else everywhere but production."""
+        return self.api_docs if self.api_docs is not None else self.environment != "production"
+
+    def check_deployable(self) -> None:
+        """Refuse to run with secrets anyone could guess or forge (outside development: any).
+
+        Raises `RuntimeError` saying which setting is wrong and why it matters.
+        """
+        secret = self.secret_key.get_secret_value()
+        if not secret:
+            raise RuntimeError(
+                "BRATASENA_SECRET_KEY is empty: anyone could sign a session cookie or a token "
+                f"with the empty key and log in as any account; {SECRET_ADVICE}"
+            )
+        if self.is_development:
+            return
+        if secret == DEFAULT_SECRET or not looks_random(secret_bytes(secret)):
+            raise RuntimeError(
+                "BRATASENA_SECRET_KEY is too weak to run with BRATASENA_ENVIRONMENT="
+                f"{self.environment}: it signs every staff token and session cookie, and one "
+                f"that can be guessed lets anyone sign their own and log in as an administrator; "
+                f"{SECRET_ADVICE}"
+            )
+        if self.cipher_key is None:
+            raise RuntimeError(
+                "BRATASENA_CIPHER_KEY is required with BRATASENA_ENVIRONMENT="
+                f"{self.environment}: it encrypts personal data at rest and keys the NIK and KK "
+                "lookup hashes; without it a copy of the database gives up every NIK by trying "
+                f"the few hundred thousand numbers a mask allows; {SECRET_ADVICE}"
+            )
+        if not looks_random(base64.b64decode(self.cipher_key.get_secret_value())):
+            raise RuntimeError(
+                "BRATASENA_CIPHER_KEY must be 32 random bytes (AES-256) with "
+                f"BRATASENA_ENVIRONMENT={self.environment}: a shorter or patterned key is "
+                f"easier to guess than the data it protects is worth; {SECRET_ADVICE}"
+            )
+
+    def trusted_proxy_list(self) -> list[str]:
+        """Addresses whose X-Forwarded-For is believed (none by default)."""
+        return [a.strip() for a in self.trusted_proxies.split(",") if a.strip()]
+
+    def metrics_allow_list(self) -> list[str]:
+        """Addresses (or networks) that may read /metrics in production."""
+        return [a.strip() for a in self.metrics_allow.split(",") if a.strip()]
+
+    def private_data_dir(self) -> Path:
+        """The data directory, created readable by this user only (mode 0700)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(PermissionError):  # a directory someone else owns stays as is
+            self.data_dir.chmod(0o700)
+        return self.data_dir
+
+    def private_file(self, name: str) -> Path:
+        """A file in the data directory, created (or made) readable by this user only (0600).
+
+        SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file, so creating
+        that file private first keeps them private too; older ones are narrowed here.
+        """
+        path = self.private_data_dir() / name
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for sibling in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+            with contextlib.suppress(FileNotFoundError, PermissionError):
+                sibling.chmod(0o600)
+        return path
 
     @property
     def uses_postgres(self) -> bool:
@@ -94,11 +211,45 @@ class Settings(BaseSettings):
             "POSTGRES_SCHEMA": query.get("schema", [self.database_schema])[0],
         }
 
+    def lookup_key_path(self) -> Path:
+        """Where development keeps its generated lookup key."""
+        return self.data_dir / LOOKUP_KEY_FILE
+
     def lookup_secret(self) -> bytes:
-        """The key that hides KK and NIK numbers inside lookup ids."""
+        """The key that hides KK and NIK numbers inside lookup ids and view hashes.
+
+        The cipher key when set; outside development it must be. In development a random key
+        generated once into the data directory (`lookup_key_path`, mode 0600): never a constant,
+        which would let a copy of the views give up a NIK by trying every number its mask allows.
+        """
         if self.cipher_key is not None:
             return base64.b64decode(self.cipher_key.get_secret_value())
-        return b"bratasena-lookup"
+        if not self.is_development:
+            raise RuntimeError(
+                "BRATASENA_CIPHER_KEY is required outside development: it keys the NIK and KK "
+                "lookup hashes (`bratasena keygen` makes one)"
+            )
+        return _local_key(self, self.lookup_key_path())
+
+
+def _local_key(settings: Settings, path: Path) -> bytes:
+    """The key in ``path``, generated first if missing (atomically: two processes agree)."""
+    if not path.exists():
+        settings.private_data_dir()
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        handle = os.open(draft, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        try:
+            os.write(handle, base64.b64encode(os.urandom(32)) + b"\n")
+        finally:
+            os.close(handle)
+        with contextlib.suppress(FileExistsError):  # another process wrote it first: use theirs
+            os.link(draft, path)
+        draft.unlink()
+    raw = secret_bytes(path.read_text())
+    if not looks_random(raw):
+        raise RuntimeError(f"{path} does not hold 32 random bytes in base64; delete it")
+    assert raw is not None
+    return raw
 
 
 @cache

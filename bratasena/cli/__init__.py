@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; domain errors print their message and exit with status 2."""
+    # Whatever a command writes (stores, keys, reports beside the data) is its user's alone.
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:

@@ -6,9 +6,9 @@ import argparse
 import getpass
 import sys
 
-from bratasena.access import hash_password, normalise_username
+from bratasena.access import hash_password
 from bratasena.bootstrap import Service
-from bratasena.domain.account import ROLES
+from bratasena.domain.account import ROLES, normalise_username
 from bratasena.domain.errors import InvalidInputError
 from bratasena.settings import get_settings
 

@@ -38,6 +38,11 @@ def _init(args: argparse.Namespace) -> int:
             else f"SQLite files under {settings.data_dir.resolve()}"
         )
         print(f"Event store ready ({where}); {service.app.head()} events recorded.")
+        if settings.cipher_key is None:
+            print(
+                f"Lookup key: {settings.lookup_key_path().resolve()} (generated once, mode "
+                "0600; development only: production needs BRATASENA_CIPHER_KEY)."
+            )
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -73,11 +75,27 @@ def roles_for(action: Action) -> frozenset[Role]:
     return ACTION_ROLES[action]
 
 
+_USERNAME = re.compile(r"[a-z0-9._-]{3,40}")
+
+
+def normalise_username(text: str) -> str:
+    """A username as accounts are keyed, looked up and throttled: the one normalisation.
+
+    NFKC folds look-alike forms (full-width ``ｂｕｄｉ``, ligatures) to plain letters, ``strip``
+    drops surrounding space of every kind (a tab, a no-break space), ``casefold`` ignores case.
+    Logging in, the login throttle and the account's id all go through it, so no variant of a
+    name gets its own fresh tries.
+    """
+    return unicodedata.normalize("NFKC", text).strip().casefold()
+
+
 def _check_username(username: str) -> str:
-    name = username.strip().lower()
-    if not (3 <= len(name) <= 40) or not all(c.isalnum() or c in "._-" for c in name):
+    name = normalise_username(username)
+    # ASCII only: a Cyrillic "а" looks like a Latin "a", and "аdmin" must not pass for "admin".
+    if not _USERNAME.fullmatch(name):
         raise InvalidInputError(
-            "username: use 3–40 letters, digits, dots, dashes or underscores", field="username"
+            "username: use 3–40 of the letters a–z, digits, dots, dashes or underscores",
+            field="username",
         )
     return name
 

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 from uuid import UUID, uuid5
 
+from bratasena.domain.account import normalise_username
+
 NAMESPACE = UUID("6f1c1a8e-0b7e-4c8e-9a55-3c1a6b2f0b16")
 
 
@@ -20,8 +22,8 @@ def complaint_id(tracking_code: str) -> UUID:
 
 
 def account_id(username: str) -> UUID:
-    """The staff account aggregate of a username (case-insensitive)."""
-    return uuid5(NAMESPACE, f"account:{username.strip().lower()}")
+    """The staff account aggregate of a username (normalised: case and look-alikes ignored)."""
+    return uuid5(NAMESPACE, f"account:{normalise_username(username)}")
 
 
 def targets_id(year: int) -> UUID:

@@ -459,8 +459,7 @@ class _WorkerLock:
                 "SELECT pg_try_advisory_lock(hashtext(%s))", (f"bratasena-sync:{schema}",)
             ).fetchone()
             return bool(row and row[0])
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        handle = open(self.settings.data_dir / "sync.lock", "ab")  # noqa: SIM115
+        handle = open(self.settings.private_file("sync.lock"), "ab")  # noqa: SIM115
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

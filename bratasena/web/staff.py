@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from bratasena import access
 from bratasena.access import NotAuthenticatedError, districts_of
-from bratasena.domain.account import Role
+from bratasena.domain.account import Role, normalise_username
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import STATUSES
 from bratasena.domain.errors import DomainError
@@ -80,7 +80,7 @@ def login(request: Request, form: CheckedForm) -> Response:
             request,
             "login.html",
             status=429 if throttled else 401,
-            values={"username": access.normalise_username(username)},
+            values={"username": normalise_username(username)},
             error=message,
             lanjut=lanjut,
         )

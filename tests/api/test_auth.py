@@ -136,3 +136,41 @@ def test_the_service_refuses_to_start_in_production_with_the_default_secret(
 ) -> None:
     with pytest.raises(RuntimeError, match="BRATASENA_SECRET_KEY"):
         create_app(make_settings(environment="production"))
+
+
+@pytest.mark.parametrize("variant", [" budi", "budi ", "\tbudi", "\xa0budi", "budi\n", "ＢＵＤＩ"])
+def test_a_variant_of_a_locked_username_is_locked_too(
+    client: TestClient, staff: dict[str, Headers], variant: str
+) -> None:
+    for _ in range(6):
+        assert login(client, "budi", "guess")[0] == 401
+    assert login(client, "budi", PASSWORD)[0] == 429
+    # Space, case and look-alike forms name the same account, so they share its lockout.
+    assert login(client, variant, "guess")[0] == 429
+    assert login(client, variant, PASSWORD)[0] == 429
+
+
+def test_a_variant_of_a_locked_username_is_locked_on_the_login_page_too(
+    client: TestClient, staff: dict[str, Headers]
+) -> None:
+    page = client.get("/masuk").text
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+
+    def web_login(username: str, password: str) -> int:
+        data = {"csrf_token": token, "username": username, "password": password}
+        return client.post("/masuk", data=data, follow_redirects=False).status_code
+
+    for _ in range(6):
+        assert web_login("budi", "guess") == 401
+    assert web_login("\xa0Budi ", PASSWORD) == 429
+    assert login(client, "budi\t", PASSWORD)[0] == 429  # the API and the pages share it
+
+
+@pytest.mark.parametrize("name", ["аdmin", "bud i", "budi!", "bü", "ℌans"])
+def test_usernames_are_plain_ascii_letters_digits_dots_dashes_underscores(
+    client: TestClient, staff: dict[str, Headers], name: str
+) -> None:
+    body = {"username": name, "password": "sandi-baru-panjang", "role": "auditor"}
+    refused = client.post("/api/v1/accounts", json=body, headers=staff["admin"])
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "username"

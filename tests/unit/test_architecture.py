@@ -18,7 +18,10 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
     "application": (1, ("bratasena.application", "bratasena.persistence")),
     "projections": (2, ("bratasena.projections",)),
     "integration": (2, ("bratasena.integration",)),
-    "edge": (3, ("bratasena.access", "bratasena.limits", "bratasena.metrics")),
+    "edge": (
+        3,
+        ("bratasena.access", "bratasena.limits", "bratasena.limit_store", "bratasena.metrics"),
+    ),
     "api": (4, ("bratasena.api",)),
     "web": (4, ("bratasena.web",)),
     "bootstrap": (5, ("bratasena.bootstrap", "bratasena.demo")),

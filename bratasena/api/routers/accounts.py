@@ -10,12 +10,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from bratasena.access import hash_password, normalise_username
+from bratasena.access import hash_password
 from bratasena.api.deps import Admin, AppDep, IfMatch, ViewsDep, WaitingViewsDep
 from bratasena.api.routers.auth import account_out
 from bratasena.api.schemas import AccountIn, AccountOut, AccountPage, DisableIn, RoleIn
 from bratasena.application import Bratasena, Outcome
-from bratasena.domain.account import Role
+from bratasena.domain.account import Role, normalise_username
 from bratasena.projections import Projections, StaffQuery
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
