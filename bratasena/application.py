@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import random
+import time
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -28,13 +30,13 @@ from bratasena.domain.filing import (
     channel_for,
     clean_reporter,
     clean_subject,
-    describes_household,
 )
 from bratasena.domain.household import Household, ReactivationCause
 from bratasena.domain.identity import new_tracking_code, normalise_tracking_code
 from bratasena.domain.lookup import HouseholdLookup
 from bratasena.domain.regions import RegionBook, normalise_code, region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
+from bratasena.domain.tracking import JoinedCase
 from bratasena.persistence import (
     event_store_env,
     insert_events_in_binary,
@@ -70,9 +72,14 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Filing(Outcome):
-    """A filed complaint: the citizen's tracking code, and whether it joined an open case."""
+    """A filed complaint: the case it opened or joined (``id``), and the filer's own code.
+
+    ``tracking_code`` is the filer's alone, new for every filing; ``tracking_id`` is the id it
+    names. Whether the complaint joined an open case (``corroborated``) is for staff only.
+    """
 
     tracking_code: str = ""
+    tracking_id: UUID | None = None
     status: Status = Status.FILED
     corroborated: bool = False
 
@@ -180,15 +187,18 @@ class Bratasena(Application[UUID]):
         actor = filer.username if filer else PUBLIC
         subject = clean_subject(subject, self.regions)
         reporter = clean_reporter(reporter, self.regions)
-        for attempt in range(3):
+        attempt = 0
+        while True:
             try:
                 return self._file_once(
                     subject, reasons, description, reporter, recorded_channel, actor
                 )
             except ConflictError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+                # A filer sent no version, so there is nothing to refuse: read and file again.
+                # Each conflict means another filing about the household was stored, so racing
+                # filers finish one by one; the short random pause spreads their next tries.
+                attempt += 1
+                time.sleep(random.uniform(0, min(0.01 * attempt, 0.2)))
 
     def _file_once(
         self,
@@ -212,12 +222,22 @@ class Bratasena(Application[UUID]):
                     actor=actor,
                     at=now,
                 )
-                position = self._save(open_case)
+                own_code = new_tracking_code()
+                own_id = ids.complaint_id(normalise_tracking_code(own_code))
+                joined = JoinedCase.issue(
+                    id=own_id,
+                    tracking_code=own_code,
+                    complaint_id=open_case.id,
+                    joined_at_version=open_case.version,
+                    at=now,
+                )
+                position = self._save(open_case, joined)
                 return Filing(
                     id=open_case.id,
                     version=open_case.version,
                     position=position,
-                    tracking_code=open_case.tracking_code,
+                    tracking_code=own_code,
+                    tracking_id=own_id,
                     status=open_case.status,
                     corroborated=True,
                 )
@@ -227,7 +247,9 @@ class Bratasena(Application[UUID]):
             tracking_code=tracking_code,
             channel=channel,
             household_id=household.id if household else None,
-            village_code=household.village_code if household else subject["village_code"],
+            # Held for matching without a village when only numbers named it: an officer finds
+            # the household and its village later (`identify_household`).
+            village_code=household.village_code if household else subject.get("village_code", ""),
             subject=subject,
             reasons=reasons,
             description=description,
@@ -243,41 +265,51 @@ class Bratasena(Application[UUID]):
             version=complaint.version,
             position=position,
             tracking_code=tracking_code,
+            tracking_id=complaint.id,
             status=complaint.status,
         )
 
     def _match_household(self, subject: dict[str, Any]) -> Household | None:
-        """The registered household a complaint names, if its identifiers match one."""
+        """The registered household a complaint names, if its identifiers match exactly one.
+
+        None otherwise (no match, or a number several households carry): the complaint is held
+        for an officer to match. Never a refusal: an answer that differed by whether a number
+        is registered would tell anyone who tries a NIK whether that family receives aid.
+        """
         if subject.get("registry_id"):
-            try:
-                return self._get(Household, ids.household_id(subject["registry_id"]))
-            except NotFoundError:
-                pass
+            found = self._find(Household, ids.household_id(subject["registry_id"]))
+            if found is not None:
+                return found
         for kind, key in (("nik", "nik"), ("kk", "kk_number")):
             if subject.get(key):
                 matches = self.find_households(**{kind: subject[key]})
                 if len(matches) == 1:
                     return matches[0]
-                if len(matches) > 1:
-                    raise InvalidInputError(
-                        f"subject.{key}: several households carry this number; give the "
-                        "registry id instead",
-                        field=f"subject.{key}",
-                    )
-        if not describes_household(subject):
-            raise InvalidInputError(
-                "subject: no registered household has that registry id, KK or NIK; give the "
-                "name of the head of household and the village code instead",
-                field="subject",
-            )
         return None
 
     def identify_household(
-        self, complaint_id: UUID, expected_version: int | None, *, registry_id: str, actor: str
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        registry_id: str,
+        actor: str,
+        within: Collection[str] | None = None,
     ) -> Outcome:
-        """Match an unmatched complaint to a registered household."""
+        """Match an unmatched complaint to a registered household.
+
+        ``within``: the districts the caller works in (None: all). A household outside them is
+        answered as one that does not exist, so the command is no oracle of other districts'
+        registry ids, and no case moves to a district its officer cannot see.
+        """
         complaint = self._load(Complaint, complaint_id, expected_version)
         household = self._find(Household, ids.household_id(registry_id))
+        if (
+            household is not None
+            and within is not None
+            and household.village_code[:6] not in within
+        ):
+            household = None
         if household is None:
             raise InvalidInputError(
                 f"registry_id: no registered household has the registry id {registry_id!r}",
@@ -435,14 +467,26 @@ class Bratasena(Application[UUID]):
         return self._get(Complaint, ids.complaint_id(code))
 
     def progress(self, tracking_code: str) -> Progress:
-        """What the public may see of a complaint: its status and its public steps, dated."""
-        complaint = self.complaint_by_tracking_code(tracking_code)
-        steps = [
-            (event.step, event.timestamp)
-            for event in self._complaint_events(complaint.id)
-            if event.public
+        """What the public may see of a complaint: its status and its public steps, dated.
+
+        A code given to a complaint that joined an open case (`JoinedCase`) shows that filing,
+        then only the case's public steps after it: never that a case was open before.
+        """
+        key = ids.complaint_id(normalise_tracking_code(tracking_code))
+        joined = self._find(JoinedCase, key)
+        if joined is None:
+            complaint = self._get(Complaint, key)
+            events = [e for e in self._complaint_events(complaint.id) if e.public]
+            steps = [(event.step, event.timestamp) for event in events]
+            return Progress(complaint.tracking_code, complaint.status, steps)
+        later = [
+            e
+            for e in self._complaint_events(joined.complaint_id)
+            if e.public and e.originator_version > joined.joined_at_version
         ]
-        return Progress(tracking_code=complaint.tracking_code, status=complaint.status, steps=steps)
+        steps = [(Step.FILED, joined.created_on), *((e.step, e.timestamp) for e in later)]
+        status = next((e.leads_to for e in reversed(later) if e.leads_to), Status.FILED)
+        return Progress(joined.tracking_code, status, steps)
 
     def _complaint_events(self, complaint_id: UUID) -> list[Any]:
         # Complaint events carry their meaning (step, public, …); see `Complaint`.

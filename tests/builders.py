@@ -173,3 +173,14 @@ def deactivate_many(app: Bratasena, clock: Clock, count: int, *, first: int = 1)
         )
         app.save(household)
     return hids
+
+
+def production_secrets() -> dict[str, Any]:
+    """A secret key and a cipher key strong enough to run with BRATASENA_ENVIRONMENT=production."""
+    import base64
+    import os
+
+    return {
+        "secret_key": base64.b64encode(os.urandom(32)).decode(),
+        "cipher_key": base64.b64encode(os.urandom(32)).decode(),
+    }

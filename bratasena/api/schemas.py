@@ -55,12 +55,19 @@ class ComplaintIn(Strict):
 
 
 class FiledOut(BaseModel):
-    """What the citizen keeps: the tracking code to follow the complaint by."""
+    """What the filer keeps: a tracking code of their own, new for every filing.
+
+    The public answer is the same whether the household is registered, has an open case, or is
+    held for an officer to match: ``status`` is ``filed`` and ``complaint_id`` is the id the code
+    names. Staff also learn the case (``complaint_id``, its ``status``) and ``corroborated``.
+    """
 
     complaint_id: UUID
     tracking_code: str
     status: Status
-    corroborated: bool = Field(description="true when the complaint joined an open case")
+    corroborated: bool | None = Field(
+        default=None, description="staff only: true when the complaint joined an open case"
+    )
 
 
 class StepOut(BaseModel):

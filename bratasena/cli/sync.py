@@ -79,6 +79,9 @@ def _print_status(worker: SyncWorker) -> None:
     s = worker.status()
     print(f"targets: {', '.join(s.targets) or 'none enabled'}")
     print(f"log position {s.position} of {s.head} (lag {s.lag} events)")
+    for t in s.per_target:
+        state = "enabled" if t.enabled else "NOT CONFIGURED: its changes wait until its URL is set"
+        print(f"  {t.target:<9} {t.unsent} not yet acknowledged, {t.parked} parked; {state}")
     print(
         f"backlog: {s.pending} pending, {s.retrying} retrying, {s.parked} parked; {s.done} done; "
         f"oldest unsynced {s.oldest_unsynced_seconds:.0f} s"

@@ -29,6 +29,7 @@ from bratasena.domain.filing import (
     SUBJECT_FIELDS,
     Channel,
     Reason,
+    names_household,
     validate_description,
     validate_reasons,
 )
@@ -398,10 +399,14 @@ class Complaint(Aggregate):
             raise InvalidInputError(
                 f"subject: unknown field(s) {', '.join(unknown_fields)}", field="subject"
             )
-        if household_id is None and not (subject.get("name") and village_code):
+        # An unmatched household is held for an officer to match: by the numbers the filer gave
+        # (which match no registered household, or several), or by its head's name and village.
+        if household_id is None and not (
+            names_household(subject) or (subject.get("name") and village_code)
+        ):
             raise InvalidInputError(
-                "subject: name the household's head and village when it cannot be matched "
-                "by registry id, KK or NIK",
+                "subject: give the household's registry id, KK or NIK, or else the name of the "
+                "head of household and the village code",
                 field="subject",
             )
         return cls._create(

@@ -1,9 +1,17 @@
-"""The sync worker's own tables: its position in the log, and one outbox item per change and target.
+"""The sync worker's own tables: a position in the log per target, one outbox item per change and
+target.
 
 They live beside the event store (`Database(settings, "sync")`: the configured PostgreSQL schema,
 or the SQLite file ``sync.sqlite3``) under the names existing deployments have, ``sync_position``
 and ``sync_outbox``. Rows are read into frozen dataclasses by column name, never by position. The
 outbox holds no personal data: a change's payload is rebuilt from the event store at each send.
+
+Each target of the domain (`Target`) has its own position, row ``target:NAME``, and every change
+is queued for every target whether or not its URL is configured now: a target switched on later
+gets everything recorded before, and one switched off keeps its items waiting. A deployment from
+before per-target positions (one ``worker`` row, items only for the targets configured then)
+starts its targets at zero once: re-reading the log queues exactly the items that were missed,
+since an item's id (``target-position``) is unique.
 """
 
 from __future__ import annotations
@@ -24,7 +32,10 @@ PENDING, DONE, PARKED = "pending", "done", "parked"
 GAVE_UP = "gave_up"
 """The reason code of an item parked locally after ``sync_max_attempts`` transient failures."""
 
-POSITION_NAME = "worker"
+
+def position_name(target: str) -> str:
+    """The ``sync_position`` row of a target."""
+    return f"target:{target}"
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,17 @@ class Retry:
 
 
 @dataclass(frozen=True)
+class TargetBacklog:
+    """One target's changes not yet acknowledged, and how far it has read the log."""
+
+    target: str
+    position: int
+    waiting: int
+    """Changes never acknowledged by the target and not parked (sent or not)."""
+    parked: int
+
+
+@dataclass(frozen=True)
 class Backlog:
     """Items by state, and when the oldest change not yet acknowledged was recorded."""
 
@@ -134,8 +156,9 @@ class Backlog:
 class Outbox:
     """The worker's position and items; each method is one transaction."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, targets: Sequence[str]) -> None:
         self.db = Database(settings, "sync")
+        self.targets = tuple(targets)
         self._setup()
 
     def _setup(self) -> None:
@@ -163,33 +186,46 @@ class Outbox:
                 "CREATE INDEX IF NOT EXISTS sync_outbox_order "
                 "ON sync_outbox (household_id, target, event_version)"
             )
-            cur.execute(
+            cur.executemany(
                 "INSERT INTO sync_position (name, position) VALUES (%s, 0) "
                 "ON CONFLICT (name) DO NOTHING",
-                (POSITION_NAME,),
+                [(position_name(t),) for t in self.targets],
             )
 
     # --- taking in the log ----------------------------------------------------------------------
 
+    def positions(self) -> dict[str, int]:
+        """Each target's position: the id of the last log notification taken in for it."""
+        names = {position_name(t): t for t in self.targets}
+        rows = self.db.query("SELECT name, position FROM sync_position")
+        found = {names[name]: int(position) for name, position in rows if name in names}
+        return {t: found.get(t, 0) for t in self.targets}
+
     def position(self) -> int:
-        """The id of the last log notification the worker has taken in."""
-        rows = self.db.query("SELECT position FROM sync_position WHERE name = %s", (POSITION_NAME,))
-        return int(rows[0][0]) if rows else 0
+        """The position every target has reached (the lowest of theirs)."""
+        return min(self.positions().values(), default=0)
 
     def take_in(self, read: Callable[[int], tuple[Sequence[Change], int]], *, now: float) -> int:
         """Queue what ``read(position)`` finds and move to the position it returns, atomically.
 
-        The position row is locked for the transaction, so two workers never take in the same
-        events twice; ``read`` runs inside it. The number of items queued.
+        ``read`` is given the lowest target position and returns changes for every target; each
+        target takes those past its own position. The position rows are locked for the
+        transaction, so two workers never take in the same events twice; ``read`` runs inside
+        it. The number of items queued.
         """
         lock = " FOR UPDATE" if self.db.is_postgres else ""
+        names = [position_name(t) for t in self.targets]
         with self.db.transaction() as cur:
             cur.execute(
-                f"SELECT position FROM sync_position WHERE name = %s{lock}", (POSITION_NAME,)
+                f"SELECT name, position FROM sync_position "
+                f"WHERE name IN ({', '.join(['%s'] * len(names))}) ORDER BY name{lock}",
+                names,
             )
-            (stored,) = cur.fetchone()
-            position = int(stored)
-            changes, end = read(position)
+            stored = {str(name): int(value) for name, value in cur.fetchall()}
+            after = {t: stored.get(position_name(t), 0) for t in self.targets}
+            position = min(after.values(), default=0)
+            found, end = read(position)
+            changes = [c for c in found if c.target in after and c.position > after[c.target]]
             if changes:
                 cur.executemany(
                     "INSERT INTO sync_outbox (id, position, household_id, event_version, target, "
@@ -213,10 +249,9 @@ class Outbox:
                         for c in changes
                     ],
                 )
-            if end != position:
-                cur.execute(
-                    "UPDATE sync_position SET position = %s WHERE name = %s", (end, POSITION_NAME)
-                )
+            moved = [(end, position_name(t)) for t, at in after.items() if at < end]
+            if moved:
+                cur.executemany("UPDATE sync_position SET position = %s WHERE name = %s", moved)
         return len(changes)
 
     # --- sending --------------------------------------------------------------------------------
@@ -281,6 +316,25 @@ class Outbox:
             )
 
     # --- inspection and operators' actions ------------------------------------------------------
+
+    def by_target(self) -> list[TargetBacklog]:
+        """Per target: its position, the changes it has not acknowledged, and those parked."""
+        rows = self.db.query(
+            "SELECT target, state, COUNT(*) FROM sync_outbox WHERE state <> %s "
+            "GROUP BY target, state",
+            (DONE,),
+        )
+        counts: dict[tuple[str, str], int] = {(str(t), str(s)): int(n) for t, s, n in rows}
+        positions = self.positions()
+        return [
+            TargetBacklog(
+                target=t,
+                position=positions[t],
+                waiting=counts.get((t, PENDING), 0),
+                parked=counts.get((t, PARKED), 0),
+            )
+            for t in self.targets
+        ]
 
     def backlog(self) -> Backlog:
         """Items by state, and the oldest change not yet acknowledged."""

@@ -2,14 +2,16 @@
 
 Two halves over the worker's own tables (`integration/outbox.py`):
 
-* follow: read the log after the worker's position and, for each ``Household.Deactivated`` /
-  ``Household.Reactivated`` and each enabled target, insert an outbox item *in the same
-  transaction* that advances the position, so a crash neither skips nor repeats an event;
-* dispatch: send due items from a small thread pool. Per household and target only the lowest
-  unfinished version is ever due, so a reactivation never overtakes the deactivation it reverses,
-  while other households keep flowing. Accepted → ``Household.Synced``; refused with a reason code
-  → ``Household.SyncRejected`` and the item is parked for a person; anything else is transient and
-  retried with exponential backoff and jitter. Answers are recorded from one thread, a batch at a
+* follow: read the log after the targets' positions and, for each ``Household.Deactivated`` /
+  ``Household.Reactivated`` and each target of the domain (configured or not), insert an outbox
+  item *in the same transaction* that advances that target's position, so a crash neither skips
+  nor repeats an event, and a target switched on later receives everything recorded before it;
+* dispatch: send due items of the enabled targets from a small thread pool. Per household and
+  target only the lowest unfinished version is ever due, so a reactivation never overtakes the
+  deactivation it reverses, while other households keep flowing. Accepted →
+  ``Household.Synced``; refused with a reason code → ``Household.SyncRejected`` and the item is
+  parked for a person; anything else is transient and retried with exponential backoff and
+  jitter. Answers are recorded from one thread, a batch at a
   time, by the application's `record_sync_answers` (one save for many households).
 
 A crash after the target applied a change but before ``Synced`` was recorded resends it with the
@@ -35,7 +37,7 @@ import psycopg
 from eventsourcing.utils import get_topic
 
 from bratasena.application import Bratasena, SyncAnswer
-from bratasena.domain.household import Household
+from bratasena.domain.household import TARGETS, Household
 from bratasena.integration.client import (
     Answer,
     TargetClient,
@@ -53,6 +55,7 @@ from bratasena.integration.outbox import (
     Outbox,
     ParkedItem,
     Retry,
+    TargetBacklog,
 )
 from bratasena.persistence import postgres_conninfo
 from bratasena.settings import Settings
@@ -90,6 +93,22 @@ class SyncStatus:
     oldest_unsynced_seconds: float
     """Age of the oldest change not yet acknowledged (0 when nothing waits)."""
     targets: tuple[str, ...]
+    """The targets enabled (their URL set) in this process."""
+    per_target: tuple[TargetSync, ...] = ()
+    """Every target of the domain, enabled or not, with what it has not yet acknowledged."""
+
+
+@dataclass(frozen=True)
+class TargetSync:
+    """One target: whether it is enabled here, its position, what it has not acknowledged."""
+
+    target: str
+    enabled: bool
+    position: int
+    unsent: int
+    """Changes the target has not acknowledged and that are not parked: queued, retrying, or
+    waiting for the target to be switched on."""
+    parked: int
 
 
 def backoff_delay(attempts: int, base: float, cap: float, rng: random.Random) -> float:
@@ -117,7 +136,7 @@ class SyncWorker:
         self.settings = settings
         self.concurrency = max(1, concurrency)
         self.clock = clock
-        self.outbox = Outbox(settings)
+        self.outbox = Outbox(settings, TARGETS)
         self.targets = {t.name: t for t in enabled_targets(settings)}
         self._clients: dict[str, TargetClient] = {}
         self._clients_lock = threading.Lock()
@@ -166,7 +185,8 @@ class SyncWorker:
                         idempotency_key=key,
                         recorded_at=event.timestamp.timestamp(),
                     )
-                    for target in self.targets
+                    # Every target, enabled or not: one switched on later must get this too.
+                    for target in TARGETS
                 )
             return changes, end
 
@@ -401,7 +421,21 @@ class SyncWorker:
             done=backlog.done,
             oldest_unsynced_seconds=max(0.0, self.clock() - oldest) if oldest else 0.0,
             targets=tuple(self.targets),
+            per_target=tuple(self._target_sync(b) for b in self.outbox.by_target()),
         )
+
+    def _target_sync(self, backlog: TargetBacklog) -> TargetSync:
+        return TargetSync(
+            target=backlog.target,
+            enabled=backlog.target in self.targets,
+            position=backlog.position,
+            unsent=backlog.waiting,
+            parked=backlog.parked,
+        )
+
+    def unsent(self) -> list[TargetSync]:
+        """Per target of the domain: what it has not yet acknowledged (for /readyz, /metrics)."""
+        return [self._target_sync(b) for b in self.outbox.by_target()]
 
     def backlog(self) -> dict[str, int]:
         """Items not yet acknowledged, by state (for /metrics)."""

@@ -151,7 +151,9 @@ def _identify(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> O
     registry_id = text(f, "registry_id")
     if not registry_id:
         raise InvalidInputError("registry_id: give the registry id", field="registry_id")
-    return app.identify_household(cid, v, registry_id=registry_id, actor=who.username)
+    return app.identify_household(
+        cid, v, registry_id=registry_id, actor=who.username, within=access.districts_of(who)
+    )
 
 
 def _decide(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:

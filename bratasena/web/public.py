@@ -146,8 +146,8 @@ def filed(request: Request, code: str) -> Response:
     """The confirmation: the tracking code to write down, and where to follow the complaint."""
     if not is_valid_tracking_code(code):
         raise PageError(404, "Tidak ditemukan", "Kode lacak tidak dikenal.")
-    complaint = access.app_of(request).complaint_by_tracking_code(code)
-    return render(request, "complaint_filed.html", code=complaint.tracking_code)
+    progress = access.app_of(request).progress(code)
+    return render(request, "complaint_filed.html", code=progress.tracking_code)
 
 
 @router.get("/lacak")

@@ -106,8 +106,9 @@ def test_a_second_complaint_about_the_household_joins_the_open_case(
         "/api/v1/complaints", json=complaint_body(reasons=["pensioner"], reporter=None)
     )
     assert second.status_code == 201
-    assert second.json()["tracking_code"] == first["tracking_code"]
-    assert second.json()["corroborated"] is True
+    # A citizen gets a code of their own and is not told the complaint joined a case.
+    assert second.json()["tracking_code"] != first["tracking_code"]
+    assert "corroborated" not in second.json()
     case = client.get(f"/api/v1/cases/{first['complaint_id']}", headers=staff["budi"]).json()
     assert case["corroborations"] == 1
     assert case["reason_codes"] == ["mampu", "owns_car", "pensioner"]

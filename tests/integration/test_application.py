@@ -116,7 +116,10 @@ def test_a_second_complaint_about_the_household_corroborates_the_open_case(
     first = file(staffed)
     second = file(staffed, reasons=["pensioner"], reporter=None)
     assert second.corroborated
-    assert (second.id, second.tracking_code) == (first.id, first.tracking_code)
+    assert second.id == first.id
+    # Its filer gets a code of their own: that a case was open is not theirs to learn.
+    assert second.tracking_code != first.tracking_code
+    assert staffed.progress(second.tracking_code).tracking_code == second.tracking_code
     complaint = staffed.get_complaint(first.id)
     assert complaint.corroborations == 1
     assert "pensioner" in complaint.reasons
@@ -150,13 +153,21 @@ def test_an_unmatched_household_is_described_by_name_and_village(staffed: Bratas
     assert complaint.village_code == BLORA_VILLAGE
 
 
+def test_a_number_no_registered_household_carries_is_held_for_matching(
+    staffed: Bratasena,
+) -> None:
+    """Refusing it (as before) told anyone who tried a NIK whether that family receives aid."""
+    filing = file(staffed, subject={"nik": nik(99)})
+    complaint = staffed.get_complaint(filing.id)
+    assert (complaint.household_id, complaint.village_code) == (None, "")
+
+
 @pytest.mark.parametrize(
     ("subject", "field"),
     [
         ({"nik": "3316011708800000"}, "subject.nik"),
         ({"nik": "12345"}, "subject.nik"),
         ({"name": "Pak Darmo", "village_code": "3316999999"}, "subject.village_code"),
-        ({"nik": nik(99)}, "subject"),
         ({"address": "RT 1"}, "subject"),
     ],
 )

@@ -103,9 +103,13 @@ def test_filing_with_reason_other_needs_a_description() -> None:
     assert error.value.field == "description"
 
 
-def test_filing_an_unmatched_household_needs_its_name_and_village() -> None:
-    with pytest.raises(InvalidInputError, match="name the household"):
+def test_filing_an_unmatched_household_needs_its_numbers_or_its_name_and_village() -> None:
+    with pytest.raises(InvalidInputError, match="or else the name of the head"):
         new_complaint(T0, household_id=None, village_code="", subject={"address": "RT 1"})
+    held = new_complaint(
+        T0, household_id=None, village_code="", subject={"nik": "3316011708800001"}
+    )
+    assert held.household_id is None
 
 
 def test_filing_refuses_an_unknown_channel() -> None:

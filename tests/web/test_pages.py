@@ -13,7 +13,7 @@ from bratasena.integration.simulator import Faults, StandInTarget
 from bratasena.integration.sync import SyncWorker
 from bratasena.settings import Settings
 from bratasena.web import session
-from tests.builders import Clock, case_at, file, registry_row
+from tests.builders import Clock, case_at, file, production_secrets, registry_row
 from tests.web.conftest import PASSWORD, STAFF, csrf_of, login, post_form, seed
 
 ROLES = ("officer", "supervisor", "auditor", "admin", "facilitator")
@@ -381,7 +381,7 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_outside_development(
     assert "httponly" in local
     assert "samesite=lax" in local
     assert "secure" not in local
-    production = make_settings(environment="production", secret_key="s" * 48)
+    production = make_settings(environment="production", **production_secrets())
     with TestClient(create_app(production), base_url="https://testserver") as secure:
         cookie = secure.get("/").headers["set-cookie"].lower()
     assert "httponly" in cookie

@@ -246,7 +246,7 @@ def identify(
 ) -> CommandOut:
     """For a complaint filed about a household that was not found by its numbers."""
     outcome = app.identify_household(
-        case.id, version, registry_id=body.registry_id, actor=who.username
+        case.id, version, registry_id=body.registry_id, actor=who.username, within=districts_of(who)
     )
     return _after(app, views, outcome, who, response)
 

@@ -8,8 +8,25 @@ from fastapi import APIRouter, Path
 
 from bratasena.api.deps import AppDep, RateLimitedCaller, WaitingViewsDep
 from bratasena.api.schemas import ComplaintIn, FiledOut, StepOut, TrackOut
+from bratasena.application import Filing
+from bratasena.domain.complaint import Status
 
 router = APIRouter(prefix="/api/v1/complaints", tags=["complaints (public)"])
+
+
+def filed_out(filing: Filing, *, staff: bool) -> FiledOut:
+    """The answer to a filing: the same for every citizen, whatever became of the complaint."""
+    if staff:
+        return FiledOut(
+            complaint_id=filing.id,
+            tracking_code=filing.tracking_code,
+            status=filing.status,
+            corroborated=filing.corroborated,
+        )
+    assert filing.tracking_id is not None
+    return FiledOut(
+        complaint_id=filing.tracking_id, tracking_code=filing.tracking_code, status=Status.FILED
+    )
 
 
 @router.post(
@@ -17,11 +34,13 @@ router = APIRouter(prefix="/api/v1/complaints", tags=["complaints (public)"])
     status_code=201,
     operation_id="fileComplaint",
     summary="File a complaint (public; facilitators and staff with their token)",
+    response_model_exclude_none=True,
 )
 def file_complaint(
     body: ComplaintIn, who: RateLimitedCaller, app: AppDep, views: WaitingViewsDep
 ) -> FiledOut:
-    """A complaint about a household with an open case joins that case (same tracking code)."""
+    """Every filing gets its own tracking code; one about a household with an open case joins
+    that case, which only staff are told."""
     filing = app.file_complaint(
         subject=body.subject.model_dump(exclude_none=True),
         reasons=list(body.reasons),
@@ -31,12 +50,7 @@ def file_complaint(
         channel=body.channel,
     )
     views.caught_up(filing.position)
-    return FiledOut(
-        complaint_id=filing.id,
-        tracking_code=filing.tracking_code,
-        status=filing.status,
-        corroborated=filing.corroborated,
-    )
+    return filed_out(filing, staff=who is not None)
 
 
 @router.get(

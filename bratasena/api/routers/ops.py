@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from bratasena.api.deps import AppDep, MetricsDep, SettingsDep, SyncDep, WaitingViewsDep
 from bratasena.application import Bratasena
+from bratasena.integration.sync import SyncWorker
 from bratasena.projections import Projections
 
 router = APIRouter(tags=["operations"])
@@ -32,6 +33,11 @@ class ReadinessOut(BaseModel):
     projection_lag: dict[str, int] | None = Field(
         default=None, description="events of the log not yet applied, per projection"
     )
+    sync_unsent: dict[str, int] | None = Field(
+        default=None,
+        description="per target (configured or not): deactivations and reactivations not yet "
+        "acknowledged and not parked; informational, it never makes the process not ready",
+    )
 
 
 @router.get("/healthz", operation_id="getHealth", summary="The process answers")
@@ -40,17 +46,22 @@ def healthz() -> HealthOut:
     return HealthOut()
 
 
-def _readiness(app: Bratasena, views: Projections, max_lag: int) -> ReadinessOut:
+def _readiness(app: Bratasena, views: Projections, sync: SyncWorker, max_lag: int) -> ReadinessOut:
     try:
         head = app.head()
         projections = views.status()
+        unsent = {t.target: t.unsent for t in sync.unsent()}
     except Exception as error:  # any driver error means: not ready
         log.warning("readiness check failed: %s", type(error).__name__)
         return ReadinessOut(status="not ready", database="unreachable")
     lags = {p.name: p.lag for p in projections}
     ready = all(lag <= max_lag for lag in lags.values())
     return ReadinessOut(
-        status="ready" if ready else "not ready", database="ok", head=head, projection_lag=lags
+        status="ready" if ready else "not ready",
+        database="ok",
+        head=head,
+        projection_lag=lags,
+        sync_unsent=unsent,
     )
 
 
@@ -62,10 +73,10 @@ def _readiness(app: Bratasena, views: Projections, max_lag: int) -> ReadinessOut
     responses={503: {"model": ReadinessOut, "description": "not ready"}},
 )
 def readyz(
-    app: AppDep, views: WaitingViewsDep, settings: SettingsDep, response: Response
+    app: AppDep, views: WaitingViewsDep, sync: SyncDep, settings: SettingsDep, response: Response
 ) -> ReadinessOut:
     """503 while the database is unreachable or a projection lags more than the threshold."""
-    readiness = _readiness(app, views, settings.readiness_max_lag)
+    readiness = _readiness(app, views, sync, settings.readiness_max_lag)
     if readiness.status != "ready":
         response.status_code = 503
     return readiness
@@ -94,10 +105,19 @@ def metrics(views: WaitingViewsDep, sync: SyncDep, collected: MetricsDep) -> Pla
         *(f'bratasena_projection_position{{projection="{p.name}"}} {p.position}' for p in statuses),
     ]
     backlog = sync.backlog()
+    unsent = sync.unsent()
     lines += [
         "# HELP bratasena_sync_backlog Changes not yet acknowledged by a target system.",
         "# TYPE bratasena_sync_backlog gauge",
         *(f'bratasena_sync_backlog{{state="{k}"}} {v}' for k, v in sorted(backlog.items())),
+        "# HELP bratasena_sync_unsent Changes a target has not acknowledged (parked excluded), "
+        "per target, configured or not.",
+        "# TYPE bratasena_sync_unsent gauge",
+        *(
+            f'bratasena_sync_unsent{{target="{t.target}",enabled="{str(t.enabled).lower()}"}} '
+            f"{t.unsent}"
+            for t in unsent
+        ),
     ]
     return PlainTextResponse(
         "\n".join(lines) + "\n", media_type="text/plain; version=0.0.4; charset=utf-8"

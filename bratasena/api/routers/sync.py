@@ -16,6 +16,16 @@ from bratasena.domain.household import Target
 router = APIRouter(prefix="/api/v1/sync", tags=["sync"])
 
 
+class TargetSyncOut(BaseModel):
+    """One target, enabled or not: its log position and what it has not acknowledged."""
+
+    target: Target
+    enabled: bool
+    position: int
+    unsent: int
+    parked: int
+
+
 class SyncStatusOut(BaseModel):
     """How far the worker has read the log, and its items by state."""
 
@@ -28,6 +38,7 @@ class SyncStatusOut(BaseModel):
     done: int
     oldest_unsynced_seconds: float
     targets: list[Target]
+    per_target: list[TargetSyncOut]
 
 
 class ParkedOut(BaseModel):
