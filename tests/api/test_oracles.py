@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bratasena.application import Bratasena
-from tests.api.conftest import Headers, complaint_body
+from tests.api.conftest import PASSWORD, Headers, complaint_body
 from tests.builders import Clock, case_at, file, nik, register, registry_row
 
 OTHER_DISTRICT_VILLAGE = "3316021005"  # Randublatung, district 33.16.02
@@ -129,10 +129,8 @@ def test_an_officer_cannot_match_a_case_to_a_household_of_another_district_on_th
     ]
     login = client.get("/masuk").text
     token = login.split('name="csrf_token" value="')[1].split('"')[0]
-    done = client.post(
-        "/masuk", data={"csrf_token": token, "username": "budi", "password": "kata-sandi-yang-panjang"},
-        follow_redirects=False,
-    )  # fmt: skip
+    credentials = {"csrf_token": token, "username": "budi", "password": PASSWORD}
+    done = client.post("/masuk", data=credentials, follow_redirects=False)
     assert done.status_code == 303
     page = client.get(f"/kasus/{cid}").text
     token = page.split('name="csrf_token" value="')[1].split('"')[0]
