@@ -47,7 +47,18 @@ def _serve(args: argparse.Namespace) -> int:
     asgi = create_app(settings, runner=args.runner)
     # One worker: the runner and worker threads, the login throttle and the rate limiter live in
     # this process; scale out with more `bratasena api` processes behind a proxy instead.
-    config = uvicorn.Config(asgi, host=args.host, port=args.port, log_level="info")
+    # X-Forwarded-For is believed only from BRATASENA_TRUSTED_PROXIES (none by default): from
+    # anyone else, a rotating header would give every request a fresh address and defeat the
+    # rate limit and the login throttle.
+    trusted = settings.trusted_proxy_list()
+    config = uvicorn.Config(
+        asgi,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
     # After uvicorn has configured its loggers: request lines without query values.
     hide_query_values()
     uvicorn.Server(config).run()

@@ -23,3 +23,11 @@ def test_the_filter_rewrites_uvicorns_access_record() -> None:
     )  # fmt: skip
     assert HideQueryValues().filter(record)
     assert record.getMessage() == '127.0.0.1:5000 - "GET /rumah-tangga?kk=… HTTP/1.1" 200'
+
+
+def test_tracking_codes_in_paths_are_hidden() -> None:
+    assert without_query_values("/api/v1/complaints/track/ABCD-EFGH-JK") == (
+        "/api/v1/complaints/track/…"
+    )
+    assert without_query_values("/aduan/terkirim/ABCDEFGHJK?x=1") == "/aduan/terkirim/…?x=…"
+    assert without_query_values("/api/v1/complaints") == "/api/v1/complaints"
