@@ -9,6 +9,7 @@ place (`visible_complaint`), the roles of an action come from the domain's one t
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from typing import Any
 from uuid import UUID
@@ -119,8 +120,26 @@ def metrics_of(conn: HTTPConnection) -> Metrics:
 
 
 def client_address(conn: HTTPConnection) -> str:
-    """The caller's address (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
+    """The caller's address (a trusted proxy's X-Forwarded-For when `BRATASENA_TRUSTED_PROXIES`
+    names it: `bratasena serve` and `api` configure uvicorn so)."""
     return conn.client.host if conn.client else "unknown"
+
+
+def metrics_reader(conn: HTTPConnection) -> None:
+    """In production, only `BRATASENA_METRICS_ALLOW` addresses read /metrics; others: not found."""
+    settings = settings_of(conn)
+    if settings.environment != "production":
+        return
+    client = client_address(conn)
+    for allowed in settings.metrics_allow_list():
+        if client == allowed:
+            return
+        try:
+            if ipaddress.ip_address(client) in ipaddress.ip_network(allowed, strict=False):
+                return
+        except ValueError:  # a name, or an entry that is no address: only equality counts
+            continue
+    raise NotFoundError("no such page")
 
 
 # --- passwords, tokens and logging in -----------------------------------------------------------
@@ -139,15 +158,26 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def issue_token(settings: Settings, username: str, now: float | None = None) -> str:
-    """A signed token naming the account, valid for ``token_ttl_seconds``."""
+def issue_token(
+    settings: Settings, username: str, version: int = 0, now: float | None = None
+) -> str:
+    """A signed token naming the account and its token version, valid for ``token_ttl_seconds``.
+
+    The version (``ver``) is the account's `token_version` when issued: a logout, a password or
+    role change, or disabling the account moves it on, and the token stops working.
+    """
     issued = int(now if now is not None else time.time())
-    claims = {"sub": username, "iat": issued, "exp": issued + settings.token_ttl_seconds}
+    claims = {
+        "sub": username,
+        "ver": version,
+        "iat": issued,
+        "exp": issued + settings.token_ttl_seconds,
+    }
     return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
 
 
-def read_token(settings: Settings, token: str) -> str | None:
-    """The username a valid, unexpired token names; None for anything else."""
+def read_token(settings: Settings, token: str) -> tuple[str, int] | None:
+    """The username and token version a valid, unexpired token names; None for anything else."""
     try:
         claims = jwt.decode(
             token,
@@ -157,24 +187,27 @@ def read_token(settings: Settings, token: str) -> str | None:
         )
     except jwt.PyJWTError:
         return None
-    subject = claims.get("sub")
-    return subject if isinstance(subject, str) else None
+    subject, version = claims.get("sub"), claims.get("ver", 0)
+    if not isinstance(subject, str) or not isinstance(version, int):
+        return None
+    return subject, version
 
 
-def active_account(app: Bratasena, username: str) -> Account | None:
-    """The enabled account of a username, read from the event store (never cached).
+def active_account(app: Bratasena, username: str, version: int = 0) -> Account | None:
+    """The enabled account of a session, read from the event store (never cached).
 
-    Read on every request, so a disabled account is out on its very next request and a role
-    change applies at once.
+    Read on every request, so a disabled account is out on its very next request, a role change
+    applies at once, and a session of an older token version (signed out, password changed) is
+    over.
     """
     try:
         account = app.get_account(normalise_username(username))
     except NotFoundError:
         return None
-    return account if account.enabled else None
+    return account if account.enabled and account.token_version == version else None
 
 
-def token_account(app: Bratasena, username: str) -> Account:
+def token_account(app: Bratasena, username: str, version: int = 0) -> Account:
     """The account a valid token names, if it may still log in; otherwise refused."""
     try:
         account = app.get_account(normalise_username(username))
@@ -182,6 +215,10 @@ def token_account(app: Bratasena, username: str) -> Account:
         raise NotAuthenticatedError("the access token names no account; log in again") from None
     if not account.enabled:
         raise NotAuthenticatedError("this account is disabled; ask an administrator")
+    if account.token_version != version:
+        raise NotAuthenticatedError(
+            "this token was ended (logged out, or the password or role changed); log in again"
+        )
     return account
 
 

@@ -751,6 +751,12 @@ class Bratasena(Application[UUID]):
         account.change_password(password_hash=password_hash, actor=actor, at=self.clock())
         return self._outcome(account)
 
+    def sign_out(self, username: str, *, actor: str) -> Outcome:
+        """End every session and token of an account (logging out, everywhere)."""
+        account = self.get_account(username)
+        account.sign_out(actor=actor, at=self.clock())
+        return self._outcome(account)
+
     def disable_account(self, username: str, *, reason: str, actor: str) -> Outcome:
         """Stop an account from logging in."""
         account = self.get_account(username)

@@ -28,6 +28,7 @@ from bratasena import api, web
 from bratasena.application import Bratasena
 from bratasena.domain.calendar import now_utc
 from bratasena.domain.errors import DomainError
+from bratasena.headers import SecurityHeaders
 from bratasena.integration.sync import SyncWorker
 from bratasena.limit_store import LimitStore, limit_store
 from bratasena.limits import BodyLimitMiddleware, LoginThrottle, RateLimiter
@@ -176,11 +177,16 @@ def create_app(
         finally:
             service.close()
 
+    docs = settings.shows_api_docs
     asgi = _Asgi(
         title="Bratasena",
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # In production the API's map is off unless BRATASENA_API_DOCS says otherwise.
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     asgi.state.service = service
     api.install(asgi)
@@ -192,5 +198,6 @@ def create_app(
         max_upload_bytes=settings.max_upload_bytes,
         refuse=_refusal,
     )
+    asgi.add_middleware(SecurityHeaders, hsts=settings.environment != "development")
     asgi.add_middleware(MetricsMiddleware, metrics=service.metrics)
     return asgi

@@ -59,10 +59,10 @@ def optional_account(
     """The account of the bearer token, or None without one (read on every request)."""
     if token is None:
         return None
-    username = access.read_token(settings, token)
-    if username is None:
+    named = access.read_token(settings, token)
+    if named is None:
         raise NotAuthenticatedError("the access token is invalid or expired; log in again")
-    return access.token_account(app, username)
+    return access.token_account(app, *named)
 
 
 OptionalAccount = Annotated[Account | None, Depends(optional_account)]

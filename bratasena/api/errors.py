@@ -133,9 +133,21 @@ def _validation_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+UNPARSED_BODY = "There was an error parsing the body"
+"""FastAPI's detail when a body is not JSON it could decode (bad UTF-8, nesting too deep)."""
+
+
 def http_error(request: Request, error: Exception) -> JSONResponse:
     """Starlette's own refusals (an unknown path, a wrong method…) as problem+json."""
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400 and error.detail == UNPARSED_BODY:
+        message = "body: send JSON encoded as UTF-8, nested no deeper than a complaint needs"
+        return problem(
+            400,
+            "the request body could not be read as JSON; " + message.removeprefix("body: "),
+            rule="unreadable_body",
+            errors=[{"field": "body", "message": message}],
+        )
     detail = error.detail if isinstance(error.detail, str) else HTTPStatus(error.status_code).phrase
     headers = dict(error.headers) if error.headers else None
     rule = getattr(error, "rule", HTTPStatus(error.status_code).phrase.lower().replace(" ", "_"))

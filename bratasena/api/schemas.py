@@ -54,6 +54,17 @@ class ComplaintIn(Strict):
     channel: Channel = Channel.WEB
 
 
+class PasswordChangeIn(BaseModel):
+    """The current password, to show it is the account's owner, and the new one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(
+        max_length=200, description="10–200 characters, 5 different, not the username"
+    )
+
+
 class FiledOut(BaseModel):
     """What the filer keeps: a tracking code of their own, new for every filing.
 

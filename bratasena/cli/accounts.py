@@ -8,11 +8,8 @@ import sys
 
 from bratasena.access import hash_password
 from bratasena.bootstrap import Service
-from bratasena.domain.account import ROLES, normalise_username
-from bratasena.domain.errors import InvalidInputError
+from bratasena.domain.account import ROLES, check_new_password, normalise_username
 from bratasena.settings import get_settings
-
-MIN_PASSWORD = 10
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -33,6 +30,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add.add_argument("--full-name", default="")
     add.set_defaults(handler=_add_account)
+    reset = commands.add_parser(
+        "reset-password",
+        help="give an account a new password (read from stdin); its sessions and tokens end",
+    )
+    reset.add_argument("username")
+    reset.set_defaults(handler=_reset_password)
 
 
 def read_password() -> str:
@@ -43,11 +46,7 @@ def read_password() -> str:
 
 
 def _add_account(args: argparse.Namespace) -> int:
-    password = read_password()
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInputError(
-            f"password: use at least {MIN_PASSWORD} characters (read from stdin)", field="password"
-        )
+    password = check_new_password(read_password(), username=args.username, field="password")
     with Service(get_settings()) as service:
         outcome = service.app.open_account(
             username=args.username,
@@ -62,4 +61,14 @@ def _add_account(args: argparse.Namespace) -> int:
     print(
         f"Account {account.username} opened as {account.role}{where} (version {outcome.version})."
     )
+    return 0
+
+
+def _reset_password(args: argparse.Namespace) -> int:
+    password = check_new_password(read_password(), username=args.username, field="password")
+    with Service(get_settings()) as service:
+        service.app.change_password(
+            normalise_username(args.username), password_hash=hash_password(password), actor="cli"
+        )
+    print(f"New password set for {normalise_username(args.username)}; its sessions have ended.")
     return 0

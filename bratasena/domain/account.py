@@ -89,6 +89,29 @@ def normalise_username(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().casefold()
 
 
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+COMMON_PASSWORDS = frozenset(
+    {"password123", "1234567890", "qwertyuiop", "bratasena123", "katasandi123", "passw0rd123"}
+)
+
+
+def check_new_password(password: str, *, username: str, field: str = "new_password") -> str:
+    """A new password, refused when it is short, repetitive, common or contains the username."""
+    problem = None
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        problem = f"use {MIN_PASSWORD}–{MAX_PASSWORD} characters"
+    elif len(set(password)) < 5:
+        problem = "use at least 5 different characters"
+    elif password.casefold() in COMMON_PASSWORDS:
+        problem = "this password is among the first any guesser tries; choose another"
+    elif normalise_username(username) in password.casefold():
+        problem = "do not put your username in your password"
+    if problem:
+        raise InvalidInputError(f"{field}: {problem}", field=field, rule="weak_password")
+    return password
+
+
 def _check_username(username: str) -> str:
     name = normalise_username(username)
     # ASCII only: a Cyrillic "а" looks like a Latin "a", and "аdmin" must not pass for "admin".
@@ -131,6 +154,7 @@ class Account(Aggregate):
         def apply(self, account: Account) -> None:
             account.role = Role(self.role)
             account.districts = tuple(self.districts)
+            account.token_version += 1
 
     class PasswordChanged(Aggregate.Event):
         """The account got a new password."""
@@ -140,6 +164,7 @@ class Account(Aggregate):
 
         def apply(self, account: Account) -> None:
             account.password_hash = self.password_hash
+            account.token_version += 1
 
     class Disabled(Aggregate.Event):
         """The account may no longer log in; its tokens stop working at once."""
@@ -149,6 +174,15 @@ class Account(Aggregate):
 
         def apply(self, account: Account) -> None:
             account.enabled = False
+            account.token_version += 1
+
+    class SignedOut(Aggregate.Event):
+        """The account's sessions and tokens were ended, on every device (logging out)."""
+
+        actor: str
+
+        def apply(self, account: Account) -> None:
+            account.token_version += 1
 
     class Enabled(Aggregate.Event):
         """A disabled account may log in again."""
@@ -173,6 +207,9 @@ class Account(Aggregate):
         self.districts = tuple(districts)
         self.password_hash = password_hash
         self.enabled = True
+        self.token_version = 0
+        """Tokens and session cookies name the version they were issued at; a password change,
+        a role change, disabling and signing out move it on, which ends every earlier one."""
 
     @classmethod
     def open(
@@ -264,6 +301,10 @@ class Account(Aggregate):
         self.trigger_event(
             self.PasswordChanged, timestamp=at, password_hash=password_hash, actor=actor
         )
+
+    def sign_out(self, *, actor: str, at: datetime) -> None:
+        """End every session and token of the account, wherever it is logged in."""
+        self.trigger_event(self.SignedOut, timestamp=at, actor=actor)
 
     def disable(self, *, reason: str, actor: str, at: datetime) -> None:
         """Stop the account from logging in."""

@@ -12,6 +12,10 @@ from bratasena.domain.errors import InvalidInputError
 DEFAULT_MONTHLY_TARGET = 10
 """The office's stated aim: about 10 removals a month, 120 a year."""
 
+MAX_MONTHLY_TARGET = 10_000
+"""A month's target at most: far above any regency's removals (Blora has ~150,000 households),
+low enough that a typo of extra zeros is caught rather than drawn."""
+
 
 class RemovalTargets(Aggregate):
     """The number of removals the office aims at in each month of one year."""
@@ -45,8 +49,14 @@ class RemovalTargets(Aggregate):
             raise InvalidInputError(
                 f"monthly: give 12 numbers, one per month (got {len(monthly)})", field="monthly"
             )
-        if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in monthly):
-            raise InvalidInputError("monthly: targets are whole numbers ≥ 0", field="monthly")
+        if any(
+            not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_MONTHLY_TARGET
+            for n in monthly
+        ):
+            raise InvalidInputError(
+                f"monthly: targets are whole numbers from 0 to {MAX_MONTHLY_TARGET:,} a month",
+                field="monthly",
+            )
         return list(monthly)
 
     @classmethod

@@ -7,9 +7,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from bratasena.web import cases, facilitator, households, public, report, staff, sync_page
+from bratasena.web import (
+    cases,
+    facilitator,
+    households,
+    password,
+    public,
+    report,
+    staff,
+    sync_page,
+)
 
-PAGES = (public, staff, cases, facilitator, households, report, sync_page)
+PAGES = (public, staff, password, cases, facilitator, households, report, sync_page)
 
 
 def install(app: FastAPI) -> None:

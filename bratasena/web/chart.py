@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
 
@@ -16,12 +17,20 @@ TARGET = "#c0392b"
 CUMULATIVE = "#1f5fa8"
 
 
+def nice_step(span: float) -> float:
+    """The smallest of 1, 2, 2.5 or 5 times a power of ten that cuts ``span`` in at most 6.
+
+    Computed, not picked from a list, so any value a store holds (a target of 10¹² included)
+    still gets an axis.
+    """
+    span = max(float(span), 1.0)
+    power = 10.0 ** max(0, math.floor(math.log10(span / 6)))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if span / (m * power) <= 6)
+
+
 def _scale(low: float, high: float) -> tuple[float, Any]:
     """A nice axis maximum and a function from a value to its y pixel."""
-    span = max(high - low, 1)
-    step = next(
-        s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 10**9) if span / s <= 6
-    )
+    step = nice_step(high - low)
     top = step * -(-high // step) if high > 0 else 0
     bottom = step * (low // step) if low < 0 else 0
     height = HEIGHT - TOP - BOTTOM

@@ -195,8 +195,30 @@ RULE_ERROR: dict[str, str] = {
     "unknown_reason": "Alasan tidak dikenal.",
     "unknown_village": "Desa/kelurahan tidak dikenal.",
     "unknown_district": "Kecamatan tidak dikenal.",
+    "weak_password": (
+        "Kata sandi baru terlalu lemah: pakai 10–200 karakter, sedikitnya 5 karakter berbeda, "
+        "bukan kata sandi umum, dan jangan memuat nama pengguna Anda."
+    ),
+    "login_failed": "Kata sandi saat ini salah.",
+    "passwords_differ": "Kedua isian kata sandi baru tidak sama.",
 }
 """What to tell a person when a rule refuses a command, keyed by the rule's stable name."""
+
+PASSWORD_PAGE = {
+    "title": "Ganti kata sandi",
+    "current": "Kata sandi saat ini",
+    "new": "Kata sandi baru",
+    "repeat": "Ulangi kata sandi baru",
+    "hint": (
+        "10–200 karakter, sedikitnya 5 karakter berbeda, tanpa nama pengguna Anda. Setelah "
+        "diganti, semua sesi lain akun ini (di perangkat lain, dan token API) berakhir."
+    ),
+    "submit": "Ganti kata sandi",
+    "done": "Kata sandi sudah diganti. Sesi lain akun ini sudah diakhiri.",
+    "throttled": "Terlalu banyak percobaan gagal. Coba lagi dalam {seconds} detik.",
+    "nav": "Kata sandi",
+}
+"""The words of the password page."""
 
 
 def error_text(error: DomainError) -> str:

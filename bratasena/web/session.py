@@ -34,11 +34,18 @@ class Session:
     username: str | None
     csrf: str
     issued: int
+    version: int = 0
+    """The account's token version at login: a logout or a password change ends the session."""
 
     @classmethod
-    def fresh(cls, username: str | None = None) -> Session:
+    def fresh(cls, username: str | None = None, version: int = 0) -> Session:
         """A new session with a new random CSRF token."""
-        return cls(username=username, csrf=secrets.token_urlsafe(24), issued=int(time.time()))
+        return cls(
+            username=username,
+            csrf=secrets.token_urlsafe(24),
+            issued=int(time.time()),
+            version=version,
+        )
 
 
 def _sign(settings: Settings, payload: bytes) -> str:
@@ -50,7 +57,8 @@ def _sign(settings: Settings, payload: bytes) -> str:
 def encode(settings: Settings, session: Session) -> str:
     """The cookie value: base64 of the JSON payload, a dot, its signature."""
     payload = json.dumps(
-        {"u": session.username, "c": session.csrf, "t": session.issued}, separators=(",", ":")
+        {"u": session.username, "c": session.csrf, "t": session.issued, "v": session.version},
+        separators=(",", ":"),
     ).encode()
     body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
     return f"{body}.{_sign(settings, payload)}"
@@ -70,15 +78,15 @@ def decode(settings: Settings, value: str | None, now: float | None = None) -> S
         return None
     if not isinstance(data, dict):
         return None
-    username, csrf, issued = data.get("u"), data.get("c"), data.get("t")
-    if not (isinstance(csrf, str) and isinstance(issued, int)):
+    username, csrf, issued, version = data.get("u"), data.get("c"), data.get("t"), data.get("v", 0)
+    if not (isinstance(csrf, str) and isinstance(issued, int) and isinstance(version, int)):
         return None
     if username is not None and not isinstance(username, str):
         return None
     ttl = settings.token_ttl_seconds if username else ANONYMOUS_TTL
     if (now if now is not None else time.time()) > issued + ttl:
         return None
-    return Session(username=username, csrf=csrf, issued=issued)
+    return Session(username=username, csrf=csrf, issued=issued, version=version)
 
 
 def current(request: Request) -> Session:

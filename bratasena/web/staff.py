@@ -84,13 +84,16 @@ def login(request: Request, form: CheckedForm) -> Response:
             error=message,
             lanjut=lanjut,
         )
-    session.replace(request, session.Session.fresh(account.username))
+    session.replace(request, session.Session.fresh(account.username, account.token_version))
     return redirect(_safe_next(lanjut) or HOME[account.role])
 
 
 @router.post("/keluar")
 def logout(request: Request, form: CheckedForm) -> Response:
-    """End the session (a new anonymous one replaces it)."""
+    """End the session here and everywhere (a copied cookie stops working too)."""
+    who = viewer(request)
+    if who is not None:
+        access.app_of(request).sign_out(who.username, actor=who.username)
     session.replace(request, session.Session.fresh())
     return redirect("/")
 

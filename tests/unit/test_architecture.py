@@ -20,7 +20,13 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
     "integration": (2, ("bratasena.integration",)),
     "edge": (
         3,
-        ("bratasena.access", "bratasena.limits", "bratasena.limit_store", "bratasena.metrics"),
+        (
+            "bratasena.access",
+            "bratasena.headers",
+            "bratasena.limits",
+            "bratasena.limit_store",
+            "bratasena.metrics",
+        ),
     ),
     "api": (4, ("bratasena.api",)),
     "web": (4, ("bratasena.web",)),

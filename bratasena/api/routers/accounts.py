@@ -15,7 +15,7 @@ from bratasena.api.deps import Admin, AppDep, IfMatch, ViewsDep, WaitingViewsDep
 from bratasena.api.routers.auth import account_out
 from bratasena.api.schemas import AccountIn, AccountOut, AccountPage, DisableIn, RoleIn
 from bratasena.application import Bratasena, Outcome
-from bratasena.domain.account import Role, normalise_username
+from bratasena.domain.account import Role, check_new_password, normalise_username
 from bratasena.projections import Projections, StaffQuery
 
 router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
@@ -61,7 +61,9 @@ def open_account(body: AccountIn, who: Admin, app: AppDep, views: WaitingViewsDe
         username=body.username,
         role=body.role,
         districts=body.districts,
-        password_hash=hash_password(body.password),
+        password_hash=hash_password(
+            check_new_password(body.password, username=body.username, field="password")
+        ),
         full_name=body.full_name,
         actor=who.username,
     )

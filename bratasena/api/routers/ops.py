@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
+from bratasena import access
 from bratasena.api.deps import AppDep, MetricsDep, SettingsDep, SyncDep, WaitingViewsDep
+from bratasena.api.errors import problem_responses
 from bratasena.application import Bratasena
 from bratasena.integration.sync import SyncWorker
 from bratasena.projections import Projections
@@ -87,6 +89,8 @@ def readyz(
     operation_id="getMetrics",
     summary="Prometheus metrics",
     response_class=PlainTextResponse,
+    dependencies=[Depends(access.metrics_reader)],
+    responses=problem_responses(404),
 )
 def metrics(views: WaitingViewsDep, sync: SyncDep, collected: MetricsDep) -> PlainTextResponse:
     """Requests and latency per route, projection lag per projection, sync backlog."""
