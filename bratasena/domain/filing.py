@@ -7,7 +7,7 @@ from typing import Any
 
 from bratasena.domain.account import Role
 from bratasena.domain.errors import InvalidInputError, NotAllowedError
-from bratasena.domain.identity import validate_kk, validate_nik
+from bratasena.domain.identity import validate_kk, validate_nik, validate_registry_id
 from bratasena.domain.regions import RegionBook, normalise_code
 
 
@@ -125,6 +125,10 @@ def clean_subject(subject: dict[str, Any], regions: RegionBook) -> dict[str, Any
         )
     clean = {k: (v.strip() if isinstance(v, str) else v) for k, v in subject.items() if v}
     clean = {k: v for k, v in clean.items() if v}
+    if clean.get("registry_id"):
+        clean["registry_id"] = validate_registry_id(
+            str(clean["registry_id"]), field="subject.registry_id"
+        )
     if clean.get("nik"):
         clean["nik"] = validate_nik(clean["nik"], field="subject.nik")
     if clean.get("kk_number"):

@@ -8,6 +8,7 @@ full number into an error message, a warning or a repr.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -99,6 +100,25 @@ def parse_nik(value: str, *, field: str = "nik", today: date | None = None) -> N
         serial=serial,
         warnings=warnings,
     )
+
+
+_REGISTRY_ID = re.compile(r"[A-Za-z0-9._/-]{1,64}")
+
+
+def validate_registry_id(value: str, *, field: str = "registry_id") -> str:
+    """A DTKS/DTSEN registry id: 1–64 letters, digits, dots, underscores, slashes or dashes.
+
+    Nothing else appears in real ids, and refusing the rest keeps formulas (``=HYPERLINK(…)``)
+    and markup out of every list and report that shows them.
+    """
+    clean = value.strip()
+    if not _REGISTRY_ID.fullmatch(clean):
+        raise InvalidInputError(
+            f"{field}: a registry id is 1–64 letters, digits, dots, dashes, underscores or slashes",
+            field=field,
+            rule="invalid_registry_id",
+        )
+    return clean
 
 
 def validate_nik(value: str, *, field: str = "nik", today: date | None = None) -> str:

@@ -23,8 +23,9 @@ from typing import IO, Any
 from bratasena.application import Bratasena
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.household import PROGRAMS
-from bratasena.domain.identity import parse_kk, parse_nik
+from bratasena.domain.identity import parse_kk, parse_nik, validate_registry_id
 from bratasena.domain.regions import RegionBook, normalise_code
+from bratasena.domain.spreadsheet import SafeWriter
 
 COLUMNS: tuple[str, ...] = (
     "registry_id",
@@ -50,6 +51,16 @@ BATCH_SIZE = 500
 """Households per transaction: large enough to amortise a commit, small enough to lose little."""
 
 _MAX_LENGTHS = {"registry_id": 64, "head_name": 200, "address": 300}
+MAX_CELL_CHARS = 1000
+"""A cell longer than this is refused unread: no column of an extract needs more."""
+ECHO_CHARS = 80
+"""At most this much of a refused value is repeated in the error report."""
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+"""An .xlsx member (a sheet, the shared strings) may unpack to this much: a 150,000-household
+extract's sheet is about a tenth of it; more is a zip bomb, refused before it is parsed."""
+MAX_SHARED_STRINGS_BYTES = 64 * 1024 * 1024
+"""openpyxl holds the shared strings in memory (the rows themselves are streamed): capped lower."""
+MAX_MEMBERS = 1000
 _MAX_MEMBERS = 99
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -135,6 +146,11 @@ def check_period(period: str) -> str:
     return clean
 
 
+def clip(text: str) -> str:
+    """A value as the error report may repeat it: a bounded prefix."""
+    return text if len(text) <= ECHO_CHARS else f"{text[:ECHO_CHARS]}… ({len(text):,} characters)"
+
+
 def error_report_path(path: Path) -> Path:
     """Where the error report of an extract goes: beside it, ``NAME.errors.csv``."""
     return path.with_name(f"{path.stem}.errors.csv")
@@ -210,7 +226,7 @@ class RowValidator:
     def check(self, line: int, record: dict[str, str]) -> tuple[dict[str, Any], list[RowError]]:
         """The row as `Bratasena.import_registry` takes it, and what is wrong with it."""
         problems: list[RowError] = []
-        registry_id = " ".join(record.get("registry_id", "").split())
+        registry_id = " ".join(record.get("registry_id", "")[: MAX_CELL_CHARS + 1].split())
         row: dict[str, Any] = {}
 
         def refuse(column: str, reason: str) -> None:
@@ -219,7 +235,11 @@ class RowValidator:
             problems.append(RowError(line, column, reason, registry_id))
 
         for column in COLUMNS:
-            value = record.get(column, "").strip()
+            value = record.get(column, "")
+            if len(value) > MAX_CELL_CHARS:
+                refuse(column, f"is {len(value):,} characters long; at most {MAX_CELL_CHARS:,}")
+                continue
+            value = value.strip()
             if not value and column not in OPTIONAL:
                 refuse(column, f"is empty; every row needs a {column}")
                 continue
@@ -243,6 +263,8 @@ class RowValidator:
             value = " ".join(value.split())
             if len(value) > limit:
                 raise InvalidInputError(f"is {len(value)} characters long; at most {limit}")
+            if column == "registry_id":
+                return validate_registry_id(value, field=column)
             return value
         if column == "kk_number":
             return parse_kk(value, field=column).value
@@ -441,6 +463,7 @@ def _open_xlsx(path: Path) -> Iterator[Extract]:
 
     import openpyxl
 
+    _check_zip(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as error:
@@ -467,6 +490,42 @@ def _open_xlsx(path: Path) -> Iterator[Extract]:
         workbook.close()
 
 
+def _check_zip(path: Path) -> None:
+    """Refuse a workbook whose members would unpack to more than an extract can need.
+
+    Read from the zip's directory before anything is unpacked: the sizes it declares bound what
+    Python's zip reader will ever produce for each member.
+    """
+    from zipfile import BadZipFile, ZipFile
+
+    try:
+        with ZipFile(path) as archive:
+            members = archive.infolist()
+    except (BadZipFile, OSError) as error:
+        raise RegistryFileError(
+            f"file: {path.name} cannot be opened as an .xlsx workbook ({type(error).__name__}); "
+            "save it from Excel as .xlsx or as 'CSV UTF-8'",
+            field="file",
+        ) from None
+    if len(members) > MAX_MEMBERS:
+        raise RegistryFileError(
+            f"file: {path.name} holds {len(members):,} parts; an extract has a few", field="file"
+        )
+    for member in members:
+        limit = (
+            MAX_SHARED_STRINGS_BYTES
+            if member.filename.lower().endswith("sharedstrings.xml")
+            else MAX_MEMBER_BYTES
+        )
+        if member.file_size > limit:
+            raise RegistryFileError(
+                f"file: {path.name} is refused: its part {clip(member.filename)} unpacks to "
+                f"{member.file_size:,} bytes, more than the {limit:,} an extract can need; "
+                "export the extract again, or as 'CSV UTF-8'",
+                field="file",
+            )
+
+
 class _ErrorWriter:
     """The error report, created at the first bad row so a clean import leaves no file."""
 
@@ -486,10 +545,10 @@ class _ErrorWriter:
     def write(self, problems: list[RowError]) -> None:
         if self._handle is None:
             self._handle = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._handle)
+            self._writer = SafeWriter(self._handle)
             self._writer.writerow(["line", "column", "registry_id", "reason"])
         for problem in problems:
             self._writer.writerow(
-                [problem.line, problem.column, problem.registry_id, problem.reason]
+                [problem.line, problem.column, clip(problem.registry_id), clip(problem.reason)]
             )
         self.count += len(problems)

@@ -15,7 +15,6 @@ few hundred rows whatever the size of the log.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections import Counter
@@ -30,6 +29,7 @@ from bratasena.domain.complaint import Complaint
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.household import Household
 from bratasena.domain.regions import region_book
+from bratasena.domain.spreadsheet import SafeWriter
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
 from bratasena.persistence import Cursor
 from bratasena.projections.records import bulk_insert, chunked, placeholders, upsert
@@ -392,7 +392,7 @@ class RemovalReport(View[ReportRows]):
         """The year's report as CSV: the months (and a total line), then districts, then reasons."""
         report = self.year(year)
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = SafeWriter(out, lineterminator="\n")
         writer.writerow(MONTH_FIELDS)
         for month in report["months"]:
             writer.writerow([_cell(month[f]) for f in MONTH_FIELDS])
