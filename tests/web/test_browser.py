@@ -245,3 +245,37 @@ def test_a_facilitator_checks_a_case_on_a_phone_and_a_supervisor_sets_the_target
     page.click("button:has-text('Simpan target')")
     assert "Target bulanan 2026 sudah disimpan" in page.inner_text("main")
     assert page.inner_text("#target-tahunan") == "125"
+
+
+def test_a_staff_member_changes_the_password_and_no_page_breaks_the_content_policy(
+    browser: Any, live: str, core: Bratasena
+) -> None:
+    blocked: list[str] = []
+    pages = (
+        ("hp", "kabid", phone_page(browser)),
+        ("desktop", "inspektur", open_page(browser, DESK)),
+    )
+    for name, username, page in pages:
+        page.on("console", lambda message: blocked.append(message.text))
+        log_in(page, live, username)
+        for path in ("/aduan", "/petugas", "/laporan?tahun=2026", "/rumah-tangga"):
+            page.goto(f"{live}{path}")
+        page.goto(f"{live}/aduan")
+        assert page.evaluate("document.documentElement.classList.contains('js')")  # desa.js ran
+        page.goto(f"{live}/sandi")
+        page.fill("#f-current", PASSWORD)
+        page.fill("#f-new", "aaaaaaaaaaaa")
+        page.fill("#f-repeat", "aaaaaaaaaaaa")
+        page.click("button:has-text('Ganti kata sandi')")
+        assert "terlalu lemah" in page.inner_text("#e-new")
+        shoot(page, f"22-sandi-lemah-{name}")
+        assert fits_the_screen(page)
+        new = f"sandi-baru-{name}-yang-panjang"
+        page.fill("#f-current", PASSWORD)
+        page.fill("#f-new", new)
+        page.fill("#f-repeat", new)
+        page.click("button:has-text('Ganti kata sandi')")
+        assert "Kata sandi sudah diganti" in page.inner_text("main")
+        shoot(page, f"23-sandi-diganti-{name}")
+        assert fits_the_screen(page)
+    assert not [m for m in blocked if "Content Security Policy" in m], blocked
