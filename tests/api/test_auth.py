@@ -100,9 +100,11 @@ def test_a_role_change_applies_to_the_next_request(
     )
     assert changed.status_code == 200
     assert changed.json()["version"] == 2
-    assert (
-        client.get("/api/v1/reports/removals?year=2026", headers=staff["sari"]).status_code == 200
-    )
+    # A role change ends the account's tokens (issue 13); the next login carries the new role.
+    assert client.get("/api/v1/me", headers=staff["sari"]).status_code == 401
+    status, token = login(client, "sari", PASSWORD)
+    fresh = {"Authorization": f"Bearer {token['access_token']}"}
+    assert client.get("/api/v1/reports/removals?year=2026", headers=fresh).status_code == 200
 
 
 def test_an_expired_or_forged_token_is_refused(
@@ -166,7 +168,7 @@ def test_a_variant_of_a_locked_username_is_locked_on_the_login_page_too(
     assert login(client, "budi\t", PASSWORD)[0] == 429  # the API and the pages share it
 
 
-@pytest.mark.parametrize("name", ["аdmin", "bud i", "budi!", "bü", "ℌans"])
+@pytest.mark.parametrize("name", ["аdmin", "bud i", "budi!", "bü", "admín"])
 def test_usernames_are_plain_ascii_letters_digits_dots_dashes_underscores(
     client: TestClient, staff: dict[str, Headers], name: str
 ) -> None:
