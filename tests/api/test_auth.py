@@ -102,7 +102,7 @@ def test_a_role_change_applies_to_the_next_request(
     assert changed.json()["version"] == 2
     # A role change ends the account's tokens (issue 13); the next login carries the new role.
     assert client.get("/api/v1/me", headers=staff["sari"]).status_code == 401
-    status, token = login(client, "sari", PASSWORD)
+    _, token = login(client, "sari", PASSWORD)
     fresh = {"Authorization": f"Bearer {token['access_token']}"}
     assert client.get("/api/v1/reports/removals?year=2026", headers=fresh).status_code == 200
 
