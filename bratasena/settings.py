@@ -11,6 +11,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bratasena.domain.errors import DomainError
+from bratasena.domain.letters import DEFAULT_NUMBER_FORMAT, LetterKind, format_number
+
 DEFAULT_SECRET = "development-only-secret-change-me"
 
 
@@ -46,6 +49,19 @@ class Settings(BaseSettings):
     projection_batch_size: int = Field(default=500, ge=1)
     poll_interval_seconds: float = 0.2
 
+    # The letterhead (kop surat) and signatory of the office's letters; see the README. Unset
+    # ones print as placeholders, which production refuses.
+    letter_number_format: str = DEFAULT_NUMBER_FORMAT
+    letter_government: str | None = None
+    letter_office: str = "Dinas Sosial, Pemberdayaan Perempuan dan Perlindungan Anak"
+    letter_address: str | None = None
+    letter_contact: str = ""
+    letter_city: str | None = None
+    letter_office_hours: str = "Senin–Jumat, pukul 08.00–15.00 WIB"
+    letter_head_title: str | None = None
+    letter_head_name: str | None = None
+    letter_head_nip: str | None = None
+
     @field_validator("regency")
     @classmethod
     def _regency_digits(cls, value: str) -> str:
@@ -53,6 +69,15 @@ class Settings(BaseSettings):
         if len(code) != 4 or not code.isdigit():
             raise ValueError("BRATASENA_REGENCY must be a regency code such as 33.16")
         return code
+
+    @field_validator("letter_number_format")
+    @classmethod
+    def _number_format_works(cls, value: str) -> str:
+        try:
+            format_number(value, seq=1, year=2026, month=3, kind=LetterKind.DECISION)
+        except DomainError as error:
+            raise ValueError(f"BRATASENA_LETTER_NUMBER_FORMAT: {error.message}") from None
+        return value
 
     @field_validator("cipher_key")
     @classmethod

@@ -40,6 +40,7 @@ class Action(StrEnum):
 
     ASSIGN = "assign"
     IDENTIFY_HOUSEHOLD = "identify_household"
+    REMATCH_HOUSEHOLD = "rematch_household"
     RECORD_INVESTIGATION = "record_investigation"
     ISSUE_NOTICE = "issue_notice"
     RECORD_RESPONSE = "record_response"
@@ -49,11 +50,14 @@ class Action(StrEnum):
     APPEAL = "appeal"
     GRANT_APPEAL = "grant_appeal"
     DENY_APPEAL = "deny_appeal"
+    ISSUE_LETTER = "issue_letter"
+    RECORD_DELIVERY = "record_delivery"
 
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.ASSIGN: frozenset({Role.SUPERVISOR}),
     Action.IDENTIFY_HOUSEHOLD: frozenset({Role.OFFICER, Role.SUPERVISOR}),
+    Action.REMATCH_HOUSEHOLD: frozenset({Role.SUPERVISOR}),
     Action.RECORD_INVESTIGATION: frozenset({Role.OFFICER, Role.FACILITATOR}),
     Action.ISSUE_NOTICE: frozenset({Role.OFFICER}),
     Action.RECORD_RESPONSE: frozenset({Role.OFFICER}),
@@ -63,6 +67,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.APPEAL: frozenset({Role.OFFICER, Role.SUPERVISOR}),
     Action.GRANT_APPEAL: frozenset({Role.SUPERVISOR}),
     Action.DENY_APPEAL: frozenset({Role.SUPERVISOR}),
+    Action.ISSUE_LETTER: frozenset({Role.OFFICER, Role.SUPERVISOR}),
+    Action.RECORD_DELIVERY: frozenset({Role.OFFICER, Role.SUPERVISOR}),
 }
 """The one table of who may take each action; the API, the pages and the case's own
 `available_actions` all read it (what the case's state allows is the complaint's guards)."""
@@ -228,6 +234,19 @@ class Account(Aggregate):
                 "the case is; assign someone whose districts include it",
                 field="officer",
                 rule="assignee_outside_districts",
+            )
+
+    def check_works_in(self, village_code: str, *, field: str) -> None:
+        """Refuse a household outside the districts of an officer or facilitator.
+
+        Other roles work everywhere. ``village_code`` is the household's (undotted) village.
+        """
+        if self.works_in_districts and village_code[:6] not in self.districts:
+            raise InvalidInputError(
+                f"{field}: the household lives in district {village_code[:6]}, outside your "
+                "districts; a supervisor or an officer of that district matches it",
+                field=field,
+                rule="household_outside_districts",
             )
 
     def change_role(self, *, role: str, districts: list[str], actor: str, at: datetime) -> None:
