@@ -250,6 +250,7 @@ RULE_ERROR: dict[str, str] = {
     "unknown_village": "Desa/kelurahan tidak dikenal.",
     "unknown_district": "Kecamatan tidak dikenal.",
     "reasons_required": "Pilih paling sedikit satu alasan.",
+    "household_not_chosen": "Pilih keluarga dari daftar hasil pencarian.",
     "ambiguous_number": (
         "Beberapa keluarga terdaftar memakai nomor ini; sebutkan nomor registrasi DTKS/DTSEN."
     ),

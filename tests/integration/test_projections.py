@@ -18,8 +18,10 @@ from bratasena.projections import CaseQuery, HouseholdQuery, Projections, StaffQ
 from bratasena.settings import Settings
 from tests.builders import (
     OTHER_VILLAGE,
+    UPHOLD_REASON,
     Clock,
     case_at,
+    deliver_decision,
     file,
     kk,
     nik,
@@ -53,7 +55,7 @@ def table_text(views: Projections) -> str:
 
 
 def uphold_with_appeal(app: Bratasena, clock: Clock, registry_id: str, grant: bool) -> Any:
-    cid = case_at(app, clock, "upheld", registry_id)
+    cid = case_at(app, clock, "delivered", registry_id)
     clock.advance(days=1)
     app.appeal(cid, None, grounds="Mobil itu pinjaman.", filed_on=clock.today(), actor="budi")
     clock.advance(days=1)
@@ -189,9 +191,13 @@ def test_case_detail_has_a_plain_timeline_without_the_complainant(
         "notice_issued",
         "response_recorded",
         "upheld",
+        "letter_issued",
+        "letter_delivered",
         "appealed",
         "appeal_denied",
     ]
+    assert detail.timeline[6].fields["kind"] == "decision"
+    assert "content" not in detail.timeline[6].fields  # the letter's words stay in the event
     assert detail.timeline[0].actor == "complainant"
     assert "Rumah permanen dua lantai" in str(detail.timeline[2].fields["findings"])
     assert detail.timeline[4].fields["statement"] == "Mobil itu milik saudara."
@@ -264,6 +270,7 @@ def test_household_status_follows_deactivation_sync_and_reactivation(
     assert row.sync["dtjateng"].state == "synced"
     assert row.sync["dtjateng"].reference == "JTG-1"
     assert (row.sync["dtsen"].state, row.sync["dtsen"].reference) == ("rejected", "unknown_nik")
+    deliver_decision(app, cid, on=clock.today())
     clock.advance(days=1)
     app.appeal(cid, None, grounds="Keliru", filed_on=clock.today(), actor="budi")
     app.grant_appeal(cid, None, reason="Keliru", actor="kabid2")
@@ -498,7 +505,7 @@ def test_dashboard_lists_overdue_cases_and_each_queue_by_deadline_within_its_sco
 def decide_at(app: Bratasena, clock: Clock, registry_id: str, moment: datetime) -> Any:
     cid = case_at(app, clock, "response_recorded", registry_id)
     clock.now = moment
-    app.uphold(cid, None, reason="Terbukti", actor="kabid")
+    app.uphold(cid, None, reason=UPHOLD_REASON, reason_codes=["mampu"], actor="kabid")
     return cid
 
 

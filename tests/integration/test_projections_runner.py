@@ -20,7 +20,17 @@ from bratasena.domain.errors import DomainError, InvalidInputError, NotFoundErro
 from bratasena.projections import CaseQuery, Projections, StaffQuery
 from bratasena.projections.runner import STATE_TABLE
 from bratasena.settings import Settings
-from tests.builders import Clock, case_at, file, open_staff, register, registry_row
+from bratasena.web.letters import Press
+from tests.builders import (
+    UPHOLD_REASON,
+    Clock,
+    case_at,
+    deliver_decision,
+    file,
+    open_staff,
+    register,
+    registry_row,
+)
 from tests.integration.test_cli import run_cli
 
 TABLES = {
@@ -54,7 +64,7 @@ def small_batches(make_settings: Any) -> Settings:
 
 @pytest.fixture
 def staffed(small_batches: Settings, clock: Clock) -> Iterator[tuple[Bratasena, Projections]]:
-    app = Bratasena(small_batches, clock=clock)
+    app = Bratasena(small_batches, clock=clock, typesetter=Press())
     open_staff(app)
     views = Projections(app, small_batches)
     yield app, views
@@ -161,8 +171,12 @@ class History:
                 case, None, statement="Tidak benar", received_on=today, actor="budi"
             )
         elif status == "response_recorded":
-            decide = app.reject if pick % 3 == 0 else app.uphold
-            decide(case, None, reason="Diputuskan", actor="kabid")
+            if pick % 3 == 0:
+                app.reject(case, None, reason="Diputuskan", actor="kabid")
+            else:
+                app.uphold(case, None, reason=UPHOLD_REASON, reason_codes=["mampu"], actor="kabid")
+        elif status == "upheld" and app.get_complaint(case).objection_deadline() is None:
+            deliver_decision(app, case, on=today)
         elif status == "upheld":
             app.appeal(case, None, grounds="Keberatan", filed_on=today, actor="budi")
         elif status == "appealed":

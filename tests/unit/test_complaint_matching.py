@@ -295,7 +295,8 @@ def test_an_uphold_is_refused_when_the_household_differs_from_the_one_noticed() 
         kind(originator_id=c.id, originator_version=number, timestamp=at(number), **fields).mutate(
             c
         )
-    assert c.household_id is not None and c.noticed_household_id is None
+    assert c.household_id is not None
+    assert c.noticed_household_id is None
     with pytest.raises(RuleViolationError) as error:
         c.uphold(
             reason="Terbukti mampu: rumah dua lantai dan mobil.",
