@@ -157,8 +157,9 @@ def similarity(a: str, b: str) -> float:
     """How alike two names are, from 0 (nothing shared) to 1 (the same tokens), in any order.
 
     Each token of the shorter name is paired with its closest token of the other (by edit
-    similarity), and the pairs' scores are averaged over the longer name's count, so a missing
-    word lowers the score as a misspelt one does.
+    similarity) and the pairs' scores are averaged, so a complainant who knows one name of a
+    head called by two ("Sutrisno" for "Sutrisno Wibowo") still matches; a name with words the
+    other lacks scores a tenth less than the same words alone.
     """
     left, right = name_tokens(a), name_tokens(b)
     if not left or not right:
@@ -171,7 +172,8 @@ def similarity(a: str, b: str) -> float:
         best = max(range(len(scores)), key=scores.__getitem__)
         total += scores[best]
         remaining.pop(best)
-    return round(total / len(long), 3)
+    partial = 0.9 if len(short) < len(long) else 1.0
+    return round(partial * total / len(short), 3)
 
 
 def names_match(a: str, b: str) -> bool:

@@ -44,6 +44,7 @@ def table_text(views: Projections) -> str:
         "views_cases",
         "views_case_timeline",
         "views_households",
+        "views_household_names",
         "views_report_complaints",
         "views_report_households",
         "views_report_counts",
@@ -300,6 +301,51 @@ def test_household_and_staff_names_are_sealed_in_the_tables_when_a_key_is_set(
         text = table_text(views)
         assert "Sutrisno" not in text
         assert "Santoso" not in text
+    finally:
+        views.close()
+        app.close()
+
+
+def test_households_are_found_by_name_through_a_keyed_index_without_clear_names(
+    make_settings: Any, clock: Clock
+) -> None:
+    key = base64.b64encode(os.urandom(32)).decode()
+    settings = make_settings(cipher_key=key)
+    app = Bratasena(settings, clock=clock)
+    views = Projections(app, settings)
+    try:
+        register(
+            app,
+            registry_row(1, head_name="Sugeng Riyadi"),
+            registry_row(2, head_name="Hj. Sri Wahyuni", village_code=OTHER_VILLAGE),
+            registry_row(3, head_name="Sugeng Wibowo"),
+            registry_row(4, head_name="Darmo"),
+        )
+        views.run_once()
+        names = views.households.by_name
+        assert [r.registry_id for r in names("Bpk. Soegeng Rijadi")] == [
+            "DTKS-000001",  # both words
+            "DTKS-000003",  # one word
+        ]
+        assert names("Sri Wahjuni")[0].head_name == "Hj. Sri Wahyuni"
+        assert names("sri wahyuni", village="3316012001") == []
+        assert [r.registry_id for r in names("Sri", district="33.16.01")] == ["DTKS-000002"]
+        assert names("Sukarno") == []
+        assert names("") == []
+        index = repr(views.db.query("SELECT * FROM views_household_names"))
+        for word in ("sugeng", "riyadi", "sri", "wahyuni", "darmo"):
+            assert word not in index.lower()
+        # A later extract renames the head and moves the household: the index follows.
+        app.import_registry(
+            [registry_row(4, head_name="Darmo Sutrisno", village_code=OTHER_VILLAGE)],
+            source="dtks",
+            period="2026-02",
+            actor="admin",
+        )
+        views.run_once()
+        [moved] = names("Sutrisno", village=OTHER_VILLAGE)
+        assert moved.registry_id == "DTKS-000004"
+        assert names("Darmo", village="3316012001") == []
     finally:
         views.close()
         app.close()

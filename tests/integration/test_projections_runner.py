@@ -35,7 +35,7 @@ from tests.integration.test_cli import run_cli
 
 TABLES = {
     "case_list": ["views_cases", "views_case_timeline"],
-    "household_status": ["views_households"],
+    "household_status": ["views_households", "views_household_names"],
     "removal_report": [
         "views_report_complaints",
         "views_report_households",
@@ -82,6 +82,7 @@ class History:
         self.app = app
         self.clock = clock
         self.households: list[str] = []
+        self.rows: dict[str, dict[str, Any]] = {}
         self.cases: list[Any] = []
 
     def step(self, kind: str, pick: int) -> None:
@@ -91,6 +92,16 @@ class History:
             row["registry_id"] = f"H-{row['head_nik'][-6:]}"
             register(app, row)
             self.households.append(row["registry_id"])
+            self.rows[row["registry_id"]] = row
+        elif kind == "reregister":
+            # A later extract renames the head or moves the household: the name index follows.
+            row = dict(self.rows[self.households[pick % len(self.households)]])
+            if pick % 2:
+                row["head_name"] = ("Soegeng Rijadi", "Sri Wahjuni", "H. Darmo")[pick % 3]
+            else:
+                row["village_code"] = ("3316012001", "3316012002", "3316021005")[pick % 3]
+            self.rows[row["registry_id"]] = row
+            register(app, row)
         elif kind == "file":
             self.cases.append(file(app, self.households[pick % len(self.households)]).id)
         elif kind == "advance" and self.cases:
@@ -186,6 +197,7 @@ class History:
 
 STEP_KINDS = [
     "register",
+    "reregister",
     "file",
     "advance",
     "advance",

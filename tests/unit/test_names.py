@@ -43,6 +43,7 @@ def test_similar_names_match_in_any_order_and_different_ones_do_not() -> None:
     assert names_match("Mochammad Jusuf", "Muhammad Yusuf")
     assert not names_match("Sugeng Riyadi", "Darmo")
     assert not names_match("Sugeng Riyadi", "Sugeng Wibowo")
+    assert similarity("Sutrisno", "H. Sutrisno Wibowo") == 0.9  # one of a head's two names
     assert similarity("", "Darmo") == 0.0
 
 
