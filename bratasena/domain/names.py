@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 TITLES = frozenset(
     {
@@ -109,7 +110,9 @@ def _plain_letters(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+@lru_cache(maxsize=65536)
 def _modern(word: str) -> str:
+    # Cached: a registry's names share their words, and a rebuild normalises every head's name.
     if _OLD_WORD.search(word):
         word = _OLD_Y.sub("y", word)
     # Repeated until nothing changes, so that a rewrite that forms another old spelling ("ddj"
@@ -122,6 +125,7 @@ def _modern(word: str) -> str:
         word = new
 
 
+@lru_cache(maxsize=65536)
 def name_tokens(text: str) -> tuple[str, ...]:
     """The words of a name as compared: modern spelling, no titles, in their written order.
 

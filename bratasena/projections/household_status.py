@@ -163,6 +163,8 @@ class HouseholdStatus(View[Rows]):
     def __init__(self, db: Database, app: Any, settings: Settings) -> None:
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
+        # Name words repeat across a registry: each is hashed once (a rebuild hashes them all).
+        self._word_hashes: dict[str, str] = {}
 
     # --- projection -----------------------------------------------------------------------------
 
@@ -326,7 +328,15 @@ class HouseholdStatus(View[Rows]):
         Truncated to 64 bits: plenty to tell a regency's name words apart, and a shorter
         digest gives away less of a leaked table.
         """
-        return [self.privacy.lookup_hash("name", token)[:16] for token in name_tokens(name)]
+        hashes = []
+        for token in name_tokens(name):
+            found = self._word_hashes.get(token)
+            if found is None:
+                if len(self._word_hashes) > 200_000:  # bounded in a process that runs for months
+                    self._word_hashes.clear()
+                found = self._word_hashes[token] = self.privacy.lookup_hash("name", token)[:16]
+            hashes.append(found)
+        return hashes
 
     def by_name(
         self,
