@@ -186,14 +186,40 @@ def lifecycle(household: Household, i: int, at: datetime) -> list[Aggregate]:
             )
         if stage >= 10:
             decided = at + 5 * day
-            complaint.uphold(reason="Terbukti", actor="kabid", at=decided)
+            complaint.uphold(
+                reason="Terbukti mampu menurut verifikasi lapangan.",
+                reason_codes=[complaint.reasons[0]],
+                actor="kabid",
+                at=decided,
+            )
             household.deactivate(
                 complaint_id=complaint.id,
-                reason_codes=list(complaint.reasons),
+                reason_codes=list(complaint.upheld_reasons),
                 actor="kabid",
                 at=decided,
             )
             if stage in (17, 18):
+                # The objection window runs from the decision letter's delivery. A synthetic
+                # letter (no PDF): the views read only its number and dates.
+                number = f"BENCH/{i}/{decided.year}"
+                complaint.issue_letter(
+                    kind="decision",
+                    number=number,
+                    sequence=i,
+                    delivery_on=None,
+                    sha256="0" * 64,
+                    template="v1",
+                    content={},
+                    actor="kabid",
+                    at=decided,
+                )
+                complaint.record_delivery(
+                    number=number,
+                    delivered_on=(decided + timedelta(hours=7)).date(),
+                    method="by_hand",
+                    actor="kabid",
+                    at=decided,
+                )
                 filed_on = (decided + timedelta(days=3, hours=7)).date()
                 complaint.appeal(
                     grounds="-", filed_on=filed_on, actor="kabid", at=decided + day * 2

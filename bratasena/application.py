@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -16,9 +17,9 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcodin
 
 from bratasena.domain import ids
 from bratasena.domain.account import Account
-from bratasena.domain.calendar import now_utc
+from bratasena.domain.calendar import jakarta_date, next_month, now_utc, objection_deadline
 from bratasena.domain.complaint import EVENTS as COMPLAINT_EVENTS
-from bratasena.domain.complaint import Complaint, Status, Step
+from bratasena.domain.complaint import Complaint, Decision, Status, Step
 from bratasena.domain.errors import (
     ConflictError,
     InvalidInputError,
@@ -31,12 +32,24 @@ from bratasena.domain.filing import (
     clean_reporter,
     clean_subject,
 )
-from bratasena.domain.household import Household, ReactivationCause
+from bratasena.domain.household import Eligibility, Household, ReactivationCause
 from bratasena.domain.identity import new_tracking_code, normalise_tracking_code
+from bratasena.domain.letters import Letter, LetterKind, LetterRegister
 from bratasena.domain.lookup import HouseholdLookup
+from bratasena.domain.matching import HouseholdFacts
 from bratasena.domain.regions import RegionBook, normalise_code, region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
 from bratasena.domain.tracking import JoinedCase
+from bratasena.letter_facts import (
+    AppealDecision,
+    FieldCheck,
+    HouseholdOnPaper,
+    LetterFacts,
+    Letterhead,
+    LetterheadNotConfiguredError,
+    Typesetter,
+)
+from bratasena.letter_facts import Decision as DecisionFacts
 from bratasena.persistence import (
     event_store_env,
     insert_events_in_binary,
@@ -68,6 +81,24 @@ class Outcome:
     id: UUID
     version: int
     position: int
+
+
+@dataclass(frozen=True)
+class Match(Outcome):
+    """A complaint matched to a household; ``joined`` when it joined that household's open case."""
+
+    joined: UUID | None = None
+
+
+@dataclass(frozen=True)
+class IssuedLetter(Outcome):
+    """A letter issued: its number and the digest of its PDF."""
+
+    letter: Letter | None = None
+
+
+class LetterMismatchError(RuntimeError):
+    """A stored letter printed again gave other bytes than were issued (see `letter_pdf`)."""
 
 
 @dataclass(frozen=True)
@@ -144,10 +175,17 @@ class Bratasena(Application[UUID]):
 
     name = "bratasena"
 
-    def __init__(self, settings: Settings, clock: Callable[[], datetime] = now_utc) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime] = now_utc,
+        typesetter: Typesetter | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         new_key = settings.cipher_key is None and not settings.lookup_key_path().exists()
+        self.typesetter = typesetter
+        """Words and prints letters (None: this process issues no letters)."""
         super().__init__(env=event_store_env(settings))
         insert_events_in_binary(self.recorder)
         if new_key and settings.is_development and self.head() > 0:
@@ -293,35 +331,116 @@ class Bratasena(Application[UUID]):
         expected_version: int | None,
         *,
         registry_id: str,
+        confirmation: str = "",
         actor: str,
-        within: Collection[str] | None = None,
-    ) -> Outcome:
+    ) -> Match:
         """Match an unmatched complaint to a registered household.
 
-        ``within``: the districts the caller works in (None: all). A household outside them is
-        answered as one that does not exist, so the command is no oracle of other districts'
-        registry ids, and no case moves to a district its officer cannot see.
+        A household under another open case is matched by joining that case: this complaint
+        records `Joined` and the open case a corroboration carrying this complaint's filing, in
+        one transaction.
         """
         complaint = self._load(Complaint, complaint_id, expected_version)
+        household, facts = self._matchable(complaint, registry_id, actor)
+        now = self.clock()
+        complaint.identify_household(
+            household=facts, confirmation=confirmation, actor=actor, at=now
+        )
+        return self._matched(complaint, household, facts, None, actor, now)
+
+    def rematch_household(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        registry_id: str,
+        reason: str,
+        confirmation: str = "",
+        actor: str,
+    ) -> Match:
+        """Match the case to another household: the field check, notice and hearing start over."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        household, facts = self._matchable(complaint, registry_id, actor)
+        previous = self._get(Household, complaint.household_id) if complaint.household_id else None
+        now = self.clock()
+        complaint.rematch_household(
+            household=facts, reason=reason, confirmation=confirmation, actor=actor, at=now
+        )
+        return self._matched(complaint, household, facts, previous, actor, now)
+
+    def household_facts(self, household: Household, complaint_id: UUID | None) -> HouseholdFacts:
+        """What a match needs to know of a household: taken off aid, under another open case."""
+        open_case: Complaint | None = None
+        if household.open_complaint_id not in (None, complaint_id):
+            assert household.open_complaint_id is not None
+            found = self._find(Complaint, household.open_complaint_id)
+            open_case = found if found is not None and found.is_open else None
+        return HouseholdFacts(
+            household_id=household.id,
+            registry_id=household.registry_id,
+            head_name=household.head_name,
+            village_code=household.village_code,
+            deactivated=household.status == Eligibility.DEACTIVATED,
+            open_case_id=open_case.id if open_case else None,
+            open_case_tracking_code=open_case.tracking_code if open_case else "",
+        )
+
+    def _matchable(
+        self, complaint: Complaint, registry_id: str, actor: str
+    ) -> tuple[Household, HouseholdFacts]:
         household = self._find(Household, ids.household_id(registry_id))
-        if (
-            household is not None
-            and within is not None
-            and household.village_code[:6] not in within
-        ):
-            household = None
+        account = self._find(Account, ids.account_id(actor))
+        if household is not None and account is not None:
+            # An officer matches only households of their own districts, wherever the case is;
+            # one outside them is answered as one that does not exist, so the command is no
+            # oracle of other districts' registry ids.
+            household = household if account.works_in(household.village_code) else None
         if household is None:
             raise InvalidInputError(
                 f"registry_id: no registered household has the registry id {registry_id!r}",
                 field="registry_id",
                 rule="unknown_household",
             )
-        now = self.clock()
-        complaint.identify_household(
-            household_id=household.id, village_code=household.village_code, actor=actor, at=now
+        return household, self.household_facts(household, complaint.id)
+
+    def _matched(
+        self,
+        complaint: Complaint,
+        household: Household,
+        facts: HouseholdFacts,
+        previous: Household | None,
+        actor: str,
+        now: datetime,
+    ) -> Match:
+        changed: list[Aggregate] = [complaint]
+        if previous is not None:
+            previous.unmatch(complaint_id=complaint.id, actor=actor, at=now)
+            changed.append(previous)
+        if facts.open_case_id is not None:
+            # Nothing of the joining complaint is lost: the open case records its filing as a
+            # corroboration (channel, reasons, words, complainant), naming where it came from.
+            open_case = self._get(Complaint, facts.open_case_id)
+            filed = self._complaint_events(complaint.id)[0]
+            open_case.corroborate(
+                channel=filed.channel,
+                reasons=list(complaint.reasons),
+                description=filed.description,
+                reporter=filed.reporter,
+                joined_from=complaint.tracking_code,
+                actor=actor,
+                at=now,
+            )
+            changed.append(open_case)
+        else:
+            household.report(complaint_id=complaint.id, actor=actor, at=now)
+            changed.append(household)
+        position = self._save(*changed)
+        return Match(
+            id=complaint.id,
+            version=complaint.version,
+            position=position,
+            joined=facts.open_case_id,
         )
-        household.report(complaint_id=complaint.id, actor=actor, at=now)
-        return self._outcome(complaint, household)
 
     def assign(
         self, complaint_id: UUID, expected_version: int | None, *, officer: str, actor: str
@@ -388,16 +507,26 @@ class Bratasena(Application[UUID]):
         return self._outcome(complaint)
 
     def uphold(
-        self, complaint_id: UUID, expected_version: int | None, *, reason: str, actor: str
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        reason: str,
+        reason_codes: list[str],
+        actor: str,
     ) -> Outcome:
-        """Uphold the complaint and deactivate its household, in one transaction."""
+        """Uphold the complaint on the confirmed reasons and deactivate its household, in one
+        transaction."""
         complaint = self._load(Complaint, complaint_id, expected_version)
         now = self.clock()
-        complaint.uphold(reason=reason, actor=actor, at=now)
+        complaint.uphold(reason=reason, reason_codes=reason_codes, actor=actor, at=now)
         assert complaint.household_id is not None
         household = self._get(Household, complaint.household_id)
         household.deactivate(
-            complaint_id=complaint.id, reason_codes=list(complaint.reasons), actor=actor, at=now
+            complaint_id=complaint.id,
+            reason_codes=list(complaint.upheld_reasons),
+            actor=actor,
+            at=now,
         )
         return self._outcome(complaint, household)
 
@@ -456,6 +585,233 @@ class Bratasena(Application[UUID]):
         complaint = self._load(Complaint, complaint_id, expected_version)
         complaint.deny_appeal(reason=reason, actor=actor, at=self.clock())
         return self._outcome(complaint)
+
+    # --- letters --------------------------------------------------------------------------------
+
+    def issue_letter(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        kind: str,
+        delivery_on: date | None = None,
+        actor: str,
+    ) -> IssuedLetter:
+        """Number, word and print a letter of the case, and record it with its PDF's digest.
+
+        The number comes from the year's register, saved in the same transaction as the letter:
+        when another letter takes the same number at the same moment, one save fails on the
+        register's version and is numbered (and printed) again, so numbers neither repeat nor
+        skip. ``delivery_on``: for a decision letter that starts the objection window, the day it
+        will be handed over (default: its date), from which the deadline it prints is counted.
+        """
+        typesetter = self._typesetter()
+        for attempt in range(5):
+            complaint = self._load(Complaint, complaint_id, expected_version)
+            now = self.clock()
+            today = jakarta_date(now)
+            stated = complaint.check_letter(
+                kind=kind, delivery_on=delivery_on, actor=actor, today=today
+            )
+            letter_kind = LetterKind(kind)
+            register_id = ids.letter_register_id(today.year)
+            register = self._find(LetterRegister, register_id) or LetterRegister.open(
+                id=register_id, year=today.year, at=now
+            )
+            sequence, number = register.take(
+                pattern=self.settings.letter_number_format,
+                kind=letter_kind,
+                complaint_id=complaint.id,
+                actor=actor,
+                at=now,
+            )
+            facts = self._letter_facts(complaint, letter_kind, number, today, stated)
+            content = typesetter.compose(facts)
+            pdf = typesetter.render(content, typesetter.template)
+            complaint.issue_letter(
+                kind=letter_kind,
+                number=number,
+                sequence=sequence,
+                delivery_on=stated,
+                sha256=hashlib.sha256(pdf).hexdigest(),
+                template=typesetter.template,
+                content=content,
+                actor=actor,
+                at=now,
+            )
+            try:
+                position = self._save(complaint, register)
+            except ConflictError:
+                # With an If-Match, a case changed meanwhile fails the next `_load`; otherwise
+                # the register moved on and the letter is numbered again.
+                if attempt == 4:
+                    raise
+                continue
+            return IssuedLetter(
+                id=complaint.id,
+                version=complaint.version,
+                position=position,
+                letter=complaint.letters[number],
+            )
+        raise AssertionError("unreachable")
+
+    def record_delivery(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        number: str,
+        delivered_on: date,
+        method: str,
+        actor: str,
+    ) -> IssuedLetter:
+        """Record that a letter reached the household (a decision letter opens the objection
+        window that day)."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        complaint.record_delivery(
+            number=number, delivered_on=delivered_on, method=method, actor=actor, at=self.clock()
+        )
+        position = self._save(complaint)
+        return IssuedLetter(
+            id=complaint.id,
+            version=complaint.version,
+            position=position,
+            letter=complaint.letters[number],
+        )
+
+    def letter_pdf(self, complaint_id: UUID, number: str) -> tuple[Letter, bytes]:
+        """A letter of the case and its PDF, printed again from what its `LetterIssued` keeps.
+
+        The bytes are checked against the digest recorded at issue: a letter is a fact, and a
+        download that differs from what was signed is refused rather than served.
+        """
+        letter = self.get_complaint(complaint_id).letters.get(number)
+        if letter is None:
+            raise NotFoundError(f"the case has no letter numbered {number!r}", field="number")
+        pdf = self._typesetter().render(letter.content, letter.template)
+        if hashlib.sha256(pdf).hexdigest() != letter.sha256:
+            raise LetterMismatchError(
+                f"letter {number} printed again differs from the PDF issued; check the letter "
+                f"layout {letter.template!r} and the pinned WeasyPrint and fonts"
+            )
+        return letter, pdf
+
+    def letterhead(self) -> Letterhead:
+        """The kop surat and signatory as configured now (placeholders refused in production)."""
+        s = self.settings
+        regency = self.regions.regency.name
+        unset = [
+            f"BRATASENA_{name.upper()}"
+            for name in ("letter_address", "letter_head_name", "letter_head_nip")
+            if not getattr(s, name)
+        ]
+        if unset and s.environment == "production":
+            raise LetterheadNotConfiguredError(
+                f"letters need the office's letterhead: set {', '.join(unset)}"
+            )
+        return Letterhead(
+            government=s.letter_government or f"PEMERINTAH {regency.upper()}",
+            office=s.letter_office,
+            address=s.letter_address or "Alamat kantor belum diatur (BRATASENA_LETTER_ADDRESS)",
+            contact=s.letter_contact,
+            city=s.letter_city or regency.split(" ", 1)[-1],
+            office_hours=s.letter_office_hours,
+            head_title=s.letter_head_title
+            or f"Kepala Dinas Sosial, Pemberdayaan Perempuan dan Perlindungan Anak {regency}",
+            head_name=s.letter_head_name or "(nama kepala dinas belum diatur)",
+            head_nip=s.letter_head_nip or "(NIP belum diatur)",
+        )
+
+    def _typesetter(self) -> Typesetter:
+        if self.typesetter is None:
+            raise RuntimeError("this application was built without a typesetter for letters")
+        return self.typesetter
+
+    def _letter_facts(
+        self,
+        complaint: Complaint,
+        kind: LetterKind,
+        number: str,
+        today: date,
+        delivery_on: date | None,
+    ) -> LetterFacts:
+        """What the letter may say, from the case's events since its household was last matched
+        (never the complainant's identity or words)."""
+        events: list[Any] = []
+        for event in self._complaint_events(complaint.id):
+            events = [] if isinstance(event, Complaint.HouseholdRematched) else [*events, event]
+
+        def last(*kinds: type) -> Any:
+            return next((e for e in reversed(events) if isinstance(e, kinds)), None)
+
+        assert complaint.household_id is not None
+        household = self._get(Household, complaint.household_id)
+        book = self.regions
+        village = (
+            book.village(household.village_code)
+            if book.has_village(household.village_code)
+            else None
+        )
+        investigated = last(Complaint.Investigated)
+        field_check = None
+        if investigated is not None:
+            field_check = FieldCheck(
+                visited_on=investigated.visited_on,
+                officer_name=self._full_name(investigated.actor),
+                findings=dict(investigated.findings),
+                recommendation=investigated.recommendation,
+                notes=investigated.notes,
+            )
+        decided = last(Complaint.Upheld, Complaint.Rejected)
+        decision = None
+        if decided is not None:
+            upheld = isinstance(decided, Complaint.Upheld)
+            decision = DecisionFacts(
+                outcome=Decision.UPHOLD if upheld else Decision.REJECT,
+                decided_on=jakarta_date(decided.timestamp),
+                reason=decided.reason,
+                reason_codes=tuple(decided.reason_codes) if upheld else (),
+                findings=dict(investigated.findings) if investigated else {},
+                effective_month=decided.effective_month if upheld else None,
+            )
+        appealed = last(Complaint.Appealed)
+        appeal_decided = last(Complaint.AppealGranted, Complaint.AppealDenied)
+        appeal = None
+        if appealed is not None and appeal_decided is not None:
+            granted = isinstance(appeal_decided, Complaint.AppealGranted)
+            appeal = AppealDecision(
+                outcome="grant" if granted else "deny",
+                filed_on=appealed.filed_on,
+                grounds=appealed.grounds,
+                decided_on=jakarta_date(appeal_decided.timestamp),
+                reason=appeal_decided.reason,
+                effective_month=next_month(appeal_decided.timestamp) if granted else None,
+            )
+        return LetterFacts(
+            kind=kind,
+            number=number,
+            issued_on=today,
+            letterhead=self.letterhead(),
+            tracking_code=complaint.tracking_code,
+            household=HouseholdOnPaper(
+                registry_id=household.registry_id,
+                head_name=household.head_name,
+                address=household.address,
+                village=village.name if village else household.village_code,
+                district=village.district_name if village else "",
+            ),
+            reasons=tuple(complaint.reasons),
+            response_due=complaint.response_due,
+            field_check=field_check,
+            decision=decision,
+            delivery_on=delivery_on,
+            objection_deadline=objection_deadline(delivery_on) if delivery_on else None,
+            appeal=appeal,
+        )
+
+    def _full_name(self, username: str) -> str:
+        account = self._find(Account, ids.account_id(username))
+        return account.full_name if account is not None else username
 
     def get_complaint(self, complaint_id: UUID) -> Complaint:
         """The complaint as it stands."""
@@ -851,10 +1207,15 @@ class Bratasena(Application[UUID]):
 
 
 def _audit_event(event: Any) -> AuditEvent:
+    # Fields an upcaster gave an event stored before they existed are left out, so an exported
+    # history is what was stored and its hash chain verifies against values kept before.
+    upcast = set(vars(event).get("_upcast_added", ()))
     data = {
         k: v
         for k, v in vars(event).items()
         if k not in ("originator_id", "originator_version", "timestamp", "originator_topic")
+        and k != "_upcast_added"
+        and k not in upcast
     }
     return AuditEvent(
         version=event.originator_version,

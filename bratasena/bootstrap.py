@@ -35,6 +35,7 @@ from bratasena.limits import BodyLimitMiddleware, LoginThrottle, RateLimiter
 from bratasena.metrics import Metrics, MetricsMiddleware
 from bratasena.projections import Projections
 from bratasena.settings import Settings
+from bratasena.web.letters import Press
 
 Runner = Literal["inline", "thread"]
 
@@ -63,7 +64,7 @@ class Service:
     @cached_property
     def app(self) -> Bratasena:
         """The use cases over the event store."""
-        return Bratasena(self.settings, clock=self.clock)
+        return Bratasena(self.settings, clock=self.clock, typesetter=Press())
 
     @cached_property
     def projections(self) -> Projections:

@@ -21,6 +21,7 @@ from bratasena.domain.errors import NotFoundError
 from bratasena.integration.simulator import StandInTarget, TargetState
 from bratasena.integration.synthetic import generate_rows
 from bratasena.settings import Settings
+from bratasena.web.letters import Press
 
 HOUSEHOLDS = 3000
 SEED = 16
@@ -66,7 +67,7 @@ def start_targets(settings: Settings) -> tuple[Settings, list[StandInTarget]]:
 def seed(settings: Settings, households: int = HOUSEHOLDS) -> dict[str, str] | None:
     """Seed the demo once; the new accounts' passwords, or None when it was seeded before."""
     clock = _Clock()
-    app = Bratasena(settings, clock=clock)
+    app = Bratasena(settings, clock=clock, typesetter=Press())
     try:
         try:
             app.get_account("kabid")
@@ -176,13 +177,33 @@ def _advance(app: Bratasena, clock: _Clock, cid: Any, stage: str, today: datetim
             )
         elif step == "notice_issued":
             app.issue_notice(cid, None, response_due=day + timedelta(days=14), actor="petugas")
+            app.issue_letter(cid, None, kind="notice", actor="petugas")
         elif step == "response_recorded":
             app.record_response(
                 cid, None, statement="Keluarga membantah (demo).", received_on=day, actor="petugas"
             )
+        elif stage == "rejected":
+            app.reject(cid, None, reason="Keputusan demo: tidak terbukti mampu.", actor="kabid")
         else:
-            decide = app.reject if stage == "rejected" else app.uphold
-            decide(cid, None, reason="Keputusan demo.", actor="kabid")
+            case = app.get_complaint(cid)
+            app.uphold(
+                cid,
+                None,
+                reason="Keputusan demo: terbukti mampu menurut verifikasi lapangan.",
+                reason_codes=list(case.confirmable_reasons),
+                actor="kabid",
+            )
+            # The decision letter is handed over the same day: the objection window runs.
+            issued = app.issue_letter(cid, None, kind="decision", actor="kabid")
+            assert issued.letter is not None
+            app.record_delivery(
+                cid,
+                None,
+                number=issued.letter.number,
+                delivered_on=jakarta_date(clock.now),
+                method="via_village",
+                actor="petugas",
+            )
 
 
 def prepare(

@@ -15,6 +15,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bratasena.domain.errors import DomainError
+from bratasena.domain.letters import DEFAULT_NUMBER_FORMAT, LetterKind, format_number
+
 DEFAULT_SECRET = "development-only-secret-change-me"
 
 DEVELOPMENT = ("development", "test")
@@ -90,6 +93,18 @@ class Settings(BaseSettings):
     trusted_proxies: str = ""
     metrics_allow: str = "127.0.0.1,::1"
     api_docs: bool | None = None
+    # The letterhead (kop surat) and signatory of the office's letters; see the README. Unset
+    # ones print as placeholders, which production refuses.
+    letter_number_format: str = DEFAULT_NUMBER_FORMAT
+    letter_government: str | None = None
+    letter_office: str = "Dinas Sosial, Pemberdayaan Perempuan dan Perlindungan Anak"
+    letter_address: str | None = None
+    letter_contact: str = ""
+    letter_city: str | None = None
+    letter_office_hours: str = "Senin–Jumat, pukul 08.00–15.00 WIB"
+    letter_head_title: str | None = None
+    letter_head_name: str | None = None
+    letter_head_nip: str | None = None
 
     @field_validator("regency")
     @classmethod
@@ -98,6 +113,15 @@ class Settings(BaseSettings):
         if len(code) != 4 or not code.isdigit():
             raise ValueError("BRATASENA_REGENCY must be a regency code such as 33.16")
         return code
+
+    @field_validator("letter_number_format")
+    @classmethod
+    def _number_format_works(cls, value: str) -> str:
+        try:
+            format_number(value, seq=1, year=2026, month=3, kind=LetterKind.DECISION)
+        except DomainError as error:
+            raise ValueError(f"BRATASENA_LETTER_NUMBER_FORMAT: {error.message}") from None
+        return value
 
     @field_validator("cipher_key")
     @classmethod

@@ -12,6 +12,9 @@ from bratasena.application import Bratasena
 BLORA_VILLAGE = "3316012001"  # Bangkleyan, Jati
 OTHER_VILLAGE = "3316012002"  # Gempol, Jati
 
+UPHOLD_REASON = "Terbukti mampu: rumah dua lantai dan mobil pribadi di garasi."
+"""A stated reason long enough for an uphold (30 characters or more)."""
+
 
 @dataclass
 class Clock:
@@ -94,7 +97,17 @@ def file(app: Bratasena, registry_id: str = "DTKS-000001", **overrides: Any) -> 
     return app.file_complaint(**values)
 
 
-STAGES = ("filed", "assigned", "investigated", "notice_issued", "response_recorded", "upheld")
+STAGES = (
+    "filed",
+    "assigned",
+    "investigated",
+    "notice_issued",
+    "response_recorded",
+    "upheld",
+    "delivered",
+)
+"""``delivered``: upheld, and the decision letter delivered the same day (the objection window
+runs); it needs an application with a typesetter (`tests.conftest`'s ``app`` has one)."""
 
 
 def case_at(app: Bratasena, clock: Clock, stage: str, registry_id: str = "DTKS-000001") -> UUID:
@@ -103,7 +116,8 @@ def case_at(app: Bratasena, clock: Clock, stage: str, registry_id: str = "DTKS-0
     cid = filing.id
     steps = STAGES[1 : STAGES.index(stage) + 1]
     for step in steps:
-        clock.advance(days=1)
+        if step != "delivered":  # handed over the day of the decision
+            clock.advance(days=1)
         if step == "assigned":
             app.assign(cid, None, officer="budi", actor="kabid")
         elif step == "investigated":
@@ -128,8 +142,23 @@ def case_at(app: Bratasena, clock: Clock, stage: str, registry_id: str = "DTKS-0
                 actor="budi",
             )
         elif step == "upheld":
-            app.uphold(cid, None, reason="Terbukti mampu", actor="kabid")
+            app.uphold(
+                cid, None, reason=UPHOLD_REASON, reason_codes=["mampu", "owns_car"], actor="kabid"
+            )
+        elif step == "delivered":
+            deliver_decision(app, cid, on=clock.today())
     return cid
+
+
+def deliver_decision(app: Bratasena, cid: UUID, *, on: date, method: str = "by_hand") -> str:
+    """Issue the decision letter of a decided case and record its delivery on ``on``; its
+    number."""
+    issued = app.issue_letter(cid, None, kind="decision", actor="kabid")
+    assert issued.letter is not None
+    app.record_delivery(
+        cid, None, number=issued.letter.number, delivered_on=on, method=method, actor="budi"
+    )
+    return issued.letter.number
 
 
 def new_complaint(at: datetime, *, keep_events: bool = False, **overrides: Any) -> Any:

@@ -12,6 +12,7 @@ import pytest
 
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
+from bratasena.web.letters import Press
 from tests.builders import Clock
 
 POSTGRES_URL = os.environ.get(
@@ -77,6 +78,6 @@ def clock() -> Clock:
 
 @pytest.fixture
 def app(settings: Settings, clock: Clock) -> Iterator[Bratasena]:
-    application = Bratasena(settings, clock=clock)
+    application = Bratasena(settings, clock=clock, typesetter=Press())
     yield application
     application.close()

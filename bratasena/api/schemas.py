@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bratasena.domain.account import Role
 from bratasena.domain.complaint import AppealDecision, Decision, Status, Step
 from bratasena.domain.filing import REASONS, Channel, Reason
+from bratasena.domain.letters import DeliveryMethod, LetterKind
 
 Text = Field(min_length=1, max_length=4000)
 
@@ -166,6 +167,18 @@ class HouseholdMatchIn(Strict):
     """The registered household a complaint is about, by its DTKS/DTSEN registry id."""
 
     registry_id: str = Field(min_length=1, max_length=40)
+    confirmation: str = Field(
+        default="",
+        max_length=4000,
+        description="why this household, when it lives in another village than the complaint "
+        "names or its head's name does not match (at least 20 characters then)",
+    )
+
+
+class RematchIn(HouseholdMatchIn):
+    """Another registered household for the case, and why: the field check starts again."""
+
+    reason: str = Field(max_length=4000)
 
 
 class InvestigationIn(Strict):
@@ -194,7 +207,12 @@ class DecisionIn(Strict):
     """The supervisor's decision."""
 
     outcome: Decision
-    reason: str = Field(max_length=4000)
+    reason: str = Field(max_length=4000, description="an uphold's: at least 30 characters")
+    reason_codes: list[Reason] = Field(
+        default_factory=list,
+        max_length=len(REASONS),
+        description="for an uphold: the complaint's reasons the field check confirmed",
+    )
 
 
 class WithdrawalIn(Strict):
@@ -215,6 +233,24 @@ class AppealDecisionIn(Strict):
 
     outcome: AppealDecision
     reason: str = Field(max_length=4000)
+
+
+class LetterIn(Strict):
+    """A letter to issue for the case."""
+
+    kind: LetterKind
+    delivery_on: date | None = Field(
+        default=None,
+        description="for an uphold's decision letter: the day it is handed over, from which "
+        "the objection deadline it prints is counted (default: the letter's date)",
+    )
+
+
+class DeliveryIn(Strict):
+    """How and when a letter reached the household."""
+
+    delivered_on: date
+    method: DeliveryMethod
 
 
 # --- targets ------------------------------------------------------------------------------------

@@ -20,10 +20,52 @@ def _filed(f: dict[str, Any], book: RegionBook) -> str:
     return f"Complaint received via {f['channel']}; reasons: {_list(f['reasons'])}.{unmatched}"
 
 
+LETTERS = {
+    "notice": "notice and invitation to respond",
+    "field_report": "field check report",
+    "decision": "decision letter",
+    "appeal_decision": "decision on the objection",
+}
+
+DELIVERY = {"by_hand": "by hand", "by_post": "by post", "via_village": "through the village office"}
+
+CONCERNS = {"other_village": "another village", "name_mismatch": "a different name"}
+
+
+def _where(code: str, book: RegionBook) -> str:
+    return book.village(code).name if book.has_village(code) else code
+
+
+def _confirmed(f: dict[str, Any]) -> str:
+    if not f.get("concerns"):
+        return ""
+    found = " and ".join(CONCERNS.get(c, c) for c in f["concerns"])
+    return f" Confirmed despite {found}: {f['confirmation']}"
+
+
 def _identified(f: dict[str, Any], book: RegionBook) -> str:
-    code = f["village_code"]
-    where = book.village(code).name if book.has_village(code) else code
-    return f"Matched to a registered household in {where}."
+    where = _where(f["village_code"], book)
+    return f"Matched to a registered household in {where}.{_confirmed(f)}"
+
+
+def _rematched(f: dict[str, Any], book: RegionBook) -> str:
+    where = _where(f["village_code"], book)
+    return (
+        f"Matched to another registered household in {where}: {f['reason']}. The field check, "
+        f"the notice and the hearing start again.{_confirmed(f)}"
+    )
+
+
+def _corroborated(f: dict[str, Any], book: RegionBook) -> str:
+    if f.get("joined_from"):
+        return (
+            f"Complaint {f['joined_from']} about the same household joined this case when it "
+            f"was matched; reasons: {_list(f['reasons'])}."
+        )
+    return (
+        f"Another complaint about the household joined this case (via {f['channel']}); "
+        f"reasons: {_list(f['reasons'])}."
+    )
 
 
 def _investigated(f: dict[str, Any], book: RegionBook) -> str:
@@ -37,11 +79,12 @@ def _investigated(f: dict[str, Any], book: RegionBook) -> str:
 
 ENGLISH: dict[Step, Words] = {
     Step.FILED: _filed,
-    Step.CORROBORATED: lambda f, book: (
-        f"Another complaint about the household joined this case (via {f['channel']}); "
-        f"reasons: {_list(f['reasons'])}."
-    ),
+    Step.CORROBORATED: _corroborated,
     Step.HOUSEHOLD_IDENTIFIED: _identified,
+    Step.HOUSEHOLD_REMATCHED: _rematched,
+    Step.JOINED: lambda f, book: (
+        f"The household is already under case {f['tracking_code']}; this complaint joined it."
+    ),
     Step.ASSIGNED: lambda f, book: f"Assigned to {f['officer']}.",
     Step.INVESTIGATED: _investigated,
     Step.NOTICE_ISSUED: lambda f, book: (
@@ -51,8 +94,9 @@ ENGLISH: dict[Step, Words] = {
         f"The household responded on {f['received_on']}: {f['statement']}"
     ),
     Step.UPHELD: lambda f, book: (
-        f"Complaint upheld: {f['reason'] or 'no reason given'}. The household is deactivated "
-        f"from {f['effective_month']}."
+        f"Complaint upheld on {_list(f.get('reason_codes') or [])}: "
+        f"{f['reason'] or 'no reason given'}. The household is deactivated from "
+        f"{f['effective_month']}."
     ),
     Step.REJECTED: lambda f, book: f"Complaint rejected: {f['reason']}.",
     Step.WITHDRAWN: lambda f, book: f"Complaint withdrawn: {f['reason']}.",
@@ -61,6 +105,13 @@ ENGLISH: dict[Step, Words] = {
         f"Objection granted: {f['reason']}. The household is reactivated."
     ),
     Step.APPEAL_DENIED: lambda f, book: f"Objection denied: {f['reason']}.",
+    Step.LETTER_ISSUED: lambda f, book: (
+        f"Letter {f['number']} issued: {LETTERS.get(f['kind'], f['kind'])}."
+    ),
+    Step.LETTER_DELIVERED: lambda f, book: (
+        f"Letter {f['number']} delivered on {f['delivered_on']} "
+        f"{DELIVERY.get(f['method'], f['method'])}."
+    ),
 }
 """One English sentence per step."""
 

@@ -42,6 +42,7 @@ class Action(StrEnum):
 
     ASSIGN = "assign"
     IDENTIFY_HOUSEHOLD = "identify_household"
+    REMATCH_HOUSEHOLD = "rematch_household"
     RECORD_INVESTIGATION = "record_investigation"
     ISSUE_NOTICE = "issue_notice"
     RECORD_RESPONSE = "record_response"
@@ -51,11 +52,14 @@ class Action(StrEnum):
     APPEAL = "appeal"
     GRANT_APPEAL = "grant_appeal"
     DENY_APPEAL = "deny_appeal"
+    ISSUE_LETTER = "issue_letter"
+    RECORD_DELIVERY = "record_delivery"
 
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.ASSIGN: frozenset({Role.SUPERVISOR}),
     Action.IDENTIFY_HOUSEHOLD: frozenset({Role.OFFICER, Role.SUPERVISOR}),
+    Action.REMATCH_HOUSEHOLD: frozenset({Role.SUPERVISOR}),
     Action.RECORD_INVESTIGATION: frozenset({Role.OFFICER, Role.FACILITATOR}),
     Action.ISSUE_NOTICE: frozenset({Role.OFFICER}),
     Action.RECORD_RESPONSE: frozenset({Role.OFFICER}),
@@ -65,6 +69,8 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.APPEAL: frozenset({Role.OFFICER, Role.SUPERVISOR}),
     Action.GRANT_APPEAL: frozenset({Role.SUPERVISOR}),
     Action.DENY_APPEAL: frozenset({Role.SUPERVISOR}),
+    Action.ISSUE_LETTER: frozenset({Role.OFFICER, Role.SUPERVISOR}),
+    Action.RECORD_DELIVERY: frozenset({Role.OFFICER, Role.SUPERVISOR}),
 }
 """The one table of who may take each action; the API, the pages and the case's own
 `available_actions` all read it (what the case's state allows is the complaint's guards)."""
@@ -284,6 +290,13 @@ class Account(Aggregate):
                 field="officer",
                 rule="assignee_outside_districts",
             )
+
+    def works_in(self, village_code: str) -> bool:
+        """Whether a village is within the account's districts (other roles work everywhere).
+
+        ``village_code`` is the undotted Kemendagri code; its first six digits are the district.
+        """
+        return not self.works_in_districts or village_code[:6] in self.districts
 
     def change_role(self, *, role: str, districts: list[str], actor: str, at: datetime) -> None:
         """Change the role and districts."""

@@ -11,7 +11,8 @@ import holidays
 WIB = ZoneInfo("Asia/Jakarta")
 
 OBJECTION_WINDOW_WORKING_DAYS = 21
-"""Days a household has to object (keberatan) to an upheld complaint, counted in working days."""
+"""Days a household has to object (keberatan) to an upheld complaint, counted in working days
+from the day the decision letter was delivered (UU 30/2014, Pasal 77)."""
 
 
 def jakarta_date(moment: datetime) -> date:
@@ -59,6 +60,7 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
-def objection_deadline(decided_on: date) -> date:
-    """The last day on which a household may object to a decision made on ``decided_on``."""
-    return add_working_days(decided_on, OBJECTION_WINDOW_WORKING_DAYS)
+def objection_deadline(delivered_on: date) -> date:
+    """The last day on which a household may object to a decision letter delivered on
+    ``delivered_on``."""
+    return add_working_days(delivered_on, OBJECTION_WINDOW_WORKING_DAYS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
@@ -22,6 +23,7 @@ from bratasena.domain.errors import (
     ObjectionWindowError,
     OutOfOrderError,
     ReasonRequiredError,
+    RuleViolationError,
 )
 from bratasena.domain.filing import (
     CHANNELS,
@@ -33,6 +35,17 @@ from bratasena.domain.filing import (
     validate_description,
     validate_reasons,
 )
+from bratasena.domain.letters import DELIVERY_METHODS, DeliveryMethod, Letter, LetterKind
+from bratasena.domain.matching import (
+    CONFIRMATION_MIN_CHARS,
+    Concern,
+    HouseholdFacts,
+    concerns,
+)
+
+UPHOLD_REASON_MIN_CHARS = 30
+"""The shortest stated reason of an uphold: a decision that takes aid away must say why
+(UU 30/2014), in a sentence, not a word."""
 
 
 class Status(StrEnum):
@@ -49,12 +62,14 @@ class Status(StrEnum):
     APPEALED = "appealed"
     APPEAL_GRANTED = "appeal_granted"
     APPEAL_DENIED = "appeal_denied"
+    JOINED = "joined"
+    """Its household was already under another open case, which the complaint joined."""
 
 
 STATUSES: tuple[Status, ...] = tuple(Status)
 
 FINAL_STATUSES = frozenset(
-    {Status.REJECTED, Status.WITHDRAWN, Status.APPEAL_GRANTED, Status.APPEAL_DENIED}
+    {Status.REJECTED, Status.WITHDRAWN, Status.APPEAL_GRANTED, Status.APPEAL_DENIED, Status.JOINED}
 )
 """After these nothing more happens to a case."""
 
@@ -103,6 +118,10 @@ class Step(StrEnum):
     APPEALED = "appealed"
     APPEAL_GRANTED = "appeal_granted"
     APPEAL_DENIED = "appeal_denied"
+    HOUSEHOLD_REMATCHED = "household_rematched"
+    JOINED = "joined"
+    LETTER_ISSUED = "letter_issued"
+    LETTER_DELIVERED = "letter_delivered"
 
 
 def _require_text(value: str, field: str, what: str) -> str:
@@ -110,6 +129,16 @@ def _require_text(value: str, field: str, what: str) -> str:
     if not text:
         raise ReasonRequiredError(f"{field}: {what} must not be empty", field=field)
     return text
+
+
+def _upcast_added(state: dict[str, Any], **defaults: Any) -> None:
+    """Give an event stored before a field existed the field's value for old events.
+
+    The names filled in are noted on the event, so the audit export leaves them out: an
+    exported history hashes as it did before the upgrade (see ``Bratasena.history``).
+    """
+    state.update(defaults)
+    state["_upcast_added"] = [*state.get("_upcast_added", ()), *defaults]
 
 
 class Complaint(Aggregate):
@@ -145,13 +174,22 @@ class Complaint(Aggregate):
         step: ClassVar[Step] = Step.CORROBORATED
         public: ClassVar[bool] = False
         leads_to: ClassVar[Status | None] = None
-        shows: ClassVar[tuple[str, ...]] = ("channel", "reasons")
+        shows: ClassVar[tuple[str, ...]] = ("channel", "reasons", "joined_from")
 
         channel: str
         reasons: list[str]
         description: str
         reporter: dict[str, Any] | None
+        joined_from: str | None
+        """The tracking code of a complaint that joined this case when its household was
+        matched (None: a complaint filed about the household while this case was open)."""
         actor: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _upcast_added(state, joined_from=None)
 
         def apply(self, complaint: Complaint) -> None:
             complaint.corroborations += 1
@@ -163,15 +201,87 @@ class Complaint(Aggregate):
         step: ClassVar[Step] = Step.HOUSEHOLD_IDENTIFIED
         public: ClassVar[bool] = False
         leads_to: ClassVar[Status | None] = None
-        shows: ClassVar[tuple[str, ...]] = ("household_id", "village_code")
+        shows: ClassVar[tuple[str, ...]] = (
+            "household_id",
+            "village_code",
+            "concerns",
+            "confirmation",
+        )
 
         household_id: UUID
         village_code: str
+        concerns: list[str]
+        """What differed from the complaint (another village, another name) and was confirmed."""
+        confirmation: str
+        """Why the officer matched the household despite the concerns, in their words."""
         actor: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _upcast_added(state, concerns=[], confirmation="")
 
         def apply(self, complaint: Complaint) -> None:
             complaint.household_id = self.household_id
             complaint.village_code = self.village_code
+
+    class HouseholdRematched(Aggregate.Event):
+        """A supervisor matched the case to another household: the field check starts again."""
+
+        step: ClassVar[Step] = Step.HOUSEHOLD_REMATCHED
+        public: ClassVar[bool] = False
+        leads_to: ClassVar[Status | None] = Status.ASSIGNED
+        shows: ClassVar[tuple[str, ...]] = (
+            "household_id",
+            "previous_household_id",
+            "village_code",
+            "reason",
+            "concerns",
+            "confirmation",
+        )
+
+        household_id: UUID
+        previous_household_id: UUID
+        village_code: str
+        reason: str
+        concerns: list[str]
+        confirmation: str
+        actor: str
+
+        def apply(self, complaint: Complaint) -> None:
+            # The field check, the notice and the hearing concerned the other household: the
+            # case goes back to its assigned officer for all three.
+            complaint.household_id = self.household_id
+            complaint.village_code = self.village_code
+            complaint.status = Status.ASSIGNED
+            complaint.investigated_by = None
+            complaint.recommendation = None
+            complaint.visited_on = None
+            complaint.findings = {}
+            complaint.notice_issued_on = None
+            complaint.response_due = None
+            complaint.response_received_on = None
+            complaint.noticed_household_id = None
+            complaint.heard_household_id = None
+
+    class Joined(Aggregate.Event):
+        """The complaint's household was under another open case: the complaint joined it."""
+
+        step: ClassVar[Step] = Step.JOINED
+        public: ClassVar[bool] = True
+        leads_to: ClassVar[Status | None] = Status.JOINED
+        shows: ClassVar[tuple[str, ...]] = ("household_id", "tracking_code")
+
+        household_id: UUID
+        case_id: UUID
+        tracking_code: str
+        """The tracking code of the case it joined."""
+        actor: str
+
+        def apply(self, complaint: Complaint) -> None:
+            complaint.joined_case_id = self.case_id
+            complaint.status = Status.JOINED
 
     class Assigned(Aggregate.Event):
         """A supervisor gave the case to an officer to investigate."""
@@ -206,6 +316,7 @@ class Complaint(Aggregate):
             complaint.investigated_by = self.actor
             complaint.recommendation = self.recommendation
             complaint.visited_on = self.visited_on
+            complaint.findings = dict(self.findings)
             complaint.status = Status.INVESTIGATED
 
     class NoticeIssued(Aggregate.Event):
@@ -217,11 +328,21 @@ class Complaint(Aggregate):
         shows: ClassVar[tuple[str, ...]] = ("response_due",)
 
         response_due: date
+        household_id: UUID | None
+        """The household notified (None in events stored before it was recorded: the household
+        the complaint was matched to at the time)."""
         actor: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _upcast_added(state, household_id=None)
 
         def apply(self, complaint: Complaint) -> None:
             complaint.notice_issued_on = jakarta_date(self.timestamp)
             complaint.response_due = self.response_due
+            complaint.noticed_household_id = self.household_id or complaint.household_id
             complaint.status = Status.NOTICE_ISSUED
 
     class ResponseRecorded(Aggregate.Event):
@@ -234,10 +355,20 @@ class Complaint(Aggregate):
 
         statement: str
         received_on: date
+        household_id: UUID | None
+        """The household heard (None in events stored before it was recorded: the household
+        the complaint was matched to at the time)."""
         actor: str
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _upcast_added(state, household_id=None)
 
         def apply(self, complaint: Complaint) -> None:
             complaint.response_received_on = self.received_on
+            complaint.heard_household_id = self.household_id or complaint.household_id
             complaint.status = Status.RESPONSE_RECORDED
 
     class Upheld(Aggregate.Event):
@@ -257,6 +388,7 @@ class Complaint(Aggregate):
         def apply(self, complaint: Complaint) -> None:
             complaint.decided_by = self.actor
             complaint.decided_on = jakarta_date(self.timestamp)
+            complaint.upheld_reasons = tuple(self.reason_codes)
             complaint.status = Status.UPHELD
 
     class Rejected(Aggregate.Event):
@@ -336,6 +468,68 @@ class Complaint(Aggregate):
             complaint.appeal_decided_by = self.actor
             complaint.status = Status.APPEAL_DENIED
 
+    class LetterIssued(Aggregate.Event):
+        """The office issued a numbered letter of the case (its PDF's digest is on record)."""
+
+        step: ClassVar[Step] = Step.LETTER_ISSUED
+        public: ClassVar[bool] = False
+        leads_to: ClassVar[Status | None] = None
+        shows: ClassVar[tuple[str, ...]] = ("kind", "number", "issued_on", "delivery_on", "sha256")
+
+        kind: str
+        number: str
+        sequence: int
+        issued_on: date
+        delivery_on: date | None
+        sha256: str
+        """Hex SHA-256 of the PDF's bytes; a download is the same bytes again."""
+        template: str
+        """The version of the letter's layout, kept so the same bytes can be printed again."""
+        content: dict[str, Any]
+        """Everything the letter shows, worded as printed (letterhead included)."""
+        actor: str
+
+        def apply(self, complaint: Complaint) -> None:
+            complaint.letters = {
+                **complaint.letters,
+                self.number: Letter(
+                    kind=LetterKind(self.kind),
+                    number=self.number,
+                    issued_on=self.issued_on,
+                    sha256=self.sha256,
+                    template=self.template,
+                    content=self.content,
+                    delivery_on=self.delivery_on,
+                ),
+            }
+
+    class LetterDelivered(Aggregate.Event):
+        """A letter of the case reached the household (by hand, by post or through the village)."""
+
+        step: ClassVar[Step] = Step.LETTER_DELIVERED
+        public: ClassVar[bool] = False
+        leads_to: ClassVar[Status | None] = None
+        shows: ClassVar[tuple[str, ...]] = ("kind", "number", "delivered_on", "method")
+
+        number: str
+        kind: str
+        delivered_on: date
+        method: str
+        actor: str
+
+        def apply(self, complaint: Complaint) -> None:
+            letter = complaint.letters.get(self.number)
+            if letter is not None:
+                complaint.letters = {
+                    **complaint.letters,
+                    self.number: replace(
+                        letter, delivered_on=self.delivered_on, method=DeliveryMethod(self.method)
+                    ),
+                }
+            # The objection window runs from the first delivered decision letter.
+            if self.kind == LetterKind.DECISION and complaint.decision_delivered_on is None:
+                complaint.decision_delivered_on = self.delivered_on
+
     def __init__(
         self,
         tracking_code: str,
@@ -352,6 +546,7 @@ class Complaint(Aggregate):
         self.channel = channel
         self.household_id = household_id
         self.village_code = village_code
+        self.subject_name = str(subject.get("name") or "")
         self.reasons = tuple(reasons)
         self.filed_by = actor
         self.status = Status.FILED
@@ -360,13 +555,20 @@ class Complaint(Aggregate):
         self.investigated_by: str | None = None
         self.recommendation: str | None = None
         self.visited_on: date | None = None
+        self.findings: dict[str, str] = {}
         self.notice_issued_on: date | None = None
         self.response_due: date | None = None
         self.response_received_on: date | None = None
+        self.noticed_household_id: UUID | None = None
+        self.heard_household_id: UUID | None = None
         self.decided_by: str | None = None
         self.decided_on: date | None = None
+        self.upheld_reasons: tuple[str, ...] = ()
         self.appealed_on: date | None = None
         self.appeal_decided_by: str | None = None
+        self.joined_case_id: UUID | None = None
+        self.letters: dict[str, Letter] = {}
+        self.decision_delivered_on: date | None = None
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -468,8 +670,13 @@ class Complaint(Aggregate):
         reporter: dict[str, Any] | None,
         actor: str,
         at: datetime,
+        joined_from: str | None = None,
     ) -> None:
-        """Join a later complaint about the same household to this open case."""
+        """Join a later complaint about the same household to this open case.
+
+        ``joined_from`` is the tracking code of a complaint that joins when its household is
+        matched (it keeps its own record of joining, `Joined`).
+        """
         self._refuse_if_final("corroborate")
         if channel not in CHANNELS:
             raise InvalidInputError(f"channel: unknown channel {channel!r}", field="channel")
@@ -482,19 +689,105 @@ class Complaint(Aggregate):
             reasons=reasons,
             description=description,
             reporter=reporter,
+            joined_from=joined_from,
             actor=actor,
         )
 
+    def match_concerns(self, household: HouseholdFacts) -> list[Concern]:
+        """What differs between this complaint and a registered household (see `concerns`)."""
+        return concerns(self.subject_name, self.village_code, household)
+
     def identify_household(
-        self, *, household_id: UUID, village_code: str, actor: str, at: datetime
+        self, *, household: HouseholdFacts, confirmation: str = "", actor: str, at: datetime
     ) -> None:
-        """Match a complaint filed about an unmatched household to a registered one."""
+        """Match a complaint filed about an unmatched household to a registered one.
+
+        Refused for a household already taken off aid; a different village or a head's name
+        that does not match needs ``confirmation``, a written reason. A household under another
+        open case is matched by joining that case (the application corroborates it there).
+        """
         self.check(Action.IDENTIFY_HOUSEHOLD, actor, jakarta_date(at))
+        found, confirmation = self._check_match(household, confirmation)
         self.trigger_event(
             self.HouseholdIdentified,
             timestamp=at,
-            household_id=household_id,
-            village_code=village_code,
+            household_id=household.household_id,
+            village_code=household.village_code,
+            concerns=[str(c) for c in found],
+            confirmation=confirmation,
+            actor=actor,
+        )
+        self._join_open_case(household, actor, at)
+
+    def rematch_household(
+        self,
+        *,
+        household: HouseholdFacts,
+        reason: str,
+        confirmation: str = "",
+        actor: str,
+        at: datetime,
+    ) -> None:
+        """Match the case to another household; the case goes back to its assigned officer.
+
+        The field check, the notice and the hearing must concern the household that would be
+        deactivated, so all three are done again. The same refusals and confirmations as a
+        first match apply.
+        """
+        self.check(Action.REMATCH_HOUSEHOLD, actor, jakarta_date(at))
+        reason = _require_text(reason, "reason", "the reason for matching another household")
+        if household.household_id == self.household_id:
+            raise RuleViolationError(
+                f"registry_id: the case is already matched to {household.registry_id}",
+                field="registry_id",
+                rule="same_household",
+            )
+        found, confirmation = self._check_match(household, confirmation)
+        assert self.household_id is not None
+        self.trigger_event(
+            self.HouseholdRematched,
+            timestamp=at,
+            household_id=household.household_id,
+            previous_household_id=self.household_id,
+            village_code=household.village_code,
+            reason=reason,
+            concerns=[str(c) for c in found],
+            confirmation=confirmation,
+            actor=actor,
+        )
+        self._join_open_case(household, actor, at)
+
+    def _check_match(
+        self, household: HouseholdFacts, confirmation: str
+    ) -> tuple[list[Concern], str]:
+        if household.deactivated:
+            raise RuleViolationError(
+                f"registry_id: household {household.registry_id} is already deactivated (taken "
+                "off aid); a complaint cannot be matched to it",
+                field="registry_id",
+                rule="household_deactivated",
+            )
+        found = self.match_concerns(household)
+        confirmation = (confirmation or "").strip()
+        if found and len(confirmation) < CONFIRMATION_MIN_CHARS:
+            raise RuleViolationError(
+                f"confirmation: household {household.registry_id} differs from the complaint "
+                f"({', '.join(found)}); confirm the match with a reason of at least "
+                f"{CONFIRMATION_MIN_CHARS} characters",
+                field="confirmation",
+                rule="match_unconfirmed",
+            )
+        return found, confirmation
+
+    def _join_open_case(self, household: HouseholdFacts, actor: str, at: datetime) -> None:
+        if household.open_case_id is None or household.open_case_id == self.id:
+            return
+        self.trigger_event(
+            self.Joined,
+            timestamp=at,
+            household_id=household.household_id,
+            case_id=household.open_case_id,
+            tracking_code=household.open_case_tracking_code,
             actor=actor,
         )
 
@@ -561,7 +854,13 @@ class Complaint(Aggregate):
             raise InvalidInputError(
                 "response_due: the deadline must be after today", field="response_due"
             )
-        self.trigger_event(self.NoticeIssued, timestamp=at, response_due=response_due, actor=actor)
+        self.trigger_event(
+            self.NoticeIssued,
+            timestamp=at,
+            response_due=response_due,
+            household_id=self.household_id,
+            actor=actor,
+        )
 
     def record_response(
         self, *, statement: str, received_on: date, actor: str, at: datetime
@@ -584,18 +883,51 @@ class Complaint(Aggregate):
             timestamp=at,
             statement=statement,
             received_on=received_on,
+            household_id=self.household_id,
             actor=actor,
         )
 
-    def uphold(self, *, reason: str, actor: str, at: datetime) -> None:
-        """Uphold the complaint; the application deactivates the household in the same save."""
+    @property
+    def confirmable_reasons(self) -> tuple[str, ...]:
+        """The complaint's reasons the field check reported on: those an uphold may rest on."""
+        return tuple(code for code in self.reasons if code in self.findings)
+
+    def uphold(self, *, reason: str, reason_codes: list[str], actor: str, at: datetime) -> None:
+        """Uphold the complaint; the application deactivates the household in the same save.
+
+        A decision that takes aid away states its reasons (UU 30/2014): ``reason`` in at least
+        `UPHOLD_REASON_MIN_CHARS` characters, and ``reason_codes``, the complaint's reasons that
+        the field check confirmed.
+        """
         self.check(Action.UPHOLD, actor, jakarta_date(at))
+        reason = _require_text(reason, "reason", "the reason for the uphold")
+        if len(reason) < UPHOLD_REASON_MIN_CHARS:
+            raise ReasonRequiredError(
+                f"reason: state the reasons of the uphold in at least {UPHOLD_REASON_MIN_CHARS} "
+                f"characters (this has {len(reason)})",
+                field="reason",
+                rule="reason_too_short",
+            )
+        if not reason_codes:
+            raise InvalidInputError(
+                "reason_codes: name the complaint's reasons that the field check confirmed",
+                field="reason_codes",
+                rule="reason_codes_required",
+            )
+        unconfirmed = sorted(set(reason_codes) - set(self.confirmable_reasons))
+        if unconfirmed:
+            raise InvalidInputError(
+                f"reason_codes: {', '.join(unconfirmed)} is not a reason of this complaint that "
+                f"the field check reported on ({', '.join(self.confirmable_reasons)})",
+                field="reason_codes",
+                rule="reason_not_confirmed",
+            )
         assert self.household_id is not None
         self.trigger_event(
             self.Upheld,
             timestamp=at,
-            reason=reason.strip(),
-            reason_codes=list(self.reasons),
+            reason=reason,
+            reason_codes=[code for code in self.confirmable_reasons if code in reason_codes],
             household_id=self.household_id,
             effective_month=next_month(at),
             actor=actor,
@@ -614,8 +946,10 @@ class Complaint(Aggregate):
         self.trigger_event(self.Withdrawn, timestamp=at, reason=reason, actor=actor)
 
     def objection_deadline(self) -> date | None:
-        """The last day for the household's objection, once the complaint is upheld."""
-        return objection_deadline(self.decided_on) if self.decided_on else None
+        """The last day for the household's objection: 21 working days after the decision
+        letter was delivered (None until it was)."""
+        delivered = self.decision_delivered_on
+        return objection_deadline(delivered) if delivered is not None else None
 
     def appeal(self, *, grounds: str, filed_on: date, actor: str, at: datetime) -> None:
         """Record the household's objection to the uphold (received by the office on filed_on)."""
@@ -630,11 +964,13 @@ class Complaint(Aggregate):
             raise InvalidInputError(
                 "filed_on: the objection cannot be before the decision", field="filed_on"
             )
-        deadline = objection_deadline(self.decided_on)
+        assert self.decision_delivered_on is not None
+        deadline = objection_deadline(self.decision_delivered_on)
         if filed_on > deadline:
             raise ObjectionWindowError(
                 f"filed_on: the objection window closed on {deadline.isoformat()} "
-                "(21 working days after the decision)",
+                "(21 working days after the decision letter was delivered on "
+                f"{self.decision_delivered_on.isoformat()})",
                 field="filed_on",
             )
         self.trigger_event(
@@ -660,16 +996,161 @@ class Complaint(Aggregate):
         reason = _require_text(reason, "reason", "the reason for denying the appeal")
         self.trigger_event(self.AppealDenied, timestamp=at, reason=reason, actor=actor)
 
+    # --- letters --------------------------------------------------------------------------------
+
+    def issuable_letters(self) -> list[LetterKind]:
+        """The letters the case's state calls for now (a lost letter is issued again, numbered
+        anew: a letter's number and bytes never change)."""
+        kinds = []
+        if self.status == Status.NOTICE_ISSUED and self.noticed_household_id is not None:
+            kinds.append(LetterKind.NOTICE)
+        if self.investigated_by is not None and self.household_id is not None:
+            kinds.append(LetterKind.FIELD_REPORT)
+        if self.status in (Status.UPHELD, Status.REJECTED) and self.decision_delivered_on is None:
+            kinds.append(LetterKind.DECISION)
+        if self.status in (Status.APPEAL_GRANTED, Status.APPEAL_DENIED):
+            kinds.append(LetterKind.APPEAL_DECISION)
+        return kinds
+
+    def counts_from_delivery(self, kind: LetterKind) -> bool:
+        """Whether a letter of this kind starts a deadline when delivered (an uphold's decision
+        letter starts the objection window), so it states the day it is handed over."""
+        return kind == LetterKind.DECISION and self.status == Status.UPHELD
+
+    def check_letter(
+        self, *, kind: str, delivery_on: date | None, actor: str, today: date
+    ) -> date | None:
+        """Refuse a letter the case does not call for now; the delivery day it will state.
+
+        The application checks this before typesetting, and `issue_letter` again.
+        """
+        self.check(Action.ISSUE_LETTER, actor, today)
+        if kind not in self.issuable_letters():
+            raise OutOfOrderError(
+                f"kind: a {kind} letter is not due at this stage of the case "
+                f"(due: {', '.join(self.issuable_letters())})",
+                field="kind",
+                rule="letter_not_due",
+            )
+        if not self.counts_from_delivery(LetterKind(kind)):
+            return None
+        stated = delivery_on or today
+        if stated < today:
+            raise InvalidInputError(
+                "delivery_on: the day the letter is handed over cannot be before its date",
+                field="delivery_on",
+            )
+        return stated
+
+    def issue_letter(
+        self,
+        *,
+        kind: str,
+        number: str,
+        sequence: int,
+        delivery_on: date | None,
+        sha256: str,
+        template: str,
+        content: dict[str, Any],
+        actor: str,
+        at: datetime,
+    ) -> None:
+        """Record a numbered letter of the case, its content and the digest of its PDF."""
+        today = jakarta_date(at)
+        stated = self.check_letter(kind=kind, delivery_on=delivery_on, actor=actor, today=today)
+        if number in self.letters:
+            raise RuleViolationError(
+                f"number: the case already has a letter numbered {number}",
+                field="number",
+                rule="letter_number_taken",
+            )
+        self.trigger_event(
+            self.LetterIssued,
+            timestamp=at,
+            kind=str(kind),
+            number=number,
+            sequence=sequence,
+            issued_on=today,
+            delivery_on=stated,
+            sha256=sha256,
+            template=template,
+            content=content,
+            actor=actor,
+        )
+
+    def record_delivery(
+        self, *, number: str, delivered_on: date, method: str, actor: str, at: datetime
+    ) -> None:
+        """Record that a letter reached the household; a decision letter starts the objection
+        window on that day."""
+        today = jakarta_date(at)
+        self.check(Action.RECORD_DELIVERY, actor, today)
+        letter = self.letters.get(number)
+        if letter is None:
+            raise InvalidInputError(
+                f"number: the case has no letter numbered {number!r}",
+                field="number",
+                rule="unknown_letter",
+            )
+        if letter.delivered:
+            raise OutOfOrderError(
+                f"number: letter {number} was already delivered on {letter.delivered_on}",
+                field="number",
+                rule="letter_already_delivered",
+            )
+        if method not in DELIVERY_METHODS:
+            raise InvalidInputError(
+                f"method: unknown delivery method {method!r}; use one of "
+                f"{', '.join(DELIVERY_METHODS)}",
+                field="method",
+            )
+        if delivered_on > today:
+            raise InvalidInputError(
+                "delivered_on: the delivery date is in the future", field="delivered_on"
+            )
+        if not letter.deliverable_on(delivered_on):
+            raise InvalidInputError(
+                f"delivered_on: letter {number} states it is handed over on "
+                f"{(letter.delivery_on or letter.issued_on).isoformat()} and counts its "
+                "deadline from that day; it cannot have been delivered earlier",
+                field="delivered_on",
+                rule="delivered_before_stated_day",
+            )
+        self.trigger_event(
+            self.LetterDelivered,
+            timestamp=at,
+            number=number,
+            kind=str(letter.kind),
+            delivered_on=delivered_on,
+            method=str(method),
+            actor=actor,
+        )
+
     # --- guards: what the state and the actor allow, whatever the input -------------------------
 
     def _may_identify(self, actor: str, today: date) -> None:
         self._refuse_if_final("identify the household")
-        if self.status not in UNDECIDED_STATUSES:
-            raise OutOfOrderError("the household can only be identified before the decision")
         if self.household_id is not None:
             raise OutOfOrderError(
                 "this complaint is already matched to a household", rule="already_matched"
             )
+        if self.status not in (Status.FILED, Status.ASSIGNED):
+            raise OutOfOrderError(
+                "the household is matched before the field check; after it, a supervisor "
+                "matches another household, which sends the case back to its officer",
+                rule="match_after_field_check",
+            )
+
+    def _may_rematch(self, actor: str, today: date) -> None:
+        self._refuse_if_final("match another household")
+        self._require_status(
+            "match another household",
+            Status.ASSIGNED,
+            Status.INVESTIGATED,
+            Status.NOTICE_ISSUED,
+            Status.RESPONSE_RECORDED,
+        )
+        self._require_household("match another household")
 
     def _may_assign(self, actor: str, today: date) -> None:
         self._refuse_if_final("assign")
@@ -678,6 +1159,7 @@ class Complaint(Aggregate):
     def _may_investigate(self, actor: str, today: date) -> None:
         self._refuse_if_final("record an investigation")
         self._require_status("record an investigation", Status.ASSIGNED)
+        self._require_household("record the field check")
         if actor != self.assigned_to:
             raise NotAllowedError(
                 f"only the assigned officer ({self.assigned_to}) records the investigation",
@@ -687,6 +1169,7 @@ class Complaint(Aggregate):
     def _may_notice(self, actor: str, today: date) -> None:
         self._refuse_if_final("issue a notice")
         self._require_status("issue a notice", Status.INVESTIGATED)
+        self._require_household("notify the household")
 
     def _may_record_response(self, actor: str, today: date) -> None:
         self._refuse_if_final("record a response")
@@ -703,10 +1186,17 @@ class Complaint(Aggregate):
                     "the household must be heard first: record its response, or wait until "
                     f"its deadline {self.response_due.isoformat()} has passed"
                 )
-        if self.household_id is None:
-            raise OutOfOrderError(
-                "identify the registered household before upholding: nothing to deactivate",
-                rule="household_not_identified",
+        self._require_household("uphold: there is nothing to deactivate")
+        # The household heard is the household deactivated (cases noticed before this was
+        # recorded were matched at any time; a supervisor's rematch sends them back).
+        if self.noticed_household_id != self.household_id or (
+            self.status == Status.RESPONSE_RECORDED and self.heard_household_id != self.household_id
+        ):
+            raise RuleViolationError(
+                "the household matched now is not the household that was notified and heard; "
+                "match it again (a supervisor's rematch) so that it is checked, notified and "
+                "heard before a decision",
+                rule="household_not_noticed",
             )
 
     def _may_reject(self, actor: str, today: date) -> None:
@@ -723,6 +1213,24 @@ class Complaint(Aggregate):
     def _may_appeal(self, actor: str, today: date) -> None:
         self._refuse_if_final("appeal")
         self._require_status("appeal", Status.UPHELD)
+        if self.decision_delivered_on is None:
+            raise OutOfOrderError(
+                "the objection window starts when the decision letter is delivered: issue it "
+                "and record its delivery first",
+                rule="decision_not_delivered",
+            )
+
+    def _may_issue_letter(self, actor: str, today: date) -> None:
+        if not self.issuable_letters():
+            raise OutOfOrderError(
+                f"no letter is due while the case is {self.status}", rule="no_letter_due"
+            )
+
+    def _may_record_delivery(self, actor: str, today: date) -> None:
+        if not any(letter.deliverable_on(today) for letter in self.letters.values()):
+            raise OutOfOrderError(
+                "no issued letter is waiting to be delivered", rule="no_letter_to_deliver"
+            )
 
     def _may_decide_appeal(self, actor: str, today: date) -> None:
         self._refuse_if_final("decide the appeal")
@@ -740,6 +1248,13 @@ class Complaint(Aggregate):
                 f"the case must be {' or '.join(allowed)}"
             )
 
+    def _require_household(self, action: str) -> None:
+        if self.household_id is None:
+            raise OutOfOrderError(
+                f"match the complaint to a registered household first: cannot {action}",
+                rule="household_not_identified",
+            )
+
     def _refuse_investigator(self, actor: str) -> None:
         if actor == self.investigated_by:
             raise FourEyesError(
@@ -750,6 +1265,7 @@ class Complaint(Aggregate):
 _GUARDS: dict[Action, Callable[[Complaint, str, date], None]] = {
     Action.ASSIGN: Complaint._may_assign,
     Action.IDENTIFY_HOUSEHOLD: Complaint._may_identify,
+    Action.REMATCH_HOUSEHOLD: Complaint._may_rematch,
     Action.RECORD_INVESTIGATION: Complaint._may_investigate,
     Action.ISSUE_NOTICE: Complaint._may_notice,
     Action.RECORD_RESPONSE: Complaint._may_record_response,
@@ -759,6 +1275,8 @@ _GUARDS: dict[Action, Callable[[Complaint, str, date], None]] = {
     Action.APPEAL: Complaint._may_appeal,
     Action.GRANT_APPEAL: Complaint._may_decide_appeal,
     Action.DENY_APPEAL: Complaint._may_decide_appeal,
+    Action.ISSUE_LETTER: Complaint._may_issue_letter,
+    Action.RECORD_DELIVERY: Complaint._may_record_delivery,
 }
 """Each action's guard: the rules of the case's state and the actor, run before any input."""
 
@@ -776,6 +1294,8 @@ EVENTS: tuple[type[Meaning], ...] = (
     Complaint.Filed,
     Complaint.Corroborated,
     Complaint.HouseholdIdentified,
+    Complaint.HouseholdRematched,
+    Complaint.Joined,
     Complaint.Assigned,
     Complaint.Investigated,
     Complaint.NoticeIssued,
@@ -786,11 +1306,13 @@ EVENTS: tuple[type[Meaning], ...] = (
     Complaint.Appealed,
     Complaint.AppealGranted,
     Complaint.AppealDenied,
+    Complaint.LetterIssued,
+    Complaint.LetterDelivered,
 )
 """Every kind of complaint event, in lifecycle order."""
 
 PUBLIC_STEPS: tuple[Step, ...] = tuple(e.step for e in EVENTS if e.public)
-"""The steps the public may follow; corroborations and matching stay internal."""
+"""The steps the public may follow; corroborations, matching and letters stay internal."""
 
 
 __all__ = [

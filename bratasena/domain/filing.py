@@ -86,7 +86,9 @@ def channel_for(role: Role | None, asked: str | None = None) -> Channel:
 def validate_reasons(reasons: list[str], description: str, field: str = "reasons") -> list[str]:
     """The reason codes, checked: at least one, all known, no repeats, "other" explained."""
     if not reasons:
-        raise InvalidInputError(f"{field}: give at least one reason code", field=field)
+        raise InvalidInputError(
+            f"{field}: give at least one reason code", field=field, rule="reasons_required"
+        )
     unknown = [code for code in reasons if code not in REASONS]
     if unknown:
         raise InvalidInputError(

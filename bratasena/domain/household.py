@@ -122,6 +122,16 @@ class Household(Aggregate):
             household.open_complaint_id = self.complaint_id
             household.complaints_received += 1
 
+    class Unmatched(Aggregate.Event):
+        """A complaint matched to the household was matched to another household instead."""
+
+        complaint_id: UUID
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            if household.open_complaint_id == self.complaint_id:
+                household.open_complaint_id = None
+
     class Deactivated(Aggregate.Event):
         """An upheld complaint removed the household from the welfare data from a month on."""
 
@@ -291,6 +301,10 @@ class Household(Aggregate):
     def report(self, *, complaint_id: UUID, actor: str, at: datetime) -> None:
         """Note that a complaint was opened about the household."""
         self.trigger_event(self.Reported, timestamp=at, complaint_id=complaint_id, actor=actor)
+
+    def unmatch(self, *, complaint_id: UUID, actor: str, at: datetime) -> None:
+        """Note that a complaint once matched to the household concerns another household."""
+        self.trigger_event(self.Unmatched, timestamp=at, complaint_id=complaint_id, actor=actor)
 
     def deactivate(
         self, *, complaint_id: UUID, reason_codes: list[str], actor: str, at: datetime

@@ -39,3 +39,8 @@ def lookup_id(kind: str, value: str, secret: bytes) -> UUID:
     """
     digest = hmac.new(secret, f"{kind}:{value}".encode(), hashlib.sha256).digest()
     return UUID(bytes=digest[:16], version=4)
+
+
+def letter_register_id(year: int) -> UUID:
+    """The register of outgoing letters (buku agenda surat keluar) of a calendar year."""
+    return uuid5(NAMESPACE, f"letters:{year}")

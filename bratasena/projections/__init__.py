@@ -15,6 +15,11 @@ from bratasena.projections.case_list import (
     CaseRow,
     TimelineEntry,
 )
+from bratasena.projections.household_candidates import (
+    Candidate,
+    HouseholdCandidates,
+    Within,
+)
 from bratasena.projections.household_status import (
     HouseholdQuery,
     HouseholdRow,
@@ -46,6 +51,7 @@ class Projections:
         self.report = RemovalReport(self.db, app, settings)
         self.staff = StaffDirectory(self.db, app, settings)
         self.dashboard = OfficerDashboard(self.db, settings, self.cases, self.report)
+        self.candidates = HouseholdCandidates(self.households, self.cases)
         self._runner = Runner(
             app,
             self.db,
@@ -116,12 +122,14 @@ class Projections:
 
 
 __all__ = [
+    "Candidate",
     "CaseDetail",
     "CaseList",
     "CaseQuery",
     "CaseRow",
     "Dashboard",
     "DistrictCount",
+    "HouseholdCandidates",
     "HouseholdQuery",
     "HouseholdRow",
     "HouseholdStatus",
@@ -135,4 +143,5 @@ __all__ = [
     "StaffRow",
     "SyncState",
     "TimelineEntry",
+    "Within",
 ]

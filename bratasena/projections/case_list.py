@@ -200,6 +200,8 @@ class CaseList(View[CaseRows]):
                 f"decision_due, complaint_id WHERE {OPEN_CASES}",
                 f"assigned_to, decision_due, complaint_id WHERE {OPEN_CASES}",
                 f"district_code, status, assigned_to WHERE {OPEN_CASES}",
+                # Whether a household is already under an open case (matching a complaint).
+                f"household_id WHERE {OPEN_CASES}",
             ),
         ),
         "views_case_timeline": Table(
@@ -318,6 +320,19 @@ class CaseList(View[CaseRows]):
             for at, step, actor, fields in steps
         ]
         return CaseDetail(**vars(row), timeline=timeline)
+
+    def open_cases_of(self, household_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, str]]:
+        """The open case (id, tracking code) of each of these households that has one."""
+        keys = [str(h) for h in household_ids]
+        if not keys:
+            return {}
+        found = self.db.query(
+            f"SELECT household_id, complaint_id, tracking_code FROM views_cases "
+            f"WHERE household_id IN ({placeholders(len(keys))}) AND {OPEN_CASES} "
+            "ORDER BY filed_at",
+            keys,
+        )
+        return {UUID(h): (UUID(c), code) for h, c, code in found}
 
     def today(self) -> date:
         """Today in Jakarta, by the application's clock."""

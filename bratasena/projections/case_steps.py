@@ -47,6 +47,11 @@ def _identified(row: dict[str, Any], event: Any) -> None:
     row["district_code"] = event.village_code[:6]
 
 
+def _rematched(row: dict[str, Any], event: Any) -> None:
+    _identified(row, event)
+    row["response_due"] = None  # the notice is given again, with a new deadline
+
+
 def _corroborated(row: dict[str, Any], event: Any) -> None:
     row["corroborations"] += 1
     known = row["reason_codes"].split(",")
@@ -72,6 +77,7 @@ def _appealed(row: dict[str, Any], event: Any) -> None:
 ROW_CHANGES: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.Corroborated: _corroborated,
     Complaint.HouseholdIdentified: _identified,
+    Complaint.HouseholdRematched: _rematched,
     Complaint.Assigned: _assigned,
     Complaint.NoticeIssued: _notice,
     Complaint.Upheld: _decided,

@@ -2,6 +2,9 @@
 
 NIK and KK are stored only masked plus a keyed hash for lookups, and the head's name is sealed
 when a cipher key is configured (see privacy.py), so the table holds no clear personal numbers.
+Names are found through a blind index: each word of the head's name, normalised
+(`domain.names`: spelling, titles, case), is stored only as a keyed hash in
+``views_household_names`` beside the household's village and district (`by_name`).
 Sync state is that of the household's latest deactivation or reactivation: ``pending`` until the
 target answers, then ``synced`` (with the target's reference) or ``rejected`` (with its reason).
 """
@@ -18,6 +21,7 @@ from uuid import UUID
 from bratasena.domain import ids
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.household import TARGETS, Eligibility, Household
+from bratasena.domain.names import name_tokens
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor, Database
 from bratasena.projections.privacy import Privacy
@@ -25,6 +29,8 @@ from bratasena.projections.records import (
     Page,
     bulk_insert,
     check_paging,
+    chunked,
+    placeholders,
     rows_of,
     upsert,
 )
@@ -48,9 +54,16 @@ COLUMNS = (
     "effective_month",
     "complaints_received",
     "sync",
+    "name_index",
     "version",
 )
 _SELECT = ", ".join(COLUMNS)
+_NAME_COLUMNS = ("household_id", "token", "village_code", "district_code")
+_REINDEX = "_reindex"
+"""Set on a row in memory whose name or village changed: its index entries are rewritten."""
+
+MAX_BY_NAME = 50
+"""The most households a name search answers with (the best matches first)."""
 _VALUES = itemgetter(*COLUMNS)
 _SYNC = COLUMNS.index("sync")
 
@@ -116,7 +129,7 @@ class HouseholdStatus(View[Rows]):
             "head_name TEXT NOT NULL, village_code TEXT NOT NULL, district_code TEXT NOT NULL, "
             "desil INTEGER NOT NULL, programs TEXT NOT NULL, members INTEGER NOT NULL, "
             "status TEXT NOT NULL, effective_month TEXT, complaints_received INTEGER NOT NULL, "
-            "sync TEXT NOT NULL, version INTEGER NOT NULL",
+            "sync TEXT NOT NULL, name_index TEXT NOT NULL, version INTEGER NOT NULL",
             "household_id",
             (
                 "registry_id",
@@ -127,11 +140,20 @@ class HouseholdStatus(View[Rows]):
                 "status, registry_id",
             ),
         ),
+        # The blind index of names: one row per word of a head's name, the word only as a
+        # keyed hash (`Privacy.lookup_hash("name", word)`), never in clear.
+        "views_household_names": Table(
+            "household_id TEXT NOT NULL, token TEXT NOT NULL, village_code TEXT NOT NULL, "
+            "district_code TEXT NOT NULL",
+            "household_id, token",
+            ("token, district_code", "token, village_code"),
+        ),
     }
     event_types = (
         Household.Registered,
         Household.RegistryUpdated,
         Household.Reported,
+        Household.Unmatched,
         Household.Deactivated,
         Household.Reactivated,
         Household.Synced,
@@ -141,6 +163,8 @@ class HouseholdStatus(View[Rows]):
     def __init__(self, db: Database, app: Any, settings: Settings) -> None:
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
+        # Name words repeat across a registry: each is hashed once (a rebuild hashes them all).
+        self._word_hashes: dict[str, str] = {}
 
     # --- projection -----------------------------------------------------------------------------
 
@@ -175,6 +199,26 @@ class HouseholdStatus(View[Rows]):
             bulk_insert(cur, table, COLUMNS, values, types=types)
         else:
             upsert(cur, table, COLUMNS, ("household_id",), values, types=types)
+        self._write_names(cur, tables["views_household_names"], rows, fresh=fresh)
+
+    def _write_names(self, cur: Cursor, table: str, rows: Rows, *, fresh: bool) -> None:
+        # Only rows whose name or village changed in this batch: a sync answer or a complaint
+        # leaves a household's index entries as they are.
+        changed = [row for row in rows.values() if row.get(_REINDEX)]
+        entries = [
+            (row["household_id"], token, row["village_code"], row["district_code"])
+            for row in changed
+            for token in dict.fromkeys(row["name_index"].split())
+        ]
+        types = self.tables["views_household_names"].types
+        if fresh:
+            bulk_insert(cur, table, _NAME_COLUMNS, entries, types=types)
+            return
+        for chunk in chunked([row["household_id"] for row in changed]):
+            cur.execute(
+                f"DELETE FROM {table} WHERE household_id IN ({placeholders(len(chunk))})", chunk
+            )
+        upsert(cur, table, _NAME_COLUMNS, ("household_id", "token"), entries, types=types)
 
     def _registered(self, event: Any) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -197,9 +241,12 @@ class HouseholdStatus(View[Rows]):
             row["nik_hash"] = self.privacy.lookup_hash("nik", values["head_nik"])
         if "head_name" in values:
             row["head_name"] = self.privacy.seal(values["head_name"])
+            row["name_index"] = " ".join(self.name_hashes(values["head_name"]))
+            row[_REINDEX] = True
         if "village_code" in values:
             row["village_code"] = values["village_code"]
             row["district_code"] = values["village_code"][:6]
+            row[_REINDEX] = True
         for name in ("desil", "members"):
             if name in values:
                 row[name] = int(values[name])
@@ -211,6 +258,9 @@ class HouseholdStatus(View[Rows]):
             self._registry(row, event.changes)
         elif isinstance(event, Household.Reported):
             row["complaints_received"] += 1
+        elif isinstance(event, Household.Unmatched):
+            # The complaint turned out to concern another household.
+            row["complaints_received"] = max(0, row["complaints_received"] - 1)
         elif isinstance(event, Household.Deactivated | Household.Reactivated):
             deactivated = isinstance(event, Household.Deactivated)
             row["status"] = str(Eligibility.DEACTIVATED if deactivated else Eligibility.ACTIVE)
@@ -271,6 +321,75 @@ class HouseholdStatus(View[Rows]):
             [*params, per_page, (page - 1) * per_page],
         )
         return Page(items=[self.row(r) for r in rows], total=total, page=page, per_page=per_page)
+
+    def name_hashes(self, name: str) -> list[str]:
+        """The keyed hashes under which a name's words are indexed (see `domain.names`).
+
+        Truncated to 64 bits: plenty to tell a regency's name words apart, and a shorter
+        digest gives away less of a leaked table.
+        """
+        hashes = []
+        for token in name_tokens(name):
+            found = self._word_hashes.get(token)
+            if found is None:
+                if len(self._word_hashes) > 200_000:  # bounded in a process that runs for months
+                    self._word_hashes.clear()
+                found = self._word_hashes[token] = self.privacy.lookup_hash("name", token)[:16]
+            hashes.append(found)
+        return hashes
+
+    def by_name(
+        self,
+        name: str,
+        *,
+        district: str | None = None,
+        village: str | None = None,
+        limit: int = 20,
+    ) -> list[HouseholdRow]:
+        """Households whose head's name shares words with ``name``, most shared words first.
+
+        Words are compared normalised (old spellings, titles and case do not matter), through
+        their keyed hashes only; ``district`` or ``village`` (Kemendagri codes) narrows the
+        search. Ties are in registry id order. The caller ranks finer (e.g. by
+        `domain.names.similarity`) on the rows, whose names are readable again.
+        """
+        hashes = list(dict.fromkeys(self.name_hashes(name)))
+        if not hashes:
+            return []
+        book = region_book(self.settings.regency)
+        clauses = [f"n.token IN ({placeholders(len(hashes))})"]
+        params: list[Any] = list(hashes)
+        if village:
+            clauses.append("n.village_code = %s")
+            params.append(book.village(village, field="village").code)
+        elif district:
+            clauses.append("n.district_code = %s")
+            params.append(book.district(normalise_code(district), field="district").code)
+        limit = max(1, min(limit, MAX_BY_NAME))
+        found = self.db.query(
+            f"SELECT n.household_id, COUNT(*) AS shared, MIN(h.registry_id) AS registry_id "
+            f"FROM views_household_names n JOIN views_households h "
+            f"ON h.household_id = n.household_id WHERE {' AND '.join(clauses)} "
+            "GROUP BY n.household_id ORDER BY shared DESC, registry_id LIMIT %s",
+            [*params, limit],
+        )
+        ids = [row[0] for row in found]
+        rows = {row.household_id: row for row in self.many(UUID(i) for i in ids)}
+        return [rows[UUID(i)] for i in ids if UUID(i) in rows]
+
+    def many(self, household_ids: Any) -> list[HouseholdRow]:
+        """The households of these ids (those that exist), in no particular order."""
+        keys = [str(i) for i in household_ids]
+        rows = []
+        for chunk in chunked(keys):
+            rows.extend(
+                self.db.query(
+                    f"SELECT {_SELECT} FROM views_households "
+                    f"WHERE household_id IN ({placeholders(len(chunk))})",
+                    list(chunk),
+                )
+            )
+        return [self.row(r) for r in rows]
 
     def get(self, household_id: UUID) -> HouseholdRow | None:
         """A household by its id, or None."""

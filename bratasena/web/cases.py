@@ -16,12 +16,13 @@ from fastapi import APIRouter, Request, Response
 from starlette.datastructures import FormData
 
 from bratasena import access
-from bratasena.application import Bratasena, Outcome
+from bratasena.application import Bratasena, Match, Outcome
 from bratasena.domain.account import Account, Action, Role, roles_for
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import AppealDecision, Complaint, Decision
 from bratasena.domain.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
-from bratasena.projections import StaffRow
+from bratasena.domain.letters import DELIVERY_METHODS, letter_key, number_of_key
+from bratasena.projections import Candidate, StaffRow, Within
 from bratasena.web import labels, timeline
 from bratasena.web.render import (
     CheckedForm,
@@ -42,6 +43,7 @@ CASE_READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.FACILITATOR)
 FORMS: dict[str, tuple[Action, ...]] = {
     "assign": (Action.ASSIGN,),
     "identify": (Action.IDENTIFY_HOUSEHOLD,),
+    "rematch": (Action.REMATCH_HOUSEHOLD,),
     "investigate": (Action.RECORD_INVESTIGATION,),
     "notice": (Action.ISSUE_NOTICE,),
     "response": (Action.RECORD_RESPONSE,),
@@ -49,6 +51,8 @@ FORMS: dict[str, tuple[Action, ...]] = {
     "withdraw": (Action.WITHDRAW,),
     "appeal": (Action.APPEAL,),
     "appeal_decision": (Action.GRANT_APPEAL, Action.DENY_APPEAL),
+    "letter": (Action.ISSUE_LETTER,),
+    "delivery": (Action.RECORD_DELIVERY,),
 }
 """The case page's forms and the actions each can take: a form is shown when the case offers
 one of its actions (`Complaint.available_actions`), and the decision forms offer the outcomes
@@ -57,6 +61,14 @@ the case allows."""
 DONE: dict[str, str] = {
     "assign": "Kasus sudah ditugaskan.",
     "identify": "Aduan sudah dicocokkan dengan keluarga terdaftar.",
+    "joined": (
+        "Keluarga ini sedang diperiksa dalam kasus lain: aduan ini sudah digabungkan ke kasus "
+        "tersebut sebagai aduan tambahan."
+    ),
+    "rematch": (
+        "Kasus sudah dicocokkan ulang. Verifikasi lapangan, pemberitahuan dan tanggapan keluarga "
+        "diulang untuk keluarga ini."
+    ),
     "investigate": "Hasil verifikasi lapangan sudah dicatat.",
     "notice": "Pemberitahuan kepada keluarga sudah dicatat.",
     "response": "Tanggapan keluarga sudah dicatat.",
@@ -64,6 +76,8 @@ DONE: dict[str, str] = {
     "withdraw": "Aduan sudah dicabut.",
     "appeal": "Keberatan keluarga sudah dicatat.",
     "appeal_decision": "Keputusan atas keberatan sudah dicatat.",
+    "letter": "Surat sudah diterbitkan dan bernomor; cetak dengan tombol Cetak.",
+    "delivery": "Penyerahan surat sudah dicatat.",
 }
 """The message after each form succeeded."""
 
@@ -81,6 +95,7 @@ def _case_page(
     status: int = 200,
     message: str | None = None,
     failed: dict[str, Any] | None = None,
+    search: tuple[str, str] | None = None,
 ) -> Response:
     app, views = access.app_of(request), access.views_of(request)
     views.refresh()
@@ -93,6 +108,10 @@ def _case_page(
     village = book.village(case.village_code) if book.has_village(case.village_code) else None
     available = case.available_actions(who.role, who.username, today)
     forms = forms_for(available)
+    matching = "identify" in forms or "rematch" in forms
+    query, within = search or ("", Within.DISTRICT)
+    if failed and failed.get("action") in ("identify", "rematch"):
+        query, within = failed["values"].get("cari", ""), failed["values"].get("lingkup", within)
     return render(
         request,
         "case.html",
@@ -107,11 +126,31 @@ def _case_page(
         actions=forms,
         assignees=_assignees(app, views.staff, case) if "assign" in forms else [],
         may_uphold=Action.UPHOLD in available,
+        candidates=_candidates(views, case, who, query, within) if matching else [],
+        search={"q": query, "within": within, "open": search is not None},
+        letters=list(case.letters.values()),
+        letter_key=letter_key,
+        issuable=case.issuable_letters(),
+        dated_kinds=[k for k in case.issuable_letters() if case.counts_from_delivery(k)],
+        deliverable=[n for n, lt in case.letters.items() if lt.deliverable_on(today)],
+        methods=DELIVERY_METHODS,
+        may_print=who.role != Role.FACILITATOR,
         today=today,
         default_due=today + timedelta(days=14),
         message=message,
-        failed=failed or {"action": None, "values": {}, "errors": {}},
+        failed=failed or {"action": None, "values": {}, "errors": {}, "codes": []},
     )
+
+
+def _candidates(
+    views: Any, case: Complaint, who: Account, query: str, within: str
+) -> list[Candidate]:
+    """The households the complaint may be about, for the matching forms."""
+    scope = Within(within) if within in tuple(Within) else Within.DISTRICT
+    found: list[Candidate] = views.candidates.find(
+        case, q=query, within=scope, districts=access.districts_of(who)
+    )
+    return found
 
 
 def _assignees(app: Bratasena, staff: Any, case: Complaint) -> list[StaffRow]:
@@ -127,10 +166,38 @@ def _assignees(app: Bratasena, staff: Any, case: Complaint) -> list[StaffRow]:
 
 
 @router.get("/kasus/{complaint_id}")
-def case_page(request: Request, complaint_id: UUID, ok: str = "") -> Response:
-    """One case: facts, household, timeline, and the forms for the allowed actions."""
+def case_page(
+    request: Request,
+    complaint_id: UUID,
+    ok: str = "",
+    cari: str | None = None,
+    lingkup: str = Within.DISTRICT,
+) -> Response:
+    """One case: facts, household, timeline, and the forms for the allowed actions.
+
+    ``cari`` searches the households the complaint may be about (NIK, KK, registry id or a
+    name), ``lingkup`` where a name is searched (``village`` or ``district``).
+    """
     who = need(request, *CASE_READERS)
-    return _case_page(request, who, complaint_id, message=DONE.get(ok))
+    search = (cari[:100], lingkup) if cari is not None else None
+    return _case_page(request, who, complaint_id, message=DONE.get(ok), search=search)
+
+
+@router.get("/kasus/{complaint_id}/surat/{key}.pdf")
+def letter_pdf(request: Request, complaint_id: UUID, key: str) -> Response:
+    """A letter of the case, printed again byte for byte as issued (the "Cetak" button)."""
+    who = need(request, Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR)
+    app = access.app_of(request)
+    access.visible_complaint(app, who, complaint_id)
+    letter, pdf = app.letter_pdf(complaint_id, number_of_key(key))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="surat-{letter_key(letter.number)}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _investigate(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
@@ -147,12 +214,33 @@ def _investigate(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -
     )
 
 
-def _identify(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
+def _chosen_household(f: FormData) -> str:
     registry_id = text(f, "registry_id")
     if not registry_id:
-        raise InvalidInputError("registry_id: give the registry id", field="registry_id")
+        raise InvalidInputError(
+            "registry_id: choose a household", field="registry_id", rule="household_not_chosen"
+        )
+    return registry_id
+
+
+def _identify(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
     return app.identify_household(
-        cid, v, registry_id=registry_id, actor=who.username, within=access.districts_of(who)
+        cid,
+        v,
+        registry_id=_chosen_household(f),
+        confirmation=text(f, "confirmation"),
+        actor=who.username,
+    )
+
+
+def _rematch(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
+    return app.rematch_household(
+        cid,
+        v,
+        registry_id=_chosen_household(f),
+        reason=text(f, "reason"),
+        confirmation=text(f, "confirmation"),
+        actor=who.username,
     )
 
 
@@ -160,8 +248,26 @@ def _decide(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Out
     outcome = text(f, "outcome")
     if outcome not in tuple(Decision):
         raise InvalidInputError("outcome: choose uphold or reject", field="outcome")
-    decide = app.uphold if outcome == Decision.UPHOLD else app.reject
-    return decide(cid, v, reason=text(f, "reason"), actor=who.username)
+    if outcome == Decision.UPHOLD:
+        codes = [c for c in f.getlist("reason_codes") if isinstance(c, str)]
+        return app.uphold(cid, v, reason=text(f, "reason"), reason_codes=codes, actor=who.username)
+    return app.reject(cid, v, reason=text(f, "reason"), actor=who.username)
+
+
+def _letter(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
+    stated = parse_date(f, "delivery_on") if text(f, "delivery_on") else None
+    return app.issue_letter(cid, v, kind=text(f, "kind"), delivery_on=stated, actor=who.username)
+
+
+def _delivery(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
+    return app.record_delivery(
+        cid,
+        v,
+        number=text(f, "number"),
+        delivered_on=parse_date(f, "delivered_on"),
+        method=text(f, "method"),
+        actor=who.username,
+    )
 
 
 def _decide_appeal(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
@@ -177,6 +283,7 @@ COMMANDS: dict[str, Callable[[Bratasena, UUID, int, FormData, Account], Outcome]
         cid, v, officer=text(f, "officer").lower(), actor=who.username
     ),
     "identify": _identify,
+    "rematch": _rematch,
     "investigate": _investigate,
     "notice": lambda app, cid, v, f, who: app.issue_notice(
         cid, v, response_due=parse_date(f, "response_due"), actor=who.username
@@ -196,6 +303,8 @@ COMMANDS: dict[str, Callable[[Bratasena, UUID, int, FormData, Account], Outcome]
         cid, v, grounds=text(f, "grounds"), filed_on=parse_date(f, "filed_on"), actor=who.username
     ),
     "appeal_decision": _decide_appeal,
+    "letter": _letter,
+    "delivery": _delivery,
 }
 """Each form's one application call, with the version the person saw."""
 
@@ -228,11 +337,13 @@ def act(request: Request, complaint_id: UUID, action: str, form: CheckedForm) ->
                 # A stale form is shown again with what the person typed, against the new state.
                 "values": values,
                 "errors": {field: labels.error_text(error)},
+                "codes": [c for c in form.getlist("reason_codes") if isinstance(c, str)],
                 "stale": stale,
             },
         )
     views.caught_up(outcome.position)
-    return redirect(f"/kasus/{complaint_id}?ok={action}")
+    done = "joined" if isinstance(outcome, Match) and outcome.joined else action
+    return redirect(f"/kasus/{complaint_id}?ok={done}")
 
 
 @router.get("/kasus/{complaint_id}/riwayat")

@@ -7,6 +7,8 @@ from bratasena.domain.complaint import Decision, Status, Step
 from bratasena.domain.errors import ConflictError, DomainError
 from bratasena.domain.filing import PUBLIC, Channel, Reason
 from bratasena.domain.household import Eligibility, Target
+from bratasena.domain.letters import DeliveryMethod, LetterKind
+from bratasena.domain.matching import Concern
 
 STATUS: dict[str, str] = {
     Status.FILED: "Diterima",
@@ -20,6 +22,7 @@ STATUS: dict[str, str] = {
     Status.APPEALED: "Keberatan diajukan",
     Status.APPEAL_GRANTED: "Keberatan dikabulkan",
     Status.APPEAL_DENIED: "Keberatan ditolak",
+    Status.JOINED: "Digabungkan ke kasus lain",
 }
 """A complaint's status, as a citizen or officer reads it."""
 
@@ -37,6 +40,10 @@ STEP_TITLE: dict[str, str] = {
     Step.APPEALED: "Keberatan",
     Step.APPEAL_GRANTED: "Keberatan dikabulkan",
     Step.APPEAL_DENIED: "Keberatan ditolak",
+    Step.HOUSEHOLD_REMATCHED: "Keluarga dicocokkan ulang",
+    Step.JOINED: "Digabungkan ke kasus lain",
+    Step.LETTER_ISSUED: "Surat diterbitkan",
+    Step.LETTER_DELIVERED: "Surat diserahkan",
 }
 """The title of each step of a case's timeline (staff pages)."""
 
@@ -52,6 +59,7 @@ PUBLIC_STEP: dict[str, str] = {
     Step.APPEALED: "Keluarga mengajukan keberatan",
     Step.APPEAL_GRANTED: "Keberatan dikabulkan",
     Step.APPEAL_DENIED: "Keberatan ditolak",
+    Step.JOINED: "Digabungkan dengan aduan lain tentang keluarga yang sama",
 }
 """The public tracking page's words for the public steps (`PUBLIC_STEPS` of the domain)."""
 
@@ -113,6 +121,30 @@ TARGET: dict[str, str] = {
     Target.DTSEN: "DTSEN (nasional)",
 }
 
+LETTER: dict[str, str] = {
+    LetterKind.NOTICE: "Surat Pemberitahuan dan Undangan Klarifikasi",
+    LetterKind.FIELD_REPORT: "Berita Acara Verifikasi Lapangan",
+    LetterKind.DECISION: "Surat Pemberitahuan Keputusan",
+    LetterKind.APPEAL_DECISION: "Keputusan atas Keberatan",
+}
+"""The title of each kind of letter."""
+
+DELIVERY: dict[str, str] = {
+    DeliveryMethod.BY_HAND: "diserahkan langsung",
+    DeliveryMethod.BY_POST: "dikirim melalui pos",
+    DeliveryMethod.VIA_VILLAGE: "melalui kantor desa/kelurahan",
+}
+"""How a letter reached the household."""
+
+CONCERN: dict[str, str] = {
+    Concern.OTHER_VILLAGE: "desa berbeda dari aduan",
+    Concern.NAME_MISMATCH: "nama kepala keluarga tidak cocok dengan aduan",
+}
+"""What differs between a complaint and a registered household."""
+
+DAY: tuple[str, ...] = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+"""Days of the week, Monday first (``date.weekday()``)."""
+
 MONTH: tuple[str, ...] = (
     "Januari",
     "Februari",
@@ -150,6 +182,28 @@ FIELD_ERROR: dict[str, str] = {
     "received_on": "Tanggal diterima tidak boleh di masa depan atau sebelum pemberitahuan.",
     "outcome": "Pilih keputusan.",
     "reason": "Tulis alasan keputusan.",
+    "reason_codes": "Pilih alasan aduan yang terbukti dalam verifikasi lapangan.",
+    "confirmation": (
+        "Keluarga ini berbeda dari aduan: tulis alasan pencocokan (paling sedikit 20 karakter)."
+    ),
+    "kind": "Surat jenis ini belum dapat diterbitkan pada tahap kasus sekarang.",
+    "delivery_on": "Tanggal penyerahan tidak boleh sebelum tanggal surat.",
+    "delivered_on": "Tanggal penyerahan tidak boleh di masa depan atau sebelum tanggal surat.",
+    "method": "Pilih cara penyerahan surat.",
+    "number": "Pilih surat yang diserahkan.",
+    "channel": "Saluran aduan tidak dikenal.",
+    "role": "Peran tidak dikenal.",
+    "districts": "Pilih paling sedikit satu kecamatan.",
+    "desil": "Desil harus bilangan 1 sampai 10.",
+    "members": "Jumlah anggota keluarga paling sedikit 1.",
+    "programs": "Program bantuan tidak dikenal.",
+    "cause": "Sebab pengaktifan kembali tidak dikenal.",
+    "target": "Sistem tujuan tidak dikenal.",
+    "event_version": "Versi perubahan tidak dikenal.",
+    "monthly": "Isi target untuk 12 bulan dengan bilangan bulat 0 atau lebih.",
+    "query": "Tulis nomor registrasi, KK atau NIK yang dicari.",
+    "at": "Tulis waktu lengkap dengan zona waktunya.",
+    "version": "Versi tidak ada.",
     "grounds": "Tulis alasan keberatan keluarga.",
     "filed_on": "Tanggal keberatan tidak sah atau sudah lewat masa keberatan (21 hari kerja).",
     "registry_id": "Tidak ada keluarga terdaftar dengan nomor itu.",
@@ -201,6 +255,77 @@ RULE_ERROR: dict[str, str] = {
     ),
     "login_failed": "Kata sandi saat ini salah.",
     "passwords_differ": "Kedua isian kata sandi baru tidak sama.",
+    "reasons_required": "Pilih paling sedikit satu alasan.",
+    "household_not_chosen": "Pilih keluarga dari daftar hasil pencarian.",
+    "ambiguous_number": (
+        "Beberapa keluarga terdaftar memakai nomor ini; sebutkan nomor registrasi DTKS/DTSEN."
+    ),
+    "channel_not_allowed": "Saluran aduan ini hanya untuk petugas atau pendamping PKH.",
+    "unknown_household": "Tidak ada keluarga terdaftar dengan nomor registrasi itu.",
+    "household_deactivated": (
+        "Keluarga ini sudah dinonaktifkan dari data bansos; aduan tidak dapat dicocokkan "
+        "dengannya. Periksa lagi nomor registrasinya."
+    ),
+    "match_unconfirmed": (
+        "Keluarga ini berbeda dari aduan (desa atau nama). Bila yakin keluarga ini yang "
+        "dimaksud, tulis alasannya (paling sedikit 20 karakter)."
+    ),
+    "match_after_field_check": (
+        "Pencocokan keluarga dilakukan sebelum verifikasi lapangan; sesudahnya hanya kepala "
+        "bidang yang dapat mencocokkan ulang."
+    ),
+    "same_household": "Kasus ini sudah dicocokkan dengan keluarga itu.",
+    "household_not_noticed": (
+        "Keluarga yang dicocokkan sekarang bukan keluarga yang diberi pemberitahuan dan "
+        "didengar. Cocokkan ulang agar keluarga ini diverifikasi, diberi tahu dan didengar dulu."
+    ),
+    "already_deactivated": (
+        "Keluarga ini sudah dinonaktifkan oleh keputusan lain; aduan tidak dapat dikabulkan "
+        "untuk keluarga yang sama dua kali."
+    ),
+    "not_deactivated": "Keluarga ini tidak sedang dinonaktifkan.",
+    "already_synced": "Sistem tujuan sudah menjawab perubahan ini.",
+    "reason_too_short": (
+        "Alasan keputusan yang mencabut bantuan harus jelas: paling sedikit 30 karakter."
+    ),
+    "reason_codes_required": "Pilih alasan aduan yang terbukti dalam verifikasi lapangan.",
+    "reason_not_confirmed": (
+        "Hanya alasan aduan yang dilaporkan dalam verifikasi lapangan yang dapat menjadi "
+        "dasar keputusan."
+    ),
+    "decision_not_delivered": (
+        "Masa keberatan dihitung sejak surat keputusan diterima keluarga: terbitkan surat "
+        "keputusan dan catat penyerahannya dulu."
+    ),
+    "no_letter_due": "Belum ada surat yang dapat diterbitkan pada tahap kasus sekarang.",
+    "letter_not_due": "Surat jenis ini belum dapat diterbitkan pada tahap kasus sekarang.",
+    "letter_number_taken": "Nomor surat itu sudah dipakai; terbitkan ulang.",
+    "no_letter_to_deliver": "Tidak ada surat yang menunggu diserahkan.",
+    "unknown_letter": "Kasus ini tidak mempunyai surat dengan nomor itu.",
+    "letter_already_delivered": "Penyerahan surat ini sudah dicatat.",
+    "delivered_before_stated_day": (
+        "Surat ini menyebut tanggal penyerahannya dan menghitung batas keberatan dari tanggal "
+        "itu; penyerahan tidak dapat dicatat lebih awal."
+    ),
+    "letterhead_not_configured": (
+        "Kop surat kantor belum diatur; administrator perlu mengisi alamat, nama dan NIP "
+        "kepala dinas."
+    ),
+    "bad_number_format": "Format nomor surat di pengaturan tidak dapat dipakai.",
+    "wrong_register_year": "Buku agenda surat tahun itu tidak dapat memberi nomor tahun ini.",
+    "malformed_number": "Nomor harus 16 angka.",
+    "unknown_province": "Kode provinsi di awal nomor tidak dikenal.",
+    "unknown_regency": "Kode kabupaten/kota di awal nomor tidak dikenal.",
+    "bad_date": "Tanggal di dalam nomor (lahir pada NIK, terbit pada KK) bukan tanggal yang ada.",
+    "future_date": "Tanggal di dalam nomor itu masih di masa depan.",
+    "zero_serial": "Empat angka terakhir nomor tidak boleh 0000.",
+    "malformed_tracking_code": "Kode lacak terdiri dari 10 huruf dan angka, seperti ABCD-EFGH-JK.",
+    "tracking_code_check_failed": "Kode lacak itu salah ketik; periksa lagi setiap hurufnya.",
+    "malformed_region_code": "Kode wilayah tidak sah.",
+    "invalid_registry_id": (
+        "Nomor registrasi hanya memuat huruf, angka, titik, garis miring, garis bawah atau "
+        "tanda hubung, paling banyak 64 karakter."
+    ),
 }
 """What to tell a person when a rule refuses a command, keyed by the rule's stable name."""
 
@@ -220,19 +345,36 @@ PASSWORD_PAGE = {
 }
 """The words of the password page."""
 
+NUMBER_RULES = frozenset(
+    {"malformed_number", "unknown_province", "unknown_regency", "bad_date", "future_date"}
+    | {"zero_serial"}
+)
+"""Rules of NIK and KK numbers: their message follows the field's, which says which number."""
+
+FIELD_PREFIX_ERROR: dict[str, str] = {
+    "findings.": "Tulis temuan untuk alasan ini.",
+}
+"""Messages for fields named with a variable part (``findings.mampu``)."""
+
+GENERIC_ERROR = "Isian tidak dapat diterima; periksa lagi lalu kirim ulang."
+"""The last resort, for a refusal the vocabulary does not know (a test keeps it unused)."""
+
 
 def error_text(error: DomainError) -> str:
     """The Indonesian message of a refusal: the rule's when it has one, else the field's."""
     if isinstance(error, ConflictError):
         return RULE_ERROR["stale_version"]
+    field = error.field or ""
+    if error.rule in NUMBER_RULES and field in FIELD_ERROR:
+        return f"{FIELD_ERROR[field]} {RULE_ERROR[error.rule]}"
     if error.rule in RULE_ERROR and error.rule not in ("invalid_input", "rule_violated"):
         return RULE_ERROR[error.rule]
-    field = error.field or ""
     if field in FIELD_ERROR:
         return FIELD_ERROR[field]
-    if field.startswith("findings."):
-        return "Tulis temuan untuk alasan ini."
-    return "Isian tidak dapat diterima; periksa lagi lalu kirim ulang."
+    for prefix, message in FIELD_PREFIX_ERROR.items():
+        if field.startswith(prefix):
+            return message
+    return GENERIC_ERROR
 
 
 def reason_phrase(code: str) -> str:

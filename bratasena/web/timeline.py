@@ -65,6 +65,11 @@ def _filed(f: dict[str, Any], book: RegionBook) -> str:
 
 
 def _corroborated(f: dict[str, Any], book: RegionBook) -> str:
+    if f.get("joined_from"):
+        return (
+            f"Aduan {f['joined_from']} tentang keluarga yang sama digabungkan ke kasus ini saat "
+            f"keluarganya dicocokkan. Alasan: {_reasons(f['reasons'])}."
+        )
     channel = labels.CHANNEL.get(f["channel"], f["channel"])
     return (
         f"Aduan lain tentang keluarga yang sama digabungkan (melalui {channel}). "
@@ -72,10 +77,51 @@ def _corroborated(f: dict[str, Any], book: RegionBook) -> str:
     )
 
 
+def _where(code: str, book: RegionBook) -> str:
+    return book.village(code).name if book.has_village(code) else code
+
+
+def _confirmed(f: dict[str, Any]) -> str:
+    if not f.get("concerns"):
+        return ""
+    found = " dan ".join(labels.CONCERN.get(c, c) for c in f["concerns"])
+    return f" Dikonfirmasi walau {found}: {_s(f['confirmation'])}."
+
+
 def _identified(f: dict[str, Any], book: RegionBook) -> str:
-    code = f["village_code"]
-    where = book.village(code).name if book.has_village(code) else code
-    return f"Dicocokkan dengan keluarga terdaftar di desa {where}."
+    where = _where(f["village_code"], book)
+    return f"Dicocokkan dengan keluarga terdaftar di desa {where}.{_confirmed(f)}"
+
+
+def _rematched(f: dict[str, Any], book: RegionBook) -> str:
+    where = _where(f["village_code"], book)
+    return (
+        f"Dicocokkan ulang dengan keluarga terdaftar lain di desa {where}: {_s(f['reason'])}. "
+        f"Verifikasi lapangan, pemberitahuan dan tanggapan diulang.{_confirmed(f)}"
+    )
+
+
+def _upheld(f: dict[str, Any], book: RegionBook) -> str:
+    codes = f.get("reason_codes") or []
+    proven = f" Alasan yang terbukti: {_reasons(codes)}." if codes else ""
+    return (
+        f"Aduan dikabulkan: {_s(f['reason']) or 'tanpa keterangan'}.{proven} Keluarga "
+        f"dinonaktifkan mulai {labels.month_label(f['effective_month'])}."
+    )
+
+
+def _letter_issued(f: dict[str, Any], book: RegionBook) -> str:
+    title = labels.LETTER.get(f["kind"], f["kind"])
+    text = f"{title} nomor {f['number']}."
+    if f.get("delivery_on"):
+        text += f" Diserahkan pada {_day(f['delivery_on'])}."
+    return text
+
+
+def _letter_delivered(f: dict[str, Any], book: RegionBook) -> str:
+    title = labels.LETTER.get(f["kind"], f["kind"])
+    how = labels.DELIVERY.get(f["method"], f["method"])
+    return f"{title} nomor {f['number']} {how} pada {_day(f['delivered_on'])}."
 
 
 def _investigated(f: dict[str, Any], book: RegionBook) -> str:
@@ -96,6 +142,11 @@ INDONESIAN: dict[Step, Callable[[dict[str, Any], RegionBook], str]] = {
     Step.FILED: _filed,
     Step.CORROBORATED: _corroborated,
     Step.HOUSEHOLD_IDENTIFIED: _identified,
+    Step.HOUSEHOLD_REMATCHED: _rematched,
+    Step.JOINED: lambda f, book: (
+        f"Keluarga ini sedang diperiksa dalam kasus {f['tracking_code']}; aduan ini "
+        "digabungkan ke kasus tersebut."
+    ),
     Step.ASSIGNED: lambda f, book: f"Ditugaskan kepada {f['officer']}.",
     Step.INVESTIGATED: _investigated,
     Step.NOTICE_ISSUED: lambda f, book: (
@@ -104,10 +155,7 @@ INDONESIAN: dict[Step, Callable[[dict[str, Any], RegionBook], str]] = {
     Step.RESPONSE_RECORDED: lambda f, book: (
         f"Keluarga menanggapi pada {_day(f['received_on'])}: {f['statement']}"
     ),
-    Step.UPHELD: lambda f, book: (
-        f"Aduan dikabulkan: {_s(f['reason']) or 'tanpa keterangan'}. Keluarga dinonaktifkan "
-        f"mulai {labels.month_label(f['effective_month'])}."
-    ),
+    Step.UPHELD: _upheld,
     Step.REJECTED: lambda f, book: f"Alasan: {_s(f['reason'])}.",
     Step.WITHDRAWN: lambda f, book: f"Alasan: {_s(f['reason'])}.",
     Step.APPEALED: lambda f, book: (
@@ -117,6 +165,8 @@ INDONESIAN: dict[Step, Callable[[dict[str, Any], RegionBook], str]] = {
         f"Keberatan dikabulkan: {_s(f['reason'])}. Keluarga diaktifkan kembali."
     ),
     Step.APPEAL_DENIED: lambda f, book: f"Alasan: {_s(f['reason'])}.",
+    Step.LETTER_ISSUED: _letter_issued,
+    Step.LETTER_DELIVERED: _letter_delivered,
 }
 """One Indonesian sentence per step, from the step's fields."""
 

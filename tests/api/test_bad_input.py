@@ -12,6 +12,8 @@ from bratasena.application import Bratasena
 from tests.api.conftest import Headers, complaint_body
 from tests.builders import Clock, case_at, register
 
+LONG = "Terbukti mampu: rumah dua lantai dan mobil pribadi."
+
 # (command, stage the case is at, who sends it, body with TODAY/FUTURE/PAST, status, field)
 BAD_COMMANDS: list[tuple[str, str, str, dict[str, Any], int, str | None]] = [
     ("assignment", "filed", "kabid", {}, 422, "officer"),
@@ -48,8 +50,29 @@ BAD_COMMANDS: list[tuple[str, str, str, dict[str, Any], int, str | None]] = [
     ("decision", "notice_issued", "kabid", {"outcome": "uphold", "reason": "x"}, 422, None),
     ("withdrawal", "assigned", "budi", {"reason": ""}, 422, "reason"),
     ("withdrawal", "upheld", "budi", {"reason": "x"}, 422, None),
-    ("appeal", "upheld", "budi", {"grounds": "x", "filed_on": "FUTURE"}, 422, "filed_on"),
-    ("appeal", "upheld", "budi", {"grounds": "", "filed_on": "TODAY"}, 422, "grounds"),
+    ("decision", "response_recorded", "kabid", {"outcome": "uphold", "reason": "Terbukti"},
+     422, "reason"),
+    ("decision", "response_recorded", "kabid", {"outcome": "uphold", "reason": LONG}, 422,
+     "reason_codes"),
+    ("decision", "response_recorded", "kabid",
+     {"outcome": "uphold", "reason": LONG, "reason_codes": ["pensioner"]}, 422, "reason_codes"),
+    ("decision", "response_recorded", "kabid",
+     {"outcome": "uphold", "reason": LONG, "reason_codes": ["rich"]}, 422, "reason_codes.0"),
+    ("household", "filed", "budi", {"registry_id": "DTKS-000001"}, 422, None),
+    ("household/rematch", "investigated", "kabid", {"registry_id": "DTKS-000001", "reason": "x"},
+     422, "registry_id"),
+    ("household/rematch", "investigated", "kabid", {"registry_id": "DTKS-000404", "reason": "x"},
+     422, "registry_id"),
+    ("household/rematch", "investigated", "budi", {"registry_id": "DTKS-000001", "reason": "x"},
+     403, None),
+    ("letters", "assigned", "budi", {"kind": "decision"}, 422, None),
+    ("letters", "response_recorded", "budi", {"kind": "decision"}, 422, "kind"),
+    ("letters", "upheld", "kabid", {"kind": "memo"}, 422, "kind"),
+    ("letters", "upheld", "kabid", {"kind": "decision", "delivery_on": "PAST"}, 422,
+     "delivery_on"),
+    ("appeal", "upheld", "budi", {"grounds": "x", "filed_on": "TODAY"}, 422, None),
+    ("appeal", "delivered", "budi", {"grounds": "x", "filed_on": "FUTURE"}, 422, "filed_on"),
+    ("appeal", "delivered", "budi", {"grounds": "", "filed_on": "TODAY"}, 422, "grounds"),
     ("appeal", "assigned", "budi", {"grounds": "x", "filed_on": "TODAY"}, 422, None),
     ("appeal-decision", "upheld", "kabid", {"outcome": "grant", "reason": "x"}, 422, None),
     ("appeal-decision", "upheld", "kabid", {"outcome": "deny"}, 422, "reason"),

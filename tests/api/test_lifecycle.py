@@ -14,6 +14,8 @@ from bratasena.application import Bratasena
 from tests.api.conftest import Headers, complaint_body
 from tests.builders import Clock, case_at, register
 
+REASON = "Terbukti mampu: rumah dua lantai dan mobil di garasi."
+
 
 def command(
     client: TestClient, cid: str, step: str, body: dict[str, Any], who: Headers, version: int
@@ -56,23 +58,37 @@ def test_a_complaint_goes_from_filing_through_uphold_and_appeal_over_http(
     assert noticed["case"]["response_due"] == due
     response = {"statement": "Mobil itu milik saudara.", "received_on": str(today)}
     command(client, cid, "response", response, staff["budi"], 4)
-    upheld = command(
-        client, cid, "decision", {"outcome": "uphold", "reason": "Terbukti"}, staff["kabid"], 5
-    )
+    decision = {"outcome": "uphold", "reason": REASON, "reason_codes": ["mampu", "owns_car"]}
+    upheld = command(client, cid, "decision", decision, staff["kabid"], 5)
     assert upheld["case"]["status"] == "upheld"
     household = client.get(f"/api/v1/households/{household_id}", headers=staff["kabid"]).json()
     assert household["status"] == "deactivated"
     assert household["effective_month"] == "2026-04"
 
+    # The objection window opens when the decision letter reaches the household.
+    too_early = {"grounds": "Kami masih miskin.", "filed_on": str(today)}
+    refused = client.post(f"/api/v1/cases/{cid}/appeal", json=too_early, headers=staff["budi"])
+    assert refused.json()["type"] == "/problems/decision_not_delivered"
+    issued = command(client, cid, "letters", {"kind": "decision"}, staff["kabid"], 6)
+    key = issued["letter"]["key"]
+    delivered = command(
+        client,
+        cid,
+        f"letters/{key}/delivery",
+        {"delivered_on": str(today), "method": "via_village"},
+        staff["budi"],
+        7,
+    )
+    assert delivered["letter"]["delivered_on"] == str(today)
     appeal = {"grounds": "Kami masih miskin.", "filed_on": str(today)}
-    command(client, cid, "appeal", appeal, staff["budi"], 6)
+    command(client, cid, "appeal", appeal, staff["budi"], 8)
     granted = command(
         client,
         cid,
         "appeal-decision",
         {"outcome": "grant", "reason": "Mobil milik saudara"},
         staff["kabid2"],
-        7,
+        9,
     )
     assert granted["case"]["status"] == "appeal_granted"
     steps = [entry["step"] for entry in granted["case"]["timeline"]]
@@ -83,6 +99,8 @@ def test_a_complaint_goes_from_filing_through_uphold_and_appeal_over_http(
         "notice_issued",
         "response_recorded",
         "upheld",
+        "letter_issued",
+        "letter_delivered",
         "appealed",
         "appeal_granted",
     ]
@@ -92,7 +110,9 @@ def test_a_complaint_goes_from_filing_through_uphold_and_appeal_over_http(
     tracked = client.get(f"/api/v1/complaints/track/{code.lower().replace('-', '')}")
     assert tracked.status_code == 200
     assert tracked.json()["status"] == "appeal_granted"
-    assert [s["step"] for s in tracked.json()["steps"]] == steps
+    assert [s["step"] for s in tracked.json()["steps"]] == [
+        step for step in steps if not step.startswith("letter_")
+    ]
     for secret in ("Warga", "0812", "mampu", "Mobil", "Sutrisno", "3316"):
         assert secret not in tracked.text
 

@@ -112,10 +112,10 @@ def test_an_officer_cannot_match_a_case_to_a_household_of_another_district_on_th
     assert match("DTKS-000001").status_code == 200
     # A supervisor works everywhere.
     other = client.post("/api/v1/complaints", json=body, headers=staff["kabid"]).json()
+    confirmed = {"registry_id": "DTKS-000009", "confirmation": "Alamat di aduan keliru; KK cocok."}
     matched = client.post(
-        f"/api/v1/cases/{other['complaint_id']}/household", json={"registry_id": "DTKS-000009"},
-        headers=staff["kabid"],
-    )  # fmt: skip
+        f"/api/v1/cases/{other['complaint_id']}/household", json=confirmed, headers=staff["kabid"]
+    )
     assert matched.status_code == 200, matched.text
 
 

@@ -24,8 +24,10 @@ from bratasena.domain.household import Household
 from bratasena.settings import Settings
 from tests.builders import (
     BLORA_VILLAGE,
+    UPHOLD_REASON,
     Clock,
     case_at,
+    deliver_decision,
     file,
     kk,
     nik,
@@ -50,7 +52,7 @@ def test_full_lifecycle_deactivates_from_next_month_and_reactivates_on_appeal(
     cid = case_at(app, clock, "response_recorded")
     # Decided at 23:30 WIB on the last day of March: effective from April.
     clock.now = datetime(2026, 3, 31, 16, 30, tzinfo=UTC)
-    app.uphold(cid, None, reason="Terbukti mampu", actor="kabid")
+    app.uphold(cid, None, reason=UPHOLD_REASON, reason_codes=["mampu"], actor="kabid")
 
     complaint = app.get_complaint(cid)
     household = app.find_households(registry_id="DTKS-000001")[0]
@@ -59,7 +61,9 @@ def test_full_lifecycle_deactivates_from_next_month_and_reactivates_on_appeal(
     assert household.effective_month == "2026-04"
     assert household.deactivated_by_complaint == cid
 
-    clock.advance(days=3)
+    clock.advance(days=1)
+    deliver_decision(app, cid, on=clock.today())
+    clock.advance(days=2)
     app.appeal(cid, None, grounds="Mobil milik saudara", filed_on=clock.today(), actor="budi")
     clock.advance(days=2)
     app.grant_appeal(cid, None, reason="Bukti baru", actor="kabid2")
@@ -80,6 +84,8 @@ def test_full_lifecycle_deactivates_from_next_month_and_reactivates_on_appeal(
         "NoticeIssued",
         "ResponseRecorded",
         "Upheld",
+        "LetterIssued",
+        "LetterDelivered",
         "Appealed",
         "AppealGranted",
     ]
@@ -90,7 +96,7 @@ def test_uphold_saves_the_complaint_and_the_household_in_one_transaction(
 ) -> None:
     cid = case_at(staffed, clock, "response_recorded")
     before = staffed.head()
-    outcome = staffed.uphold(cid, None, reason="x", actor="kabid")
+    outcome = staffed.uphold(cid, None, reason=UPHOLD_REASON, reason_codes=["mampu"], actor="kabid")
     events = list(staffed.notification_log.select(start=before + 1, limit=10))
     assert [e.topic.rsplit(".", 1)[1] for e in events] == ["Upheld", "Deactivated"]
     assert outcome.position == events[-1].id
@@ -105,7 +111,7 @@ def test_a_household_already_deactivated_refuses_the_uphold_and_nothing_is_store
     staffed.save(household)
     head = staffed.head()
     with pytest.raises(OutOfOrderError, match="already deactivated"):
-        staffed.uphold(cid, None, reason="x", actor="kabid")
+        staffed.uphold(cid, None, reason=UPHOLD_REASON, reason_codes=["mampu"], actor="kabid")
     assert staffed.head() == head
     assert staffed.get_complaint(cid).status == "response_recorded"
 

@@ -18,8 +18,10 @@ from bratasena.projections import CaseQuery, HouseholdQuery, Projections, StaffQ
 from bratasena.settings import Settings
 from tests.builders import (
     OTHER_VILLAGE,
+    UPHOLD_REASON,
     Clock,
     case_at,
+    deliver_decision,
     file,
     kk,
     nik,
@@ -42,6 +44,7 @@ def table_text(views: Projections) -> str:
         "views_cases",
         "views_case_timeline",
         "views_households",
+        "views_household_names",
         "views_report_complaints",
         "views_report_households",
         "views_report_counts",
@@ -53,7 +56,7 @@ def table_text(views: Projections) -> str:
 
 
 def uphold_with_appeal(app: Bratasena, clock: Clock, registry_id: str, grant: bool) -> Any:
-    cid = case_at(app, clock, "upheld", registry_id)
+    cid = case_at(app, clock, "delivered", registry_id)
     clock.advance(days=1)
     app.appeal(cid, None, grounds="Mobil itu pinjaman.", filed_on=clock.today(), actor="budi")
     clock.advance(days=1)
@@ -189,9 +192,13 @@ def test_case_detail_has_a_plain_timeline_without_the_complainant(
         "notice_issued",
         "response_recorded",
         "upheld",
+        "letter_issued",
+        "letter_delivered",
         "appealed",
         "appeal_denied",
     ]
+    assert detail.timeline[6].fields["kind"] == "decision"
+    assert "content" not in detail.timeline[6].fields  # the letter's words stay in the event
     assert detail.timeline[0].actor == "complainant"
     assert "Rumah permanen dua lantai" in str(detail.timeline[2].fields["findings"])
     assert detail.timeline[4].fields["statement"] == "Mobil itu milik saudara."
@@ -267,6 +274,7 @@ def test_household_status_follows_deactivation_sync_and_reactivation(
     assert row.sync["dtjateng"].state == "synced"
     assert row.sync["dtjateng"].reference == "JTG-1"
     assert (row.sync["dtsen"].state, row.sync["dtsen"].reference) == ("rejected", "unknown_nik")
+    deliver_decision(app, cid, on=clock.today())
     clock.advance(days=1)
     app.appeal(cid, None, grounds="Keliru", filed_on=clock.today(), actor="budi")
     app.grant_appeal(cid, None, reason="Keliru", actor="kabid2")
@@ -296,6 +304,51 @@ def test_household_and_staff_names_are_sealed_in_the_tables_when_a_key_is_set(
         text = table_text(views)
         assert "Sutrisno" not in text
         assert "Santoso" not in text
+    finally:
+        views.close()
+        app.close()
+
+
+def test_households_are_found_by_name_through_a_keyed_index_without_clear_names(
+    make_settings: Any, clock: Clock
+) -> None:
+    key = base64.b64encode(os.urandom(32)).decode()
+    settings = make_settings(cipher_key=key)
+    app = Bratasena(settings, clock=clock)
+    views = Projections(app, settings)
+    try:
+        register(
+            app,
+            registry_row(1, head_name="Sugeng Riyadi"),
+            registry_row(2, head_name="Hj. Sri Wahyuni", village_code=OTHER_VILLAGE),
+            registry_row(3, head_name="Sugeng Wibowo"),
+            registry_row(4, head_name="Darmo"),
+        )
+        views.run_once()
+        names = views.households.by_name
+        assert [r.registry_id for r in names("Bpk. Soegeng Rijadi")] == [
+            "DTKS-000001",  # both words
+            "DTKS-000003",  # one word
+        ]
+        assert names("Sri Wahjuni")[0].head_name == "Hj. Sri Wahyuni"
+        assert names("sri wahyuni", village="3316012001") == []
+        assert [r.registry_id for r in names("Sri", district="33.16.01")] == ["DTKS-000002"]
+        assert names("Sukarno") == []
+        assert names("") == []
+        index = repr(views.db.query("SELECT * FROM views_household_names"))
+        for word in ("sugeng", "riyadi", "sri", "wahyuni", "darmo"):
+            assert word not in index.lower()
+        # A later extract renames the head and moves the household: the index follows.
+        app.import_registry(
+            [registry_row(4, head_name="Darmo Sutrisno", village_code=OTHER_VILLAGE)],
+            source="dtks",
+            period="2026-02",
+            actor="admin",
+        )
+        views.run_once()
+        [moved] = names("Sutrisno", village=OTHER_VILLAGE)
+        assert moved.registry_id == "DTKS-000004"
+        assert names("Darmo", village="3316012001") == []
     finally:
         views.close()
         app.close()
@@ -501,7 +554,7 @@ def test_dashboard_lists_overdue_cases_and_each_queue_by_deadline_within_its_sco
 def decide_at(app: Bratasena, clock: Clock, registry_id: str, moment: datetime) -> Any:
     cid = case_at(app, clock, "response_recorded", registry_id)
     clock.now = moment
-    app.uphold(cid, None, reason="Terbukti", actor="kabid")
+    app.uphold(cid, None, reason=UPHOLD_REASON, reason_codes=["mampu"], actor="kabid")
     return cid
 
 

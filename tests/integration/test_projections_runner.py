@@ -20,12 +20,22 @@ from bratasena.domain.errors import DomainError, InvalidInputError, NotFoundErro
 from bratasena.projections import CaseQuery, Projections, StaffQuery
 from bratasena.projections.runner import STATE_TABLE
 from bratasena.settings import Settings
-from tests.builders import Clock, case_at, file, open_staff, register, registry_row
+from bratasena.web.letters import Press
+from tests.builders import (
+    UPHOLD_REASON,
+    Clock,
+    case_at,
+    deliver_decision,
+    file,
+    open_staff,
+    register,
+    registry_row,
+)
 from tests.integration.test_cli import run_cli
 
 TABLES = {
     "case_list": ["views_cases", "views_case_timeline"],
-    "household_status": ["views_households"],
+    "household_status": ["views_households", "views_household_names"],
     "removal_report": [
         "views_report_complaints",
         "views_report_households",
@@ -54,7 +64,7 @@ def small_batches(make_settings: Any) -> Settings:
 
 @pytest.fixture
 def staffed(small_batches: Settings, clock: Clock) -> Iterator[tuple[Bratasena, Projections]]:
-    app = Bratasena(small_batches, clock=clock)
+    app = Bratasena(small_batches, clock=clock, typesetter=Press())
     open_staff(app)
     views = Projections(app, small_batches)
     yield app, views
@@ -72,6 +82,7 @@ class History:
         self.app = app
         self.clock = clock
         self.households: list[str] = []
+        self.rows: dict[str, dict[str, Any]] = {}
         self.cases: list[Any] = []
 
     def step(self, kind: str, pick: int) -> None:
@@ -81,6 +92,16 @@ class History:
             row["registry_id"] = f"H-{row['head_nik'][-6:]}"
             register(app, row)
             self.households.append(row["registry_id"])
+            self.rows[row["registry_id"]] = row
+        elif kind == "reregister":
+            # A later extract renames the head or moves the household: the name index follows.
+            row = dict(self.rows[self.households[pick % len(self.households)]])
+            if pick % 2:
+                row["head_name"] = ("Soegeng Rijadi", "Sri Wahjuni", "H. Darmo")[pick % 3]
+            else:
+                row["village_code"] = ("3316012001", "3316012002", "3316021005")[pick % 3]
+            self.rows[row["registry_id"]] = row
+            register(app, row)
         elif kind == "file":
             self.cases.append(file(app, self.households[pick % len(self.households)]).id)
         elif kind == "advance" and self.cases:
@@ -160,8 +181,12 @@ class History:
                 case, None, statement="Tidak benar", received_on=today, actor="budi"
             )
         elif status == "response_recorded":
-            decide = app.reject if pick % 3 == 0 else app.uphold
-            decide(case, None, reason="Diputuskan", actor="kabid")
+            if pick % 3 == 0:
+                app.reject(case, None, reason="Diputuskan", actor="kabid")
+            else:
+                app.uphold(case, None, reason=UPHOLD_REASON, reason_codes=["mampu"], actor="kabid")
+        elif status == "upheld" and app.get_complaint(case).objection_deadline() is None:
+            deliver_decision(app, case, on=today)
         elif status == "upheld":
             app.appeal(case, None, grounds="Keberatan", filed_on=today, actor="budi")
         elif status == "appealed":
@@ -171,6 +196,7 @@ class History:
 
 STEP_KINDS = [
     "register",
+    "reregister",
     "file",
     "advance",
     "advance",

@@ -14,6 +14,7 @@ from bratasena.integration.client import build_payload, read_answer
 from bratasena.integration.simulator import StandInTarget
 from bratasena.integration.sync import SyncWorker, backoff_delay
 from bratasena.settings import Settings
+from bratasena.web.letters import Press
 from tests.builders import Clock, case_at, deactivate_many, kk, nik, open_staff, register
 from tests.integration.test_sync_support import (
     Running,
@@ -42,7 +43,7 @@ def worker(
     make_settings: MakeSettings, targets: dict[str, StandInTarget], clock: Clock
 ) -> Iterator[tuple[Bratasena, SyncWorker]]:
     settings = make_settings(**target_settings(targets))
-    app = Bratasena(settings, clock=clock)
+    app = Bratasena(settings, clock=clock, typesetter=Press())
     sync = SyncWorker(app, settings, concurrency=4)
     yield app, sync
     sync.close()
@@ -87,7 +88,7 @@ def test_a_deactivation_and_its_reactivation_reach_the_target_in_order(
     app, sync = worker
     register(app)
     open_staff(app)
-    cid = case_at(app, clock, "upheld")
+    cid = case_at(app, clock, "delivered")
     clock.advance(days=1)
     app.appeal(cid, None, grounds="Mobil milik saudara", filed_on=clock.today(), actor="budi")
     app.grant_appeal(cid, None, reason="Terbukti bukan miliknya", actor="kabid2")

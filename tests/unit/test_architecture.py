@@ -15,7 +15,10 @@ PACKAGE = Path(__file__).parents[2] / "bratasena"
 
 UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
     "domain": (0, ("bratasena.domain",)),
-    "application": (1, ("bratasena.application", "bratasena.persistence")),
+    "application": (
+        1,
+        ("bratasena.application", "bratasena.letter_facts", "bratasena.persistence"),
+    ),
     "projections": (2, ("bratasena.projections",)),
     "integration": (2, ("bratasena.integration",)),
     "edge": (

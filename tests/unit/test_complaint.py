@@ -23,8 +23,32 @@ from tests.builders import new_complaint
 T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
 
 
+UPHOLD_REASON = "Terbukti mampu: rumah dua lantai dan mobil pribadi."
+
+
 def at(days: float) -> datetime:
     return T0 + timedelta(days=days)
+
+
+def deliver_decision(c: Complaint, days: float, *, delivered: float | None = None) -> str:
+    """Issue the decision letter on day ``days`` and record its delivery (default: that day)."""
+    number = f"400.9/{c.version}/2026"
+    c.issue_letter(
+        kind="decision",
+        number=number,
+        sequence=c.version,
+        delivery_on=None,
+        sha256="0" * 64,
+        template="v1",
+        content={},
+        actor="kabid",
+        at=at(days),
+    )
+    when = at(days if delivered is None else delivered)
+    c.record_delivery(
+        number=number, delivered_on=when.date(), method="by_hand", actor="budi", at=when
+    )
+    return number
 
 
 def new_events(complaint: Complaint) -> list[Any]:
@@ -54,8 +78,9 @@ def given(stage: str) -> Complaint:
                 statement="Tidak benar", received_on=at(5).date(), actor="budi", at=at(5)
             )
         elif step == "upheld":
-            c.uphold(reason="Terbukti", actor="kabid", at=at(6))
+            c.uphold(reason=UPHOLD_REASON, reason_codes=["mampu"], actor="kabid", at=at(6))
         elif step == "appealed":
+            deliver_decision(c, 6)
             c.appeal(grounds="Mobil milik saudara", filed_on=at(7).date(), actor="budi", at=at(7))
     c.collect_events()
     return c
@@ -267,18 +292,40 @@ def test_response_before_notice_is_out_of_order() -> None:
 
 def test_uphold_after_the_response_names_the_effective_month() -> None:
     c = given("response_recorded")
-    c.uphold(reason="Terbukti mampu", actor="kabid", at=at(6))
+    c.uphold(reason=UPHOLD_REASON, reason_codes=["mampu"], actor="kabid", at=at(6))
     [event] = new_events(c)
     assert isinstance(event, Complaint.Upheld)
     assert event.effective_month == "2026-04"
-    assert event.reason_codes == ["mampu", "owns_car"]
+    assert event.reason == UPHOLD_REASON
+    assert event.reason_codes == ["mampu"]  # the field check reported on mampu only
+    assert event.household_id == c.household_id
     assert c.status == "upheld"
+
+
+@pytest.mark.parametrize(
+    ("reason", "codes", "rule", "field"),
+    [
+        ("", ["mampu"], "reason_required", "reason"),
+        ("Terbukti mampu", ["mampu"], "reason_too_short", "reason"),
+        (UPHOLD_REASON, [], "reason_codes_required", "reason_codes"),
+        (UPHOLD_REASON, ["owns_car"], "reason_not_confirmed", "reason_codes"),  # no finding
+        (UPHOLD_REASON, ["pensioner"], "reason_not_confirmed", "reason_codes"),  # not a reason
+    ],
+)
+def test_an_uphold_states_its_reasons_and_the_confirmed_codes(
+    reason: str, codes: list[str], rule: str, field: str
+) -> None:
+    c = given("response_recorded")
+    with pytest.raises((ReasonRequiredError, InvalidInputError)) as error:
+        c.uphold(reason=reason, reason_codes=codes, actor="kabid", at=at(6))
+    assert (error.value.rule, error.value.field) == (rule, field)
+    assert new_events(c) == []
 
 
 def test_investigator_cannot_decide_own_case() -> None:
     c = given("response_recorded")
     with pytest.raises(FourEyesError):
-        c.uphold(reason="x", actor="budi", at=at(6))
+        c.uphold(reason="x", reason_codes=["mampu"], actor="budi", at=at(6))
     with pytest.raises(FourEyesError):
         c.reject(reason="x", actor="budi", at=at(6))
 
@@ -286,12 +333,12 @@ def test_investigator_cannot_decide_own_case() -> None:
 def test_no_uphold_before_the_household_is_heard() -> None:
     c = given("notice_issued")
     with pytest.raises(NotHeardError, match="2026-03-27"):
-        c.uphold(reason="x", actor="kabid", at=at(5))
+        c.uphold(reason="x", reason_codes=["mampu"], actor="kabid", at=at(5))
 
 
 def test_uphold_without_response_once_the_deadline_has_passed() -> None:
     c = given("notice_issued")
-    c.uphold(reason="Tidak menanggapi", actor="kabid", at=at(18))
+    c.uphold(reason=UPHOLD_REASON, reason_codes=["mampu"], actor="kabid", at=at(18))
     assert c.status == "upheld"
 
 
@@ -300,7 +347,7 @@ def test_no_decision_without_an_investigation() -> None:
     with pytest.raises(OutOfOrderError):
         c.reject(reason="x", actor="kabid", at=at(3))
     with pytest.raises(OutOfOrderError):
-        c.uphold(reason="x", actor="kabid", at=at(3))
+        c.uphold(reason="x", reason_codes=["mampu"], actor="kabid", at=at(3))
 
 
 def test_rejection_needs_a_reason() -> None:
@@ -318,23 +365,21 @@ def test_rejection_is_final() -> None:
         c.assign(officer="budi", actor="kabid", at=at(4))
 
 
-def test_an_unmatched_complaint_cannot_be_upheld_until_its_household_is_identified() -> None:
+def test_an_unmatched_complaint_is_matched_before_its_field_check() -> None:
     c = new_complaint(
         T0, household_id=None, subject={"name": "Pak Darmo"}, village_code="3316012001"
     )
     c.assign(officer="budi", actor="kabid", at=at(1))
-    c.record_investigation(
-        visited_on=at(2).date(),
-        findings={"mampu": "x"},
-        recommendation="uphold",
-        notes="",
-        actor="budi",
-        at=at(2),
-    )
-    c.issue_notice(response_due=at(10).date(), actor="budi", at=at(3))
-    c.record_response(statement="x", received_on=at(4).date(), actor="budi", at=at(4))
-    with pytest.raises(OutOfOrderError, match="identify the registered household"):
-        c.uphold(reason="x", actor="kabid", at=at(5))
+    with pytest.raises(OutOfOrderError) as error:
+        c.record_investigation(
+            visited_on=at(2).date(),
+            findings={"mampu": "x"},
+            recommendation="uphold",
+            notes="",
+            actor="budi",
+            at=at(2),
+        )
+    assert error.value.rule == "household_not_identified"
 
 
 # --- withdrawal -----------------------------------------------------------------------------
@@ -360,39 +405,43 @@ def test_no_withdrawal_after_a_decision() -> None:
 
 def test_appeal_within_the_objection_window() -> None:
     c = given("upheld")
+    deliver_decision(c, 7)
+    new_events(c)
     c.appeal(grounds="Salah data", filed_on=at(10).date(), actor="budi", at=at(10))
     [event] = new_events(c)
     assert isinstance(event, Complaint.Appealed)
     assert c.status == "appealed"
 
 
-def test_objection_window_is_21_working_days_skipping_holidays() -> None:
+def test_no_appeal_before_the_decision_letter_is_delivered() -> None:
+    c = given("upheld")
+    assert c.objection_deadline() is None
+    with pytest.raises(OutOfOrderError) as error:
+        c.appeal(grounds="Salah data", filed_on=at(7).date(), actor="budi", at=at(7))
+    assert error.value.rule == "decision_not_delivered"
+
+
+def test_the_objection_window_is_21_working_days_from_the_letters_delivery() -> None:
     c = given("upheld")  # decided Monday 2026-03-16 WIB
     assert c.decided_on == date(2026, 3, 16)
-    # Nyepi (19 Mar) and Good Friday (3 Apr) are holidays inside the window: 16 Apr, not 13 Apr.
+    # Issued that day, handed over on Friday 20 Mar: the window runs from the delivery, not the
+    # decision; Good Friday (3 Apr) is a holiday inside it, so 21 Apr, not 17 Apr.
+    deliver_decision(c, 6, delivered=10)
+    assert c.decision_delivered_on == date(2026, 3, 20)
     deadline = c.objection_deadline()
-    assert deadline is not None
-    assert deadline == date(2026, 4, 16)
+    assert deadline == date(2026, 4, 21)
     late = deadline + timedelta(days=1)
+    moment = datetime.combine(late, datetime.min.time(), UTC) + timedelta(hours=3)
     with pytest.raises(ObjectionWindowError, match=deadline.isoformat()) as error:
-        c.appeal(
-            grounds="x",
-            filed_on=late,
-            actor="budi",
-            at=datetime.combine(late, datetime.min.time(), UTC) + timedelta(hours=3),
-        )
+        c.appeal(grounds="x", filed_on=late, actor="budi", at=moment)
     assert error.value.field == "filed_on"
-    c.appeal(
-        grounds="x",
-        filed_on=deadline,
-        actor="budi",
-        at=datetime.combine(deadline, datetime.min.time(), UTC) + timedelta(hours=3),
-    )
+    c.appeal(grounds="x", filed_on=deadline, actor="budi", at=moment)
     assert c.status == "appealed"
 
 
 def test_appeal_needs_grounds() -> None:
     c = given("upheld")
+    deliver_decision(c, 7)
     with pytest.raises(ReasonRequiredError):
         c.appeal(grounds=" ", filed_on=at(7).date(), actor="budi", at=at(7))
 

@@ -17,18 +17,37 @@ from bratasena.domain.account import Action, Role, roles_for
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import FINAL_STATUSES, STATUSES, Complaint
 from bratasena.domain.errors import DomainError
-from tests.builders import BLORA_VILLAGE, new_complaint
+from bratasena.domain.matching import HouseholdFacts
+from tests.builders import BLORA_VILLAGE, OTHER_VILLAGE, new_complaint
 
 NAMES = ["budi", "sari", "kabid", "kabid2"]
 ACTORS = st.sampled_from(NAMES)
 TEXT = st.sampled_from(["", " ", "Terbukti", "Tidak terbukti"])
+LONG_REASON = "Terbukti mampu: rumah dua lantai dan mobil pribadi."
+REASONS = st.sampled_from(["", "Terbukti", LONG_REASON])
+
+
+def facts(c: Complaint, **overrides: Any) -> HouseholdFacts:
+    """A registered household that matches the complaint's name and village."""
+    values: dict[str, Any] = {
+        "household_id": uuid4(),
+        "registry_id": "DTKS-000009",
+        "head_name": c.subject_name or "Sutrisno",
+        "village_code": c.village_code,
+        "deactivated": False,
+    }
+    values.update(overrides)
+    return HouseholdFacts(**values)
+
+
+def _deliverable(c: Complaint, today: date) -> str:
+    return next((n for n, letter in c.letters.items() if letter.deliverable_on(today)), "none")
+
 
 VALID_INPUT: dict[Action, Callable[[Complaint, date], dict[str, Any]]] = {
     Action.ASSIGN: lambda c, today: {"officer": "budi"},
-    Action.IDENTIFY_HOUSEHOLD: lambda c, today: {
-        "household_id": uuid4(),
-        "village_code": BLORA_VILLAGE,
-    },
+    Action.IDENTIFY_HOUSEHOLD: lambda c, today: {"household": facts(c)},
+    Action.REMATCH_HOUSEHOLD: lambda c, today: {"household": facts(c), "reason": "Salah KK"},
     Action.RECORD_INVESTIGATION: lambda c, today: {
         "visited_on": today,
         "findings": {c.reasons[0]: "Rumah besar"},
@@ -37,12 +56,29 @@ VALID_INPUT: dict[Action, Callable[[Complaint, date], dict[str, Any]]] = {
     },
     Action.ISSUE_NOTICE: lambda c, today: {"response_due": today + timedelta(days=14)},
     Action.RECORD_RESPONSE: lambda c, today: {"statement": "Tidak benar", "received_on": today},
-    Action.UPHOLD: lambda c, today: {"reason": "Terbukti"},
+    Action.UPHOLD: lambda c, today: {
+        "reason": LONG_REASON,
+        "reason_codes": list(c.confirmable_reasons) or ["mampu"],
+    },
     Action.REJECT: lambda c, today: {"reason": "Tidak terbukti"},
     Action.WITHDRAW: lambda c, today: {"reason": "Salah alamat"},
     Action.APPEAL: lambda c, today: {"grounds": "Keberatan", "filed_on": c.decided_on or today},
     Action.GRANT_APPEAL: lambda c, today: {"reason": "Bukti baru"},
     Action.DENY_APPEAL: lambda c, today: {"reason": "Tidak ada bukti baru"},
+    Action.ISSUE_LETTER: lambda c, today: {
+        "kind": (c.issuable_letters() or ["notice"])[0],
+        "number": f"400.9/{uuid4().hex[:8]}/2026",
+        "sequence": 1,
+        "delivery_on": None,
+        "sha256": "0" * 64,
+        "template": "v1",
+        "content": {},
+    },
+    Action.RECORD_DELIVERY: lambda c, today: {
+        "number": _deliverable(c, today),
+        "delivered_on": today,
+        "method": "by_hand",
+    },
 }
 """For each action, input its command accepts whenever the case's state and the actor allow it."""
 
@@ -68,12 +104,80 @@ class ComplaintLifecycle(RuleBasedStateMachine):
             )
             self.events = list(self.complaint.collect_events())
 
-    @rule(actor=ACTORS)
-    def identify(self, actor: str) -> None:
+    @rule(
+        actor=ACTORS,
+        village=st.sampled_from([BLORA_VILLAGE, OTHER_VILLAGE]),
+        name=st.sampled_from(["Sugeng Riyadi", "Darmo"]),
+        deactivated=st.booleans(),
+        busy=st.booleans(),
+        confirmation=st.sampled_from(["", "Dicek di kantor desa, KK sama."]),
+        rematch=st.booleans(),
+    )
+    def match(
+        self,
+        actor: str,
+        village: str,
+        name: str,
+        deactivated: bool,
+        busy: bool,
+        confirmation: str,
+        rematch: bool,
+    ) -> None:
+        found = facts(
+            self.complaint,
+            village_code=village,
+            head_name=name,
+            deactivated=deactivated,
+            open_case_id=uuid4() if busy else None,
+        )
+        if rematch:
+            self._attempt(
+                self.complaint.rematch_household,
+                household=found,
+                reason="Salah keluarga",
+                confirmation=confirmation,
+                actor=actor,
+            )
+        else:
+            self._attempt(
+                self.complaint.identify_household,
+                household=found,
+                confirmation=confirmation,
+                actor=actor,
+            )
+        c = self.complaint
+        if c.household_id == found.household_id:
+            assert not deactivated
+            assert c.village_code == village
+            if busy:
+                assert c.status == "joined"
+
+    @rule(
+        actor=ACTORS,
+        kind=st.sampled_from(["notice", "field_report", "decision", "appeal_decision"]),
+        days=st.integers(min_value=-1, max_value=3),
+    )
+    def issue_letter(self, actor: str, kind: str, days: int) -> None:
         self._attempt(
-            self.complaint.identify_household,
-            household_id=uuid4(),
-            village_code=BLORA_VILLAGE,
+            self.complaint.issue_letter,
+            kind=kind,
+            number=f"400.9/{len(self.events)}/2026",
+            sequence=len(self.events),
+            delivery_on=jakarta_date(self.now) + timedelta(days=days),
+            sha256="0" * 64,
+            template="v1",
+            content={},
+            actor=actor,
+        )
+
+    @rule(actor=ACTORS, days_ago=st.integers(min_value=-1, max_value=5))
+    def deliver(self, actor: str, days_ago: int) -> None:
+        numbers = list(self.complaint.letters) or ["none"]
+        self._attempt(
+            self.complaint.record_delivery,
+            number=numbers[-1],
+            delivered_on=jakarta_date(self.now) - timedelta(days=days_ago),
+            method="via_village",
             actor=actor,
         )
 
@@ -123,15 +227,19 @@ class ComplaintLifecycle(RuleBasedStateMachine):
             actor=actor,
         )
 
-    @rule(actor=ACTORS, reason=TEXT)
-    def uphold(self, actor: str, reason: str) -> None:
+    @rule(actor=ACTORS, reason=REASONS, confirmed=st.booleans())
+    def uphold(self, actor: str, reason: str, confirmed: bool) -> None:
         c = self.complaint
-        heard = c.status == "response_recorded" or (
-            c.response_due is not None and jakarta_date(self.now) > c.response_due
-        )
-        self._attempt(c.uphold, reason=reason, actor=actor)
+        heard = (
+            c.status == "response_recorded"
+            or (c.response_due is not None and jakarta_date(self.now) > c.response_due)
+        ) and c.noticed_household_id == c.household_id
+        codes = list(c.confirmable_reasons) if confirmed else ["pensioner"]
+        self._attempt(c.uphold, reason=reason, reason_codes=codes, actor=actor)
         if c.status == "upheld" and self.heard_at_decision is None:
             self.heard_at_decision = heard
+            assert len(reason) >= 30
+            assert set(c.upheld_reasons) <= set(c.findings)
 
     @rule(actor=ACTORS, reason=TEXT)
     def reject(self, actor: str, reason: str) -> None:
@@ -166,7 +274,10 @@ class ComplaintLifecycle(RuleBasedStateMachine):
             assert self.heard_at_decision is True
         if c.appealed_on is not None:
             assert c.decided_on is not None
+            assert c.decision_delivered_on is not None
             assert c.appealed_on <= _deadline(c)
+        if c.investigated_by is not None:
+            assert c.household_id is not None
         if c.status in FINAL_STATUSES:
             assert c.is_final
 

@@ -14,6 +14,8 @@ from bratasena.domain.account import Role
 from bratasena.domain.complaint import EVENTS, PUBLIC_STEPS, Complaint, Decision, Status, Step
 from bratasena.domain.filing import Channel, Reason
 from bratasena.domain.household import Eligibility, Household, Target
+from bratasena.domain.letters import DeliveryMethod, LetterKind
+from bratasena.domain.matching import Concern
 from bratasena.projections.case_steps import apply_step
 from bratasena.web import labels
 from bratasena.web.timeline import INDONESIAN
@@ -51,9 +53,12 @@ def test_every_step_is_worded_in_english_and_indonesian() -> None:
     assert set(labels.PUBLIC_STEP) == set(PUBLIC_STEPS)
 
 
-def test_the_public_never_sees_matching_or_corroboration() -> None:
+def test_the_public_never_sees_matching_corroboration_or_letters() -> None:
     assert Step.CORROBORATED not in PUBLIC_STEPS
     assert Step.HOUSEHOLD_IDENTIFIED not in PUBLIC_STEPS
+    assert Step.HOUSEHOLD_REMATCHED not in PUBLIC_STEPS
+    assert Step.LETTER_ISSUED not in PUBLIC_STEPS
+    assert Step.LETTER_DELIVERED not in PUBLIC_STEPS
 
 
 @pytest.mark.parametrize(
@@ -66,6 +71,9 @@ def test_the_public_never_sees_matching_or_corroboration() -> None:
         (labels.RECOMMENDATION, Decision),
         (labels.HOUSEHOLD_STATUS, Eligibility),
         (labels.TARGET, Target),
+        (labels.LETTER, LetterKind),
+        (labels.DELIVERY, DeliveryMethod),
+        (labels.CONCERN, Concern),
     ],
 )
 def test_every_code_has_an_indonesian_label(words: dict[str, str], codes: type) -> None:

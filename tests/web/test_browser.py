@@ -144,6 +144,8 @@ def test_officer_investigates_and_records_the_response_supervisor_upholds_report
     page.goto(case)
     act(page, "Putuskan aduan")
     page.check("input[name=outcome][value=uphold]")
+    page.check("input[name=reason_codes][value=mampu]")
+    page.check("input[name=reason_codes][value=owns_car]")
     page.fill("#f-reason", "Terbukti mampu: rumah dua lantai dan mobil.")
     page.click("button:has-text('Simpan keputusan')")
     assert "Dikabulkan" in page.inner_text("h1")

@@ -304,11 +304,17 @@ def test_the_actions_offered_follow_the_role_and_the_state(
     case = case_at(core, clock, "response_recorded")
     login(client, "budi")  # the investigator: may withdraw, may not decide
     page = client.get(f"/kasus/{case}").text
-    assert re.findall(r'action="/kasus/[^/]+/(\w+)"', page) == ["withdraw"]
+    # After the field check its Berita Acara may be issued.
+    assert re.findall(r'action="/kasus/[^/]+/(\w+)"', page) == ["withdraw", "letter"]
     client.cookies.clear()
     login(client, "kabid")
     page = client.get(f"/kasus/{case}").text
-    assert re.findall(r'action="/kasus/[^/]+/(\w+)"', page) == ["decide", "withdraw"]
+    assert re.findall(r'action="/kasus/[^/]+/(\w+)"', page) == [
+        "rematch",
+        "decide",
+        "withdraw",
+        "letter",
+    ]
     client.cookies.clear()
     login(client, "inspektur")
     assert 'action="/kasus/' not in client.get(f"/kasus/{case}").text

@@ -21,8 +21,10 @@ from bratasena.api.deps import (
     MayDecideAppeal,
     MayIdentify,
     MayInvestigate,
+    MayMatch,
     MayNotice,
     MayRecordResponse,
+    MayRematch,
     MayWithdraw,
     ScopedCase,
     ViewsDep,
@@ -36,17 +38,20 @@ from bratasena.api.schemas import (
     HouseholdMatchIn,
     InvestigationIn,
     NoticeIn,
+    RematchIn,
     ResponseIn,
     WithdrawalIn,
 )
 from bratasena.api.timeline import english
-from bratasena.application import Bratasena, Outcome
+from bratasena.application import Bratasena, Match, Outcome
 from bratasena.domain.account import Account, Action
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import AppealDecision, Complaint, Decision, Reason, Status, Step
 from bratasena.domain.errors import NotFoundError
 from bratasena.domain.filing import Channel
-from bratasena.projections import CaseQuery, CaseRow, Projections
+from bratasena.domain.household import Eligibility, Program
+from bratasena.domain.matching import Concern
+from bratasena.projections import Candidate, CaseQuery, CaseRow, Projections, Within
 from bratasena.projections.case_list import CaseSort
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
@@ -127,6 +132,79 @@ class CommandOut(BaseModel):
     complaint_id: UUID
     version: int
     case: CaseDetailOut
+    joined_case_id: UUID | None = Field(
+        default=None,
+        description="matching only: the open case of the household, which this complaint joined",
+    )
+
+
+class OpenCaseOut(BaseModel):
+    """Another open case about a household."""
+
+    complaint_id: UUID
+    tracking_code: str
+
+
+class CandidateOut(BaseModel):
+    """A registered household a complaint may be about, and how it compares with it."""
+
+    household_id: UUID
+    registry_id: str
+    head_name: str
+    nik_masked: str
+    kk_masked: str
+    village_code: str
+    village_name: str
+    district_code: str
+    district_name: str
+    desil: int
+    programs: list[Program]
+    status: Eligibility
+    found_by: str = Field(description="registry_id, nik, kk or name")
+    name_similarity: float = Field(
+        description="0–1, the head's name against the complaint's (normalised spelling)"
+    )
+    same_village: bool
+    same_district: bool
+    deactivated: bool = Field(description="already off aid: cannot be matched")
+    open_case: OpenCaseOut | None = Field(
+        description="another open case about the household: a match joins it"
+    )
+    concerns: list[Concern] = Field(
+        description="what a match needs confirmed in writing (`confirmation`)"
+    )
+
+
+def candidate_out(candidate: Candidate) -> CandidateOut:
+    """A candidate as the API shows it."""
+    h = candidate.household
+    open_case = None
+    if candidate.open_case_id is not None:
+        open_case = OpenCaseOut(
+            complaint_id=candidate.open_case_id,
+            tracking_code=candidate.open_case_tracking_code or "",
+        )
+    return CandidateOut(
+        household_id=h.household_id,
+        registry_id=h.registry_id,
+        head_name=h.head_name,
+        nik_masked=h.nik_masked,
+        kk_masked=h.kk_masked,
+        village_code=h.village_code,
+        village_name=h.village_name,
+        district_code=h.district_code,
+        district_name=h.district_name,
+        desil=h.desil,
+        programs=[Program(p) for p in h.programs],
+        status=Eligibility(h.status),
+        found_by=candidate.found_by,
+        name_similarity=candidate.name_similarity,
+        same_village=candidate.same_village,
+        same_district=candidate.same_district,
+        deactivated=candidate.deactivated,
+        open_case=open_case,
+        concerns=candidate.concerns,
+    )
 
 
 def _detail(app: Bratasena, views: Projections, case: Complaint, who: Account) -> CaseDetailOut:
@@ -158,13 +236,17 @@ def _detail(app: Bratasena, views: Projections, case: Complaint, who: Account) -
     return detail
 
 
-def _after(
+def answer(
     app: Bratasena, views: Projections, outcome: Outcome, who: Account, response: Response
 ) -> CommandOut:
+    """A command's answer: the case as projected once the views have the command's events."""
     views.caught_up(outcome.position)
     response.headers["ETag"] = f'"{outcome.version}"'
     case = _detail(app, views, app.get_complaint(outcome.id), who)
-    return CommandOut(complaint_id=outcome.id, version=outcome.version, case=case)
+    joined = outcome.joined if isinstance(outcome, Match) else None
+    return CommandOut(
+        complaint_id=outcome.id, version=outcome.version, case=case, joined_case_id=joined
+    )
 
 
 @router.get("", operation_id="listCases", summary="Cases, filtered and paged")
@@ -227,7 +309,7 @@ def assign(
 ) -> CommandOut:
     """To an officer or facilitator of the case's district; again before the field check."""
     outcome = app.assign(case.id, version, officer=body.officer, actor=who.username)
-    return _after(app, views, outcome, who, response)
+    return answer(app, views, outcome, who, response)
 
 
 @router.post(
@@ -244,11 +326,69 @@ def identify(
     views: WaitingViewsDep,
     response: Response,
 ) -> CommandOut:
-    """For a complaint filed about a household that was not found by its numbers."""
+    """For a complaint filed about a household that was not found by its numbers, before the
+    field check. A household already off aid is refused; another village or a head's name that
+    does not match needs `confirmation`; a household under another open case is matched by
+    joining that case (`joined_case_id`). An officer matches households of their districts."""
     outcome = app.identify_household(
-        case.id, version, registry_id=body.registry_id, actor=who.username, within=districts_of(who)
+        case.id,
+        version,
+        registry_id=body.registry_id,
+        confirmation=body.confirmation,
+        actor=who.username,
     )
-    return _after(app, views, outcome, who, response)
+    return answer(app, views, outcome, who, response)
+
+
+@router.post(
+    "/{complaint_id}/household/rematch",
+    operation_id="rematchHousehold",
+    summary="Match the case to another household",
+)
+def rematch(
+    who: MayRematch,
+    case: ScopedCase,
+    body: RematchIn,
+    version: IfMatch,
+    app: AppDep,
+    views: WaitingViewsDep,
+    response: Response,
+) -> CommandOut:
+    """After the case was assigned, with a reason: the case goes back to its assigned officer,
+    and the field check, the notice and the hearing are done again for the new household."""
+    outcome = app.rematch_household(
+        case.id,
+        version,
+        registry_id=body.registry_id,
+        reason=body.reason,
+        confirmation=body.confirmation,
+        actor=who.username,
+    )
+    return answer(app, views, outcome, who, response)
+
+
+@router.get(
+    "/{complaint_id}/household-candidates",
+    operation_id="householdCandidates",
+    summary="Households the complaint may be about",
+)
+def candidates(
+    who: MayMatch,
+    case: ScopedCase,
+    views: ViewsDep,
+    q: Annotated[
+        str,
+        Query(
+            max_length=100,
+            description="NIK, KK, registry id or a name; empty: the complaint's name",
+        ),
+    ] = "",
+    within: Annotated[Within, Query(description="where a name is searched")] = Within.DISTRICT,
+) -> list[CandidateOut]:
+    """Best first, each with what matches the complaint and what does not. Numbers are looked
+    up everywhere, names in the complaint's village or district; officers see their districts."""
+    found = views.candidates.find(case, q=q, within=within, districts=districts_of(who))
+    return [candidate_out(c) for c in found]
 
 
 @router.post(
@@ -273,7 +413,7 @@ def investigate(
         notes=body.notes,
         actor=who.username,
     )
-    return _after(app, views, outcome, who, response)
+    return answer(app, views, outcome, who, response)
 
 
 @router.post("/{complaint_id}/notice", operation_id="issueNotice", summary="Notify the household")
@@ -288,7 +428,7 @@ def notice(
 ) -> CommandOut:
     """With a response deadline: the household must be heard before an uphold."""
     outcome = app.issue_notice(case.id, version, response_due=body.response_due, actor=who.username)
-    return _after(app, views, outcome, who, response)
+    return answer(app, views, outcome, who, response)
 
 
 @router.post(
@@ -307,7 +447,7 @@ def respond(
     outcome = app.record_response(
         case.id, version, statement=body.statement, received_on=body.received_on, actor=who.username
     )
-    return _after(app, views, outcome, who, response)
+    return answer(app, views, outcome, who, response)
 
 
 @router.post("/{complaint_id}/decision", operation_id="decideCase", summary="Uphold or reject")
@@ -320,11 +460,20 @@ def decide(
     views: WaitingViewsDep,
     response: Response,
 ) -> CommandOut:
-    """An uphold deactivates the household in the same transaction. Four eyes: the decider is
-    not the investigator."""
-    decide = app.uphold if body.outcome == Decision.UPHOLD else app.reject
-    outcome = decide(case.id, version, reason=body.reason, actor=who.username)
-    return _after(app, views, outcome, who, response)
+    """An uphold deactivates the household in the same transaction; it states its reasons (30
+    characters or more) and the complaint's reasons the field check confirmed. Four eyes: the
+    decider is not the investigator."""
+    if body.outcome == Decision.UPHOLD:
+        outcome = app.uphold(
+            case.id,
+            version,
+            reason=body.reason,
+            reason_codes=[str(code) for code in body.reason_codes],
+            actor=who.username,
+        )
+    else:
+        outcome = app.reject(case.id, version, reason=body.reason, actor=who.username)
+    return answer(app, views, outcome, who, response)
 
 
 @router.post("/{complaint_id}/withdrawal", operation_id="withdrawCase", summary="Withdraw")
@@ -339,7 +488,7 @@ def withdraw(
 ) -> CommandOut:
     """Before the decision, with a reason."""
     outcome = app.withdraw(case.id, version, reason=body.reason, actor=who.username)
-    return _after(app, views, outcome, who, response)
+    return answer(app, views, outcome, who, response)
 
 
 @router.post("/{complaint_id}/appeal", operation_id="recordAppeal", summary="The objection")
@@ -356,7 +505,7 @@ def appeal(
     outcome = app.appeal(
         case.id, version, grounds=body.grounds, filed_on=body.filed_on, actor=who.username
     )
-    return _after(app, views, outcome, who, response)
+    return answer(app, views, outcome, who, response)
 
 
 @router.post(
@@ -374,4 +523,4 @@ def decide_appeal(
     """A granted objection reactivates the household in the same transaction."""
     decide = app.grant_appeal if body.outcome == AppealDecision.GRANT else app.deny_appeal
     outcome = decide(case.id, version, reason=body.reason, actor=who.username)
-    return _after(app, views, outcome, who, response)
+    return answer(app, views, outcome, who, response)
