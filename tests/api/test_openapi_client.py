@@ -66,7 +66,16 @@ def generated(live: str, tmp_path: Path) -> Iterator[Generated]:
     schema.write_bytes(httpx.get(f"{live}/openapi.json", timeout=10).raise_for_status().content)
     config = tmp_path / "generator.json"
     # No post hooks: the code is imported, not read, so no formatter needs to be on PATH.
-    config.write_text(json.dumps({"post_hooks": [], "package_name_override": PACKAGE}))
+    # A letter's PDF is bytes: the generator reads it as it reads application/octet-stream.
+    config.write_text(
+        json.dumps(
+            {
+                "post_hooks": [],
+                "package_name_override": PACKAGE,
+                "content_type_overrides": {"application/pdf": "application/octet-stream"},
+            }
+        )
+    )
     done = subprocess.run(
         [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(schema),
          "--output-path", str(tmp_path / PACKAGE), "--meta", "none", "--config", str(config),
@@ -127,7 +136,9 @@ def test_a_generated_client_drives_a_case_to_uphold_and_reads_refusals_as_proble
         return done
 
     command("assign_case", kabid, m.AssignmentIn(officer="budi"), 1)
-    findings = m.InvestigationInFindings.from_dict({"mampu": "Rumah dua lantai"})
+    findings = m.InvestigationInFindings.from_dict(
+        {"mampu": "Rumah dua lantai", "owns_car": "Mobil pribadi di garasi"}
+    )
     command(
         "record_investigation",
         budi,
@@ -138,14 +149,22 @@ def test_a_generated_client_drives_a_case_to_uphold_and_reads_refusals_as_proble
     command("record_response", budi, m.ResponseIn(statement="Bukan", received_on=today), 4)
     # Four eyes: kabid assigned the case; another supervisor decides.
     upheld = command(
-        "decide_case", kabid2, m.DecisionIn(outcome=m.Decision.UPHOLD, reason="Terbukti"), 5
+        "decide_case",
+        kabid2,
+        m.DecisionIn(
+            outcome=m.Decision.UPHOLD,
+            reason="Rumah dua lantai dan mobil pribadi, terbukti saat kunjungan lapangan",
+            reason_codes=[m.Reason.MAMPU, m.Reason.OWNS_CAR],
+        ),
+        5,
     )
     assert upheld.case.status == m.Status.UPHELD
 
     case = op("cases.get_case").sync(cid, client=kabid)
     assert isinstance(case, m.CaseDetailOut), case
     assert case.status == m.Status.UPHELD
-    assert case.allowed_actions == [m.Action.APPEAL]
+    # The decision letter comes first: the appeal window runs from its delivery (UU 30/2014).
+    assert case.allowed_actions == [m.Action.ISSUE_LETTER]
     assert [entry.step for entry in case.timeline][-1] == m.Step.UPHELD
     listed = op("cases.list_cases").sync(client=kabid, status=m.Status.UPHELD)
     assert [row.complaint_id for row in listed.items] == [cid]

@@ -369,7 +369,7 @@ def rematch(
 
 @router.get(
     "/{complaint_id}/household-candidates",
-    operation_id="householdCandidates",
+    operation_id="listHouseholdCandidates",
     summary="Households the complaint may be about",
 )
 def candidates(
