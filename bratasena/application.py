@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -37,6 +38,7 @@ from bratasena.domain.identity import new_tracking_code, normalise_tracking_code
 from bratasena.domain.letters import Letter, LetterKind, LetterRegister
 from bratasena.domain.lookup import HouseholdLookup
 from bratasena.domain.matching import HouseholdFacts
+from bratasena.domain.reconciliation import ReconciliationLog
 from bratasena.domain.regions import RegionBook, normalise_code, region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
 from bratasena.domain.tracking import JoinedCase
@@ -54,6 +56,7 @@ from bratasena.persistence import (
     event_store_env,
     insert_events_in_binary,
     load_many,
+    originators_of,
     put_unchecked,
 )
 from bratasena.settings import Settings
@@ -146,12 +149,15 @@ class ImportCounts:
     unchanged: int = 0
     position: int = 0
     household_ids: list[UUID] = field(default_factory=list)
+    reconciled: Counter[str] = field(default_factory=Counter)
+    """Reconciliation events recorded, by event class name (``RemovalConfirmed``…)."""
 
     def add(self, other: ImportCounts) -> None:
         self.registered += other.registered
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.position = max(self.position, other.position)
+        self.reconciled.update(other.reconciled)
 
 
 @dataclass(frozen=True)
@@ -872,12 +878,20 @@ class Bratasena(Application[UUID]):
         return [self._get(Household, hid) for hid in lookup.household_ids]
 
     def import_registry(
-        self, rows: Sequence[dict[str, Any]], *, source: str, period: str, actor: str
+        self,
+        rows: Sequence[dict[str, Any]],
+        *,
+        source: str,
+        period: str,
+        actor: str,
+        reconcile: bool = False,
     ) -> ImportCounts:
         """Register new households and record what changed for known ones, in one transaction.
 
         Rows must already be validated field by field (see the registry importer); an unchanged
-        row records nothing, so importing the same extract twice adds no events.
+        row records nothing, so importing the same extract twice adds no events. With
+        ``reconcile`` each known household is also reconciled with its row (`Household.reconcile`)
+        in the same transaction: the households are loaded for the import anyway.
         """
         now = self.clock()
         counts = ImportCounts()
@@ -938,12 +952,18 @@ class Bratasena(Application[UUID]):
                 counts.registered += 1
             else:
                 old_kk, old_nik = household.kk_number, household.head_nik
-                if not household.update_registry(
+                had_programmes = bool(household.programs)
+                changed = household.update_registry(
                     row=row, source=source, period=period, actor=actor, at=now
+                )
+                counts.updated += changed
+                counts.unchanged += not changed
+                if reconcile and self._reconcile(
+                    household, counts, period, True, had_programmes, actor=actor, at=now
                 ):
-                    counts.unchanged += 1
+                    changed = True
+                if not changed:
                     continue
-                counts.updated += 1
                 if household.kk_number != old_kk:
                     unlink("kk", old_kk, hid)
                     link("kk", household.kk_number, hid)
@@ -963,6 +983,71 @@ class Bratasena(Application[UUID]):
             ) from None
         counts.position = max((r.notification.id for r in recordings), default=self.head())
         return counts
+
+    def check_reconcilable(self, period: str) -> None:
+        """Refuse (rule ``older_extract``) an extract older than one already reconciled."""
+        log = self._find(ReconciliationLog, ids.reconciliation_log_id())
+        if log is not None:
+            log.check(period)
+
+    def reconcile_unlisted(
+        self, listed: set[UUID], *, period: str, actor: str, batch_size: int = 500
+    ) -> ImportCounts:
+        """Reconcile every registered household the extract of ``period`` does not list.
+
+        ``listed`` holds the ids of the households the extract has a row for (valid or not): the
+        others left it, which is recorded on them and never deactivates them. Saved in batches.
+        """
+        counts = ImportCounts()
+        unlisted = [h for h in originators_of(self, Household.Registered) if h not in listed]
+        for batch in iter_batches(unlisted, batch_size):
+            now = self.clock()
+            households = load_many(self, Household, batch)
+            changed = [
+                h
+                for h in households.values()
+                if self._reconcile(h, counts, period, False, False, actor=actor, at=now)
+            ]
+            if changed:
+                recordings = put_unchecked(self, changed)
+                counts.position = max(counts.position, *(r.notification.id for r in recordings))
+        return counts
+
+    def record_reconciled(self, *, period: str, source: str, actor: str) -> int:
+        """Note the period reconciled (once per period); the log position of the note, or 0."""
+        log_id = ids.reconciliation_log_id()
+        log = self._find(ReconciliationLog, log_id)
+        now = self.clock()
+        if log is None:
+            log = ReconciliationLog.open(
+                id=log_id, period=period, source=source, actor=actor, at=now
+            )
+        elif not log.record(period=period, source=source, actor=actor, at=now):
+            return 0
+        return self._save(log)
+
+    def _reconcile(
+        self,
+        household: Household,
+        counts: ImportCounts,
+        period: str,
+        listed: bool,
+        had_programmes: bool,
+        *,
+        actor: str,
+        at: datetime,
+    ) -> bool:
+        if not household.reconcile(
+            period=period,
+            listed=listed,
+            had_programmes=had_programmes,
+            after_months=self.settings.reconcile_after_months,
+            actor=actor,
+            at=at,
+        ):
+            return False
+        counts.reconciled[type(household.pending_events[-1]).__name__] += 1
+        return True
 
     def record_sync_answers(
         self, answers: Sequence[SyncAnswer], *, actor: str

@@ -2,14 +2,15 @@
 
 Events go to SQLite files by default and to PostgreSQL when configured (`event_store_env`); views
 and workers keep their own tables through `Database`. Everything else of the application goes
-through the `eventsourcing` library's public API, except three shortcuts, all here. Each was
+through the `eventsourcing` library's public API, except four shortcuts, all here. Each was
 measured, each has its own test on both backends (tests/integration/test_persistence.py), and each
 was written against eventsourcing 9.5.6 (`LIBRARY_VERSION`: a test fails on any other release, so
 an upgrade starts by re-reading the library code each one names):
 
 * `load_many`: many aggregates in one query, folded without a runtime-protocol check per event;
 * `put_unchecked`: a batch's events into the store without `save()`'s checks per aggregate;
-* `insert_events_in_binary`: the PostgreSQL recorder's INSERT sent in psycopg's binary format.
+* `insert_events_in_binary`: the PostgreSQL recorder's INSERT sent in psycopg's binary format;
+* `originators_of`: the ids of every aggregate that has an event of one type, in one query.
 """
 
 from __future__ import annotations
@@ -130,6 +131,42 @@ def insert_events_in_binary(recorder: Recorder) -> None:
             for part in recorder.insert_events_statement
         ]
     )
+
+
+def originators_of(app: Application[UUID], event_class: type) -> list[UUID]:
+    """The ids of the aggregates that stored an event of this class, each once.
+
+    Reads the recorder's event table by its ``topic`` column, which is stored in clear even when
+    events are encrypted, so no event is decoded: the reconciliation of a registry extract needs
+    every registered household's id (150,000 in Blora), and the library offers no query by topic
+    other than reading the whole log through ``select_notifications``.
+    """
+    from eventsourcing.utils import get_topic
+
+    recorder, topic = app.recorder, get_topic(event_class)
+    if isinstance(recorder, PostgresAggregateRecorder):
+        statement = SQL("SELECT originator_id FROM {}.{} WHERE topic = %s").format(
+            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+        )
+        with recorder.datastore.transaction(commit=False) as pg:
+            pg.execute(statement, (topic,))
+            return [UUID(str(row["originator_id"])) for row in pg.fetchall()]
+    from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        with recorder.datastore.transaction(commit=False) as lite:
+            lite.execute(
+                f"SELECT originator_id FROM {recorder.events_table_name} WHERE topic = ?", [topic]
+            )
+            return [UUID(str(row["originator_id"])) for row in lite.fetchall()]
+    found: list[UUID] = []  # other recorders: the log, read by topic through the public API
+    start = 0
+    while page := app.recorder.select_notifications(
+        start, 10_000, topics=[topic], inclusive_of_start=False
+    ):
+        found.extend(UUID(str(n.originator_id)) for n in page)
+        start = page[-1].id
+    return list(dict.fromkeys(found))
 
 
 def _select_histories(recorder: Recorder, keys: Sequence[UUID]) -> list[StoredEvent] | None:

@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     sync_backoff_max_seconds: float = 300.0
 
     projection_batch_size: int = Field(default=500, ge=1)
+    # A deactivation still in an extract this many months after its effective month is "not
+    # applied" (the national data lags about a month).
+    reconcile_after_months: int = Field(default=1, ge=0, le=12)
     poll_interval_seconds: float = 0.2
 
     redis_url: str | None = None

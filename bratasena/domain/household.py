@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from bratasena.domain.calendar import next_month
 from bratasena.domain.errors import InvalidInputError, OutOfOrderError
+from bratasena.domain.reconciliation import Evidence, months_between, removal_evidence
 
 
 class Program(StrEnum):
@@ -190,6 +191,62 @@ class Household(Aggregate):
                 (self.target, self.event_version): ("rejected", self.reason_code),
             }
 
+    class RemovalConfirmed(Aggregate.Event):
+        """An extract shows the deactivation in effect: gone, no programme, or desil above them."""
+
+        period: str
+        event_version: int
+        evidence: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.removal_in_effect = (self.event_version, self.period)
+
+    class RemovalNotApplied(Aggregate.Event):
+        """N months after its effective month an extract still lists the household in programmes."""
+
+        period: str
+        event_version: int
+        programs: list[str]
+        months: int
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.removal_in_effect = None
+            household.not_applied = (self.event_version, self.period)
+
+    class ReactivationNotApplied(Aggregate.Event):
+        """N months after its effective month an extract still shows the household out of aid."""
+
+        period: str
+        event_version: int
+        evidence: str
+        months: int
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.not_applied = (self.event_version, self.period)
+
+    class LeftRegistryElsewhere(Aggregate.Event):
+        """An extract dropped the household, or its programmes, with no decision here: a fact
+        about that extract, never a deactivation."""
+
+        period: str
+        evidence: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.left_registry = self.period
+
+    class ReturnedToRegistry(Aggregate.Event):
+        """An extract lists the household in a programme again after it had left the registry."""
+
+        period: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.left_registry = None
+
     def __init__(
         self,
         registry_id: str,
@@ -222,6 +279,12 @@ class Household(Aggregate):
         self.complaints_received = 0
         self.sync_state: dict[tuple[str, int], tuple[str, str]] = {}
         self.status_changes: tuple[int, ...] = ()
+        self.removal_in_effect: tuple[int, str] | None = None
+        """(deactivation's version, the extract's period) once an extract confirmed it."""
+        self.not_applied: tuple[int, str] | None = None
+        """(change's version, the extract's period) of the latest extract that did not apply it."""
+        self.left_registry: str | None = None
+        """The period of the extract that dropped the household with no decision here."""
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -351,6 +414,71 @@ class Household(Aggregate):
             effective_month=next_month(at),
             actor=actor,
         )
+
+    def reconcile(
+        self,
+        *,
+        period: str,
+        listed: bool,
+        had_programmes: bool,
+        after_months: int,
+        actor: str,
+        at: datetime,
+    ) -> bool:
+        """Record what the extract of ``period`` shows of the latest decision here, if anything.
+
+        ``listed``: the extract has a row for the household (already applied to it as
+        `RegistryUpdated`); ``had_programmes``: it held a programme before that row. A decision
+        whose effective month is after the extract's period is not judged by it. Each fact is
+        recorded once per decision (confirmed) or per decision and period (not applied), so an
+        extract imported again records nothing (returns False).
+        """
+        if not self.status_changes:
+            return self._reconcile_undecided(period, listed, had_programmes, actor, at)
+        change = self.status_changes[-1]
+        if self.effective_month is None or period < self.effective_month:
+            return False
+        late = months_between(self.effective_month, period)
+        evidence = removal_evidence(listed=listed, programs=self.programs, desil=self.desil)
+        fields = {"timestamp": at, "period": period, "event_version": change, "actor": actor}
+        if self.status == Eligibility.DEACTIVATED:
+            if evidence is not None:
+                if self.removal_in_effect is not None and self.removal_in_effect[0] == change:
+                    return False
+                self.trigger_event(self.RemovalConfirmed, evidence=evidence, **fields)
+                return True
+            if late < after_months or self.not_applied == (change, period):
+                return False
+            self.trigger_event(
+                self.RemovalNotApplied, programs=list(self.programs), months=late, **fields
+            )
+            return True
+        out = Evidence.NO_PROGRAMMES if listed and not self.programs else None
+        out = Evidence.NOT_LISTED if not listed else out
+        if out is None or late < after_months or self.not_applied == (change, period):
+            return False
+        self.trigger_event(self.ReactivationNotApplied, evidence=out, months=late, **fields)
+        return True
+
+    def _reconcile_undecided(
+        self, period: str, listed: bool, had_programmes: bool, actor: str, at: datetime
+    ) -> bool:
+        if self.left_registry is None:
+            if not listed or (had_programmes and not self.programs):
+                evidence = Evidence.NOT_LISTED if not listed else Evidence.NO_PROGRAMMES
+                self.trigger_event(
+                    self.LeftRegistryElsewhere,
+                    timestamp=at,
+                    period=period,
+                    evidence=evidence,
+                    actor=actor,
+                )
+                return True
+            return False
+        if listed and self.programs:
+            self.trigger_event(self.ReturnedToRegistry, timestamp=at, period=period, actor=actor)
+            return True
+        return False
 
     def sync_outcome(self, target: str, event_version: int) -> tuple[str, str] | None:
         """("synced", reference) or ("rejected", reason) once a target answered for a change."""

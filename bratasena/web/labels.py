@@ -285,6 +285,10 @@ RULE_ERROR: dict[str, str] = {
     ),
     "not_deactivated": "Keluarga ini tidak sedang dinonaktifkan.",
     "already_synced": "Sistem tujuan sudah menjawab perubahan ini.",
+    "older_extract": (
+        "Data ini untuk periode yang lebih lama dari data yang sudah direkonsiliasi. Data tetap "
+        "diimpor, tetapi tidak dicocokkan dengan keputusan penonaktifan."
+    ),
     "reason_too_short": (
         "Alasan keputusan yang mencabut bantuan harus jelas: paling sedikit 30 karakter."
     ),
