@@ -196,6 +196,7 @@ class Household(Aggregate):
 
         period: str
         event_version: int
+        effective_month: str
         evidence: str
         actor: str
 
@@ -207,6 +208,7 @@ class Household(Aggregate):
 
         period: str
         event_version: int
+        effective_month: str
         programs: list[str]
         months: int
         actor: str
@@ -220,6 +222,7 @@ class Household(Aggregate):
 
         period: str
         event_version: int
+        effective_month: str
         evidence: str
         months: int
         actor: str
@@ -440,7 +443,13 @@ class Household(Aggregate):
             return False
         late = months_between(self.effective_month, period)
         evidence = removal_evidence(listed=listed, programs=self.programs, desil=self.desil)
-        fields = {"timestamp": at, "period": period, "event_version": change, "actor": actor}
+        fields = {
+            "timestamp": at,
+            "period": period,
+            "event_version": change,
+            "effective_month": self.effective_month,
+            "actor": actor,
+        }
         if self.status == Eligibility.DEACTIVATED:
             if evidence is not None:
                 if self.removal_in_effect is not None and self.removal_in_effect[0] == change:

@@ -104,6 +104,12 @@ def _case_page(
     history = app.history(complaint_id)
     today = jakarta_date(app.clock())
     household = views.households.get(case.household_id) if case.household_id else None
+    effect = None
+    if household is not None and household.status == "deactivated":
+        effect = labels.effect_line(
+            views.reconciliation.effect(household.household_id),
+            views.reconciliation.latest_period(),
+        )
     book = app.regions
     village = book.village(case.village_code) if book.has_village(case.village_code) else None
     available = case.available_actions(who.role, who.username, today)
@@ -120,6 +126,7 @@ def _case_page(
         row=row,
         village=village,
         household=household,
+        effect=effect,
         subject=timeline.subject_of(history, full_numbers=who.sees_reporter),
         steps=timeline.steps(row.timeline if row else [], book),
         reports=timeline.reports(history) if who.sees_reporter else None,

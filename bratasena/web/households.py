@@ -88,4 +88,7 @@ def household(request: Request, household_id: UUID) -> Response:
     if who.sees_reporter:
         current = app.get_household(household_id)
         full = {"kk_number": current.kk_number, "head_nik": current.head_nik}
-    return render(request, "household.html", row=row, full=full)
+    effect = labels.effect_line(
+        views.reconciliation.effect(household_id), views.reconciliation.latest_period()
+    )
+    return render(request, "household.html", row=row, full=full, effect=effect)

@@ -14,6 +14,8 @@ from bratasena import access
 from bratasena.domain.account import Account, Role
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.errors import ConflictError, DomainError
+from bratasena.domain.regions import region_book
+from bratasena.projections import report_files
 from bratasena.web import chart, labels
 from bratasena.web.render import (
     CheckedForm,
@@ -52,7 +54,7 @@ def _report_page(
     app, views = access.app_of(request), access.views_of(request)
     views.refresh()
     today = jakarta_date(app.clock())
-    data = views.report.year(year)
+    data = views.removal_report(year)
     # The cumulative line stops at next month: this month's upholds take effect then, and
     # later months have nothing yet.
     through = 12 if year < today.year else (min(12, today.month + 1) if year == today.year else 0)
@@ -69,6 +71,7 @@ def _report_page(
             "failed": failed is not None,
             **(failed or {}),
         }
+    data["not_applied"] = with_district_names(data["not_applied"], app.settings.regency)
     return render(
         request,
         "report.html",
@@ -78,6 +81,7 @@ def _report_page(
         monthly_chart=chart.monthly(data["months"]),
         cumulative_chart=chart.cumulative(data["months"], data["annual_target"], through),
         through=through,
+        after_months=app.settings.reconcile_after_months,
         message=message,
         targets_form=form,
     )
@@ -148,13 +152,33 @@ def set_targets(request: Request, year: int, form: CheckedForm) -> Response:
 
 @router.get("/laporan/{year}.csv")
 def report_csv(request: Request, year: int) -> Response:
-    """The same report as CSV (months with a total line, then districts, then reasons)."""
+    """The same report as CSV (months with a total line, districts, reasons, not applied)."""
     need(request, *READERS)
     views = access.views_of(request)
     views.refresh()
-    body = views.report.csv(_year(year, year))
+    body = report_files.report_csv(views.removal_report(_year(year, year)))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="penonaktifan-{year}.csv"'},
     )
+
+
+@router.get("/laporan/{year}.xlsx")
+def report_xlsx(request: Request, year: int) -> Response:
+    """The same report as an .xlsx workbook, one sheet per table."""
+    need(request, *READERS)
+    views = access.views_of(request)
+    views.refresh()
+    body = report_files.report_xlsx(views.removal_report(_year(year, year)))
+    return Response(
+        body,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="penonaktifan-{year}.xlsx"'},
+    )
+
+
+def with_district_names(rows: list[dict[str, Any]], regency: str) -> list[dict[str, Any]]:
+    """Not-applied rows with their district's name, for the pages."""
+    names = {d.code: d.name for d in region_book(regency).districts()}
+    return [{**row, "district_name": names.get(row["district_code"], "")} for row in rows]

@@ -83,6 +83,20 @@ def test_an_upload_is_reconciled_and_an_older_period_is_imported_without_it(
     assert "older than the extract of 2026-04" in march["reconciliation"]["refused"]
     assert march["reconciliation"]["returned_to_registry"] == 0
 
+    answer = client.get("/api/v1/reports/reconciliation?period=2026-04", headers=staff["kabid"])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["counts"]["left_registry_elsewhere"] == 1
+    assert answer.json()["households"] == []  # nobody was decided here: nothing to list
+    bad = client.get("/api/v1/reports/reconciliation?period=April", headers=staff["kabid"])
+    assert bad.status_code == 422
+    assert "period" in bad.text
+    report = client.get("/api/v1/reports/removals?year=2026", headers=staff["kabid"]).json()
+    assert (report["reconciled_through"], report["not_applied"]) == ("2026-04", [])
+    assert report["totals"]["confirmed_removals"] == 0
+    workbook = client.get("/api/v1/reports/removals?year=2026&format=xlsx", headers=staff["kabid"])
+    assert workbook.status_code == 200
+    assert workbook.content[:4] == b"PK\x03\x04"
+
 
 def test_an_unreadable_extract_or_a_bad_period_is_refused_whole(
     client: TestClient, core: Bratasena, staff: dict[str, Headers]

@@ -35,7 +35,7 @@ OPERATION_IDS = {
     "listCases", "getCase", "assignCase", "identifyHousehold", "recordInvestigation",
     "issueNotice", "recordResponse", "decideCase", "withdrawCase", "recordAppeal", "decideAppeal",
     "searchHouseholds", "getHousehold", "importRegistry",
-    "getDashboard", "getRemovalReport", "setTargets",
+    "getDashboard", "getRemovalReport", "getReconciliationReport", "setTargets",
     "getHistory", "getStateAt",
     "getSyncStatus", "getSyncStatusAlias", "listParkedSyncItems", "retrySyncItem",
     "listHouseholdCandidates", "rematchHousehold",
@@ -43,7 +43,10 @@ OPERATION_IDS = {
 }  # fmt: skip
 """Every operation's name: a generated client's function names, so a rename breaks clients."""
 
-BINARY = {"application/pdf"}
+BINARY = {
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",  # XLSX files
+}
 """Media types answered as bytes (a generated client maps them to application/octet-stream)."""
 
 

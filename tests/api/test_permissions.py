@@ -68,6 +68,8 @@ ROUTES: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/api/v1/dashboard", None, CASE_READERS),
     ("GET", "/api/v1/reports/removals?year=2026", None, {"supervisor", "auditor"}),
     ("GET", "/api/v1/reports/removals?year=2026&format=csv", None, {"supervisor", "auditor"}),
+    ("GET", "/api/v1/reports/removals?year=2026&format=xlsx", None, {"supervisor", "auditor"}),
+    ("GET", "/api/v1/reports/reconciliation?period=2026-04", None, {"supervisor", "auditor"}),
     ("PUT", "/api/v1/targets/2026", {"monthly": [10] * 12}, {"supervisor"}),
     ("POST", "/api/v1/registry/imports", "upload", {"admin"}),
     ("GET", "/api/v1/sync/status", None, {"admin"}),

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from bratasena.application import Bratasena
+import openpyxl
+
+from bratasena.application import Bratasena, SyncAnswer
 from bratasena.domain.household import Eligibility, Household
 from bratasena.integration.registry_import import ImportReport, import_registry_file
 from bratasena.integration.synthetic import write_extract
+from bratasena.projections import Projections
+from bratasena.projections.report_files import report_csv, report_xlsx
+from bratasena.settings import Settings
 from tests.builders import Clock, deactivate_many, register, registry_row
 
 
@@ -38,7 +45,7 @@ def reconciliation_events(app: Bratasena, hid: UUID) -> list[tuple[str, str, str
 
 
 def test_deactivations_are_confirmed_or_found_not_applied_by_the_next_extracts(
-    app: Bratasena, clock: Clock, tmp_path: Path
+    app: Bratasena, settings: Settings, clock: Clock, tmp_path: Path
 ) -> None:
     # Decided in March 2026 (the clock's month): in effect from April.
     gone, still_pkh, desil_8 = deactivate_many(app, clock, 3)
@@ -75,6 +82,50 @@ def test_deactivations_are_confirmed_or_found_not_applied_by_the_next_extracts(
     assert app.head() == head, "the same extract again records nothing"
     assert again.reconciled == {}
     assert again.unchanged == 3
+
+    # The report: confirmed beside decided, and the list of those not applied with references.
+    app.record_sync_answers(
+        [SyncAnswer(still_pkh, "dtsen", 2, accepted=True, reference="DTSEN-REF-7")], actor="sync"
+    )
+    views = Projections(app, settings)
+    try:
+        views.refresh()
+        report = views.removal_report(2026)
+        april_row = next(m for m in report["months"] if m["month"] == "2026-04")
+        assert (april_row["deactivations"], april_row["confirmed_removals"]) == (3, 2)
+        assert report["totals"]["confirmed_removals"] == 2
+        assert report["reconciled_through"] == "2026-05"
+        [stuck] = report["not_applied"]
+        assert stuck == {
+            "registry_id": "DTKS-000002",
+            "district_code": "331601",
+            "kind": "removal_not_applied",
+            "effective_month": "2026-04",
+            "period": "2026-05",
+            "months": 1,
+            "dtjateng_reference": "",
+            "dtsen_reference": "DTSEN-REF-7",
+        }
+        counts, listed = views.reconciliation.period("2026-05")
+        assert counts["removal_not_applied"] == 1
+        assert [(h.registry_id, h.kind) for h in listed] == [("DTKS-000002", "removal_not_applied")]
+        effect = views.reconciliation.effect(gone)
+        assert effect is not None
+        assert (effect.state, effect.period) == ("confirmed", "2026-04")
+
+        rows = list(csv.reader(io.StringIO(report_csv(report))))
+        assert rows[0][-1] == "confirmed_removals"
+        assert (rows[4][:3], rows[4][-1]) == (["2026-04", "10", "3"], "2")
+        assert rows[-1][:3] == ["DTKS-000002", "331601", "removal_not_applied"]
+        book = openpyxl.load_workbook(io.BytesIO(report_xlsx(report)), read_only=True)
+        months = list(book["months"].iter_rows(values_only=True))
+        assert (months[4][2], months[4][-1]) == (3, 2), "numbers stay numbers"
+        assert list(book["not_applied"].iter_rows(values_only=True))[1][-1] == "DTSEN-REF-7"
+
+        views.rebuild("reconciliation")
+        assert views.removal_report(2026)["not_applied"] == report["not_applied"]
+    finally:
+        views.close()
 
 
 def test_a_household_leaving_the_extract_without_a_decision_is_recorded_not_deactivated(

@@ -34,6 +34,7 @@ def test_every_page_answers_its_roles_and_refuses_the_others(
         f"/rumah-tangga/{household}": {"officer", "supervisor", "auditor", "admin"},
         "/laporan": {"supervisor", "auditor"},
         "/laporan/2026.csv": {"supervisor", "auditor"},
+        "/laporan/2026.xlsx": {"supervisor", "auditor"},
         "/sinkron": {"admin"},
     }
     for path in pages:

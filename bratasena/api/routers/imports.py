@@ -37,7 +37,7 @@ class RowErrorOut(BaseModel):
     reason: str
 
 
-class ReconciliationOut(BaseModel):
+class ImportReconciliationOut(BaseModel):
     """What comparing the extract with the decisions taken here recorded on the households."""
 
     reconciled: bool
@@ -60,7 +60,7 @@ class ImportOut(BaseModel):
     rejected: int
     errors: list[RowErrorOut]
     errors_total: int
-    reconciliation: ReconciliationOut
+    reconciliation: ImportReconciliationOut
 
 
 @dataclass(frozen=True)
@@ -155,9 +155,9 @@ def import_extract(upload: UploadDep, who: Admin, app: AppDep, views: WaitingVie
     )
 
 
-def _reconciliation(report: ImportReport) -> ReconciliationOut:
+def _reconciliation(report: ImportReport) -> ImportReconciliationOut:
     found = report.reconciled
-    return ReconciliationOut(
+    return ImportReconciliationOut(
         reconciled=report.reconciliation_refused is None,
         refused=report.reconciliation_refused,
         removals_confirmed=found.get("RemovalConfirmed", 0),
