@@ -9,6 +9,11 @@ on PostgreSQL, each in a fresh store:
 - baseline: the same CSV parsed with the csv module and loaded into a plain table of the same
   database in transactions of 500 rows, by executemany INSERT on SQLite and COPY on PostgreSQL
   (no validation, no events): what the database alone costs.
+- reconciliation: 120 households are deactivated (June 2025, in effect from July), then the
+  August extract is imported, in which a third of them are gone, a third listed with no programme
+  and a third still in PKH, and 0.2 % of the other households are gone too. Imported once without
+  reconciling and once with it, each into its own store holding the same history: the ratio of
+  the two is what reconciling costs (the goal: at most 1.10).
 
 Every measurement runs in its own process, so its peak resident memory (``ru_maxrss``) is its own.
 
@@ -28,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -35,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psycopg
 
 from bratasena.application import Bratasena
+from bratasena.domain import ids
 from bratasena.integration.registry_import import COLUMNS, import_registry_file
 from bratasena.integration.synthetic import generate_rows, write_extract
 from bratasena.persistence import ensure_postgres_schema
@@ -44,6 +51,8 @@ POSTGRES_URL = os.environ.get(
     "BRATASENA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
 )
 BATCH = 500
+DEACTIVATED = 120
+"""Households deactivated before the next extract: a year of the office's target."""
 
 
 def settings_for(backend: str, where: str) -> Settings:
@@ -52,12 +61,16 @@ def settings_for(backend: str, where: str) -> Settings:
     return Settings(environment="test", database_url=POSTGRES_URL, database_schema=where)
 
 
-def run_import(backend: str, where: str, path: Path) -> dict[str, float]:
+def run_import(
+    backend: str, where: str, path: Path, period: str = "2025-06", reconcile: bool = True
+) -> dict[str, float]:
     app = Bratasena(settings_for(backend, where))
     try:
         head = app.head()
         started = time.perf_counter()
-        report = import_registry_file(app, path, source="dtks", period="2025-06", actor="bench")
+        report = import_registry_file(
+            app, path, source="dtks", period=period, actor="bench", reconcile=reconcile
+        )
         seconds = time.perf_counter() - started
         assert report.rejected == 0, report.summary()
         events = (
@@ -71,9 +84,48 @@ def run_import(backend: str, where: str, path: Path) -> dict[str, float]:
             "registered": report.registered,
             "unchanged": report.unchanged,
             "new_events": events,
+            "reconciled": sum(report.reconciled.values()),
         }
     finally:
         app.close()
+
+
+def chosen(total: int) -> list[str]:
+    """The registry ids of the households deactivated before the next extract."""
+    count = min(DEACTIVATED, max(total // 4, 1))
+    return [row["registry_id"] for row in generate_rows(total, seed=1)][:: total // count][:count]
+
+
+def run_deactivate(backend: str, where: str, total: int) -> dict[str, float]:
+    june = datetime(2025, 6, 16, 3, 0, tzinfo=UTC)
+    app = Bratasena(settings_for(backend, where), clock=lambda: june)
+    try:
+        households = [app.get_household(ids.household_id(rid)) for rid in chosen(total)]
+        for household in households:
+            household.deactivate(
+                complaint_id=uuid.uuid4(), reason_codes=["mampu"], actor="bench", at=june
+            )
+        app.save(*households)
+        return {"deactivated": len(households)}
+    finally:
+        app.close()
+
+
+def next_extract(total: int, path: Path) -> None:
+    """August's extract: the deactivated households gone, emptied or still in PKH; 0.2 % of the
+    others gone."""
+    turns = {rid: n % 3 for n, rid in enumerate(chosen(total))}
+    rows = []
+    for index, row in enumerate(generate_rows(total, seed=1)):
+        turn = turns.get(row["registry_id"])
+        if turn == 0 or (turn is None and index % 500 == 250):
+            continue
+        if turn == 1:
+            row = {**row, "programs": []}
+        elif turn == 2:
+            row = {**row, "programs": ["PKH"], "desil": 2}
+        rows.append(row)
+    write_extract(rows, path)
 
 
 def run_baseline(backend: str, where: str, path: Path) -> dict[str, float]:
@@ -128,13 +180,19 @@ def child(args: argparse.Namespace) -> None:
     path = Path(args.csv)
     if args.child == "baseline":
         result = run_baseline(args.backend, args.where, path)
+    elif args.child == "deactivate":
+        result = run_deactivate(args.backend, args.where, args.households)
     else:
-        result = run_import(args.backend, args.where, path)
+        result = run_import(
+            args.backend, args.where, path, args.period, reconcile=args.child == "import"
+        )
     result["maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 
-def measure(kind: str, backend: str, where: str, path: Path) -> dict[str, float]:
+def measure(
+    kind: str, backend: str, where: str, path: Path, period: str = "2025-06", total: int = 0
+) -> dict[str, float]:
     out = subprocess.run(
         [
             sys.executable,
@@ -147,6 +205,10 @@ def measure(kind: str, backend: str, where: str, path: Path) -> dict[str, float]
             where,
             "--csv",
             str(path),
+            "--period",
+            period,
+            "--households",
+            str(total),
         ],
         capture_output=True,
         text=True,
@@ -161,7 +223,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="500 households, for CI")
     parser.add_argument("--households", type=int, default=150_000)
-    parser.add_argument("--child", choices=("import", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child",
+        choices=("import", "import-unreconciled", "deactivate", "baseline"),
+        help=argparse.SUPPRESS,
+    )
+    parser.add_argument("--period", default="2025-06", help=argparse.SUPPRESS)
     parser.add_argument("--backend", help=argparse.SUPPRESS)
     parser.add_argument("--where", help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
@@ -174,6 +241,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "registry.csv"
         write_extract(generate_rows(total, seed=1), path)
+        august = Path(tmp) / "registry-2025-08.csv"
+        next_extract(total, august)
+        costs: dict[str, tuple[float, float, float]] = {}
         size_mb = path.stat().st_size / 1e6
         print(f"{total:,} synthetic Blora households, {size_mb:.1f} MB of CSV; batches of {BATCH}")
         header = (
@@ -208,11 +278,36 @@ def main() -> None:
                     f"{backend:<10} {'baseline':<10} {base['seconds']:>8.1f} {base_rate:>8,.0f} "
                     f"{'':>10} {'':>6} {base['maxrss_mb']:>8.0f}"
                 )
+                # The same history in a second store, for the August extract with reconciling.
+                twin = f"{where}_r" if backend == "postgres" else f"{where}-r"
+                if backend == "sqlite":
+                    settings_for(backend, twin).data_dir.mkdir(parents=True)
+                else:
+                    ensure_postgres_schema(settings_for(backend, twin))
+                measure("import", backend, twin, path)
+                for store in (where, twin):
+                    measure("deactivate", backend, store, path, total=total)
+                plain = measure("import-unreconciled", backend, where, august, "2025-08")
+                checked = measure("import", backend, twin, august, "2025-08")
+                costs[backend] = (plain["seconds"], checked["seconds"], checked["reconciled"])
             finally:
                 if backend == "postgres":
                     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-                        conn.execute(f"DROP SCHEMA IF EXISTS {where} CASCADE")
+                        for schema in (where, f"{where}_r"):
+                            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     print("(events: notifications the re-import added; 0 means idempotent)")
+    print()
+    print(
+        f"August extract after {min(DEACTIVATED, max(total // 4, 1))} deactivations: "
+        "import without and with reconciliation"
+    )
+    print(f"{'backend':<10} {'without s':>10} {'with s':>10} {'ratio':>6} {'facts':>6}   goal")
+    for backend, (plain_s, checked_s, facts) in costs.items():
+        ratio = checked_s / plain_s
+        print(
+            f"{backend:<10} {plain_s:>10.2f} {checked_s:>10.2f} {ratio:>6.2f} {int(facts):>6}"
+            f"   {'ok' if ratio <= 1.10 else 'over'} (at most 1.10)"
+        )
 
 
 if __name__ == "__main__":
