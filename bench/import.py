@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import resource
@@ -33,8 +34,10 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -93,7 +96,11 @@ def run_import(
 def chosen(total: int) -> list[str]:
     """The registry ids of the households deactivated before the next extract."""
     count = min(DEACTIVATED, max(total // 4, 1))
-    return [row["registry_id"] for row in generate_rows(total, seed=1)][:: total // count][:count]
+    step = total // count
+    # Streamed, never a list of the registry: this parent process's memory is what its measuring
+    # children start from.
+    picked = (r["registry_id"] for n, r in enumerate(generate_rows(total, seed=1)) if n % step == 0)
+    return list(itertools.islice(picked, count))
 
 
 def run_deactivate(backend: str, where: str, total: int) -> dict[str, float]:
@@ -115,17 +122,19 @@ def next_extract(total: int, path: Path) -> None:
     """August's extract: the deactivated households gone, emptied or still in PKH; 0.2 % of the
     others gone."""
     turns = {rid: n % 3 for n, rid in enumerate(chosen(total))}
-    rows = []
-    for index, row in enumerate(generate_rows(total, seed=1)):
-        turn = turns.get(row["registry_id"])
-        if turn == 0 or (turn is None and index % 500 == 250):
-            continue
-        if turn == 1:
-            row = {**row, "programs": []}
-        elif turn == 2:
-            row = {**row, "programs": ["PKH"], "desil": 2}
-        rows.append(row)
-    write_extract(rows, path)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for index, row in enumerate(generate_rows(total, seed=1)):
+            turn = turns.get(row["registry_id"])
+            if turn == 0 or (turn is None and index % 500 == 250):
+                continue
+            if turn == 1:
+                row = {**row, "programs": []}
+            elif turn == 2:
+                row = {**row, "programs": ["PKH"], "desil": 2}
+            yield row
+
+    write_extract(rows(), path)
 
 
 def run_baseline(backend: str, where: str, path: Path) -> dict[str, float]:

@@ -38,6 +38,7 @@ from bratasena.domain.identity import new_tracking_code, normalise_tracking_code
 from bratasena.domain.letters import Letter, LetterKind, LetterRegister
 from bratasena.domain.lookup import HouseholdLookup
 from bratasena.domain.matching import HouseholdFacts
+from bratasena.domain.proposals import ProposalList, cutoff_date
 from bratasena.domain.reconciliation import ReconciliationLog
 from bratasena.domain.regions import RegionBook, normalise_code, region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
@@ -1049,6 +1050,86 @@ class Bratasena(Application[UUID]):
         counts.reconciled[type(household.pending_events[-1]).__name__] += 1
         return True
 
+    # --- proposal lists -------------------------------------------------------------------------
+
+    def prepare_proposals(self, month: str | None = None, *, actor: str) -> Outcome:
+        """Gather the month's list of upheld deactivations not yet proposed (see domain.proposals).
+
+        A household is proposed once per deactivation: decided on or before the cut-off day (in
+        Asia/Jakarta), still deactivated, and in no earlier list. Its decision letter's number is
+        taken from its complaint.
+        """
+        today = jakarta_date(self.clock())
+        month = _month(month or today.strftime("%Y-%m"))
+        cutoff = cutoff_date(month, self.settings.proposal_cutoff_day)
+        pid = ids.proposal_id(month)
+        if self._find(ProposalList, pid) is not None:
+            raise OutOfOrderError(
+                f"month: the list of {month} was already gathered",
+                field="month",
+                rule="already_prepared",
+            )
+        lists = load_many(self, ProposalList, originators_of(self, ProposalList.Prepared))
+        proposed = {
+            (i["household_id"], i["event_version"]) for p in lists.values() for i in p.items
+        }
+        households = load_many(self, Household, originators_of(self, Household.Deactivated))
+        due = sorted(
+            (
+                h
+                for h in households.values()
+                if h.status == Eligibility.DEACTIVATED
+                and h.deactivated_at is not None
+                and jakarta_date(h.deactivated_at) <= cutoff
+                and (str(h.id), h.status_changes[-1]) not in proposed
+            ),
+            key=lambda h: (h.village_code, h.registry_id),
+        )
+        complaints = load_many(
+            self, Complaint, [h.deactivated_by_complaint for h in due if h.deactivated_by_complaint]
+        )
+        items = [
+            _proposal_item(h, complaints.get(h.deactivated_by_complaint))
+            if h.deactivated_by_complaint
+            else _proposal_item(h, None)
+            for h in due
+        ]
+        proposal = ProposalList.prepare(
+            id=pid,
+            month=month,
+            cutoff=cutoff,
+            today=today,
+            items=items,
+            actor=actor,
+            at=self.clock(),
+        )
+        return self._outcome(proposal)
+
+    def approve_proposals(
+        self, month: str, *, approved_on: date, sk_number: str, actor: str
+    ) -> Outcome:
+        """Record the Bupati's approval of a month's list: the SK's date and number, once."""
+        proposal = self.get_proposals(month)
+        proposal.approve(
+            approved_on=approved_on,
+            sk_number=sk_number,
+            today=jakarta_date(self.clock()),
+            actor=actor,
+            at=self.clock(),
+        )
+        return self._outcome(proposal)
+
+    def proposal_list(self, proposal_id: UUID) -> ProposalList:
+        """A proposal list by its id (a command's outcome names it)."""
+        return self._get(ProposalList, proposal_id)
+
+    def get_proposals(self, month: str) -> ProposalList:
+        """A month's proposal list."""
+        found = self._find(ProposalList, ids.proposal_id(_month(month)))
+        if found is None:
+            raise NotFoundError(f"month: no proposal list for {month}", field="month")
+        return found
+
     def record_sync_answers(
         self, answers: Sequence[SyncAnswer], *, actor: str
     ) -> list[tuple[str, str]]:
@@ -1310,6 +1391,35 @@ def _audit_event(event: Any) -> AuditEvent:
         data=data,
         step=event.step if isinstance(event, COMPLAINT_EVENTS) else None,
     )
+
+
+def _month(month: str) -> str:
+    text = month.strip()
+    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+        raise InvalidInputError(f"month: {month!r} is not a month; write YYYY-MM", field="month")
+    if not 1 <= int(text[5:]) <= 12:
+        raise InvalidInputError(f"month: {month!r} is not a month; write YYYY-MM", field="month")
+    return text
+
+
+def _proposal_item(household: Household, complaint: Complaint | None) -> dict[str, Any]:
+    """A household as the proposal list names it (BNBA), with its decision letter's number."""
+    decision = ""
+    if complaint is not None:
+        letters = [x for x in complaint.letters.values() if x.kind == LetterKind.DECISION]
+        decision = max(letters, key=lambda x: x.issued_on).number if letters else ""
+    return {
+        "household_id": str(household.id),
+        "event_version": household.status_changes[-1],
+        "registry_id": household.registry_id,
+        "kk_number": household.kk_number,
+        "head_nik": household.head_nik,
+        "head_name": household.head_name,
+        "address": household.address,
+        "village_code": household.village_code,
+        "reason_codes": list(household.deactivation_reasons),
+        "decision_number": decision,
+    }
 
 
 def iter_batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:

@@ -145,6 +145,8 @@ class Household(Aggregate):
             household.status = Eligibility.DEACTIVATED
             household.effective_month = self.effective_month
             household.deactivated_by_complaint = self.complaint_id
+            household.deactivated_at = self.timestamp
+            household.deactivation_reasons = tuple(self.reason_codes)
             household.status_changes = (*household.status_changes, self.originator_version)
 
     class Reactivated(Aggregate.Event):
@@ -278,6 +280,8 @@ class Household(Aggregate):
         self.status = Eligibility.ACTIVE
         self.effective_month: str | None = None
         self.deactivated_by_complaint: UUID | None = None
+        self.deactivated_at: datetime | None = None
+        self.deactivation_reasons: tuple[str, ...] = ()
         self.open_complaint_id: UUID | None = None
         self.complaints_received = 0
         self.sync_state: dict[tuple[str, int], tuple[str, str]] = {}

@@ -49,3 +49,8 @@ def letter_register_id(year: int) -> UUID:
 def reconciliation_log_id() -> UUID:
     """The regency's log of reconciled registry periods (one per event store)."""
     return uuid5(NAMESPACE, "reconciliation")
+
+
+def proposal_id(month: str) -> UUID:
+    """The proposal list (usulan penonaktifan) of a month ("YYYY-MM")."""
+    return uuid5(NAMESPACE, f"proposal:{month}")

@@ -12,13 +12,14 @@ from bratasena.web import (
     facilitator,
     households,
     password,
+    proposals,
     public,
     report,
     staff,
     sync_page,
 )
 
-PAGES = (public, staff, password, cases, facilitator, households, report, sync_page)
+PAGES = (public, staff, password, cases, facilitator, households, report, proposals, sync_page)
 
 
 def install(app: FastAPI) -> None:

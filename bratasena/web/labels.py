@@ -171,6 +171,9 @@ MONTH: tuple[str, ...] = (
 )
 
 FIELD_ERROR: dict[str, str] = {
+    "sk_number": "Tulis nomor SK Bupati (paling banyak 100 karakter).",
+    "approved_on": "Tanggal SK harus di antara tanggal batas daftar dan hari ini.",
+    "month": "Tulis bulan sebagai TTTT-BB, misalnya 2026-05.",
     "subject": "Sebutkan nomor KK atau NIK kepala keluarga, atau nama kepala keluarga dan desanya.",
     "subject.name": "Tulis nama kepala keluarga.",
     "subject.village_code": "Pilih desa/kelurahan tempat keluarga tinggal.",
@@ -295,6 +298,10 @@ RULE_ERROR: dict[str, str] = {
     ),
     "not_deactivated": "Keluarga ini tidak sedang dinonaktifkan.",
     "already_synced": "Sistem tujuan sudah menjawab perubahan ini.",
+    "before_cutoff": "Daftar usulan bulan ini baru dapat disusun mulai tanggal batasnya (cut-off).",
+    "nothing_to_propose": "Belum ada penonaktifan yang dikabulkan dan belum diusulkan.",
+    "already_prepared": "Daftar usulan bulan ini sudah disusun.",
+    "already_approved": "Daftar usulan ini sudah disahkan; pengesahan tidak dicatat dua kali.",
     "older_extract": (
         "Data ini untuk periode yang lebih lama dari data yang sudah direkonsiliasi. Data tetap "
         "diimpor, tetapi tidak dicocokkan dengan keputusan penonaktifan."

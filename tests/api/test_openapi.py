@@ -36,6 +36,7 @@ OPERATION_IDS = {
     "issueNotice", "recordResponse", "decideCase", "withdrawCase", "recordAppeal", "decideAppeal",
     "searchHouseholds", "getHousehold", "importRegistry",
     "getDashboard", "getRemovalReport", "getReconciliationReport", "setTargets",
+    "prepareProposals", "getProposals", "approveProposals",
     "getHistory", "getStateAt",
     "getSyncStatus", "getSyncStatusAlias", "listParkedSyncItems", "retrySyncItem",
     "listHouseholdCandidates", "rematchHousehold",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from bratasena.integration.registry_import import import_registry_file
 from bratasena.integration.synthetic import write_extract
 from tests.builders import Clock, case_at, registry_row
 from tests.web.conftest import login
+from tests.web.test_browser_letters import pdf_text
 
 
 def test_a_removal_reads_not_yet_in_effect_until_an_extract_confirms_it(
@@ -44,3 +46,26 @@ def test_a_removal_reads_not_yet_in_effect_until_an_extract_confirms_it(
     workbook = client.get("/laporan/2026.xlsx")
     assert workbook.status_code == 200
     assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
+
+
+def test_the_proposal_lists_cover_letter_and_bnba_print_for_supervisors_and_auditors(
+    client: TestClient, core: Bratasena, clock: Clock, tmp_path: Path
+) -> None:
+    case_at(core, clock, "upheld")
+    clock.now = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)
+    core.prepare_proposals(actor="kabid")
+    login(client, "kabid")
+
+    cover = client.get("/usulan/2026-03.pdf")
+    assert cover.status_code == 200
+    assert cover.content.startswith(b"%PDF")
+    pdf = tmp_path / "usulan.pdf"
+    pdf.write_bytes(cover.content)
+    text = " ".join(pdf_text(pdf).split())
+    assert "03/USUL-NONAKTIF/2026" in text
+    assert "Menyetujui" in text
+    assert "BUPATI BLORA" in text
+    assert client.get("/usulan/2026-03.xlsx").content[:4] == b"PK\x03\x04"
+    client.cookies.clear()
+    login(client, "budi")
+    assert client.get("/usulan/2026-03.pdf").status_code == 403
