@@ -1057,7 +1057,8 @@ class Bratasena(Application[UUID]):
 
         A household is proposed once per deactivation: decided on or before the cut-off day (in
         Asia/Jakarta), still deactivated, and in no earlier list. Its decision letter's number is
-        taken from its complaint.
+        taken from its complaint. Each household records `Household.Proposed`, which the sync
+        sends on as an update of its deactivation.
         """
         today = jakarta_date(self.clock())
         month = _month(month or today.strftime("%Y-%m"))
@@ -1069,10 +1070,6 @@ class Bratasena(Application[UUID]):
                 field="month",
                 rule="already_prepared",
             )
-        lists = load_many(self, ProposalList, originators_of(self, ProposalList.Prepared))
-        proposed = {
-            (i["household_id"], i["event_version"]) for p in lists.values() for i in p.items
-        }
         households = load_many(self, Household, originators_of(self, Household.Deactivated))
         due = sorted(
             (
@@ -1081,7 +1078,7 @@ class Bratasena(Application[UUID]):
                 if h.status == Eligibility.DEACTIVATED
                 and h.deactivated_at is not None
                 and jakarta_date(h.deactivated_at) <= cutoff
-                and (str(h.id), h.status_changes[-1]) not in proposed
+                and (h.proposal is None or h.proposal[0] != h.status_changes[-1])
             ),
             key=lambda h: (h.village_code, h.registry_id),
         )
@@ -1094,30 +1091,34 @@ class Bratasena(Application[UUID]):
             else _proposal_item(h, None)
             for h in due
         ]
+        now = self.clock()
         proposal = ProposalList.prepare(
-            id=pid,
-            month=month,
-            cutoff=cutoff,
-            today=today,
-            items=items,
-            actor=actor,
-            at=self.clock(),
+            id=pid, month=month, cutoff=cutoff, today=today, items=items, actor=actor, at=now
         )
-        return self._outcome(proposal)
+        for household in due:
+            household.propose(list_number=proposal.number, actor=actor, at=now)
+        # One transaction: a household is in a list exactly when its Proposed event is stored.
+        return self._outcome(proposal, *due)
 
     def approve_proposals(
         self, month: str, *, approved_on: date, sk_number: str, actor: str
     ) -> Outcome:
         """Record the Bupati's approval of a month's list: the SK's date and number, once."""
         proposal = self.get_proposals(month)
+        now = self.clock()
         proposal.approve(
             approved_on=approved_on,
             sk_number=sk_number,
-            today=jakarta_date(self.clock()),
+            today=jakarta_date(now),
             actor=actor,
-            at=self.clock(),
+            at=now,
         )
-        return self._outcome(proposal)
+        households = load_many(self, Household, [UUID(i["household_id"]) for i in proposal.items])
+        for household in households.values():
+            household.record_proposal_approval(
+                sk_number=proposal.sk_number or "", approved_on=approved_on, actor=actor, at=now
+            )
+        return self._outcome(proposal, *households.values())
 
     def proposal_list(self, proposal_id: UUID) -> ProposalList:
         """A proposal list by its id (a command's outcome names it)."""

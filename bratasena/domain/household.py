@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -252,6 +252,30 @@ class Household(Aggregate):
         def apply(self, household: Household) -> None:
             household.left_registry = None
 
+    class Proposed(Aggregate.Event):
+        """The deactivation was put in the month's proposal list to the Bupati (usulan)."""
+
+        list_number: str
+        event_version: int
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.proposal = (self.event_version, self.list_number, None)
+            household.sync_updates = (*household.sync_updates, self.originator_version)
+
+    class ProposalApproved(Aggregate.Event):
+        """The Bupati approved the list holding the deactivation: the decree's (SK's) number."""
+
+        list_number: str
+        sk_number: str
+        approved_on: date
+        event_version: int
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.proposal = (self.event_version, self.list_number, self.sk_number)
+            household.sync_updates = (*household.sync_updates, self.originator_version)
+
     def __init__(
         self,
         registry_id: str,
@@ -291,6 +315,10 @@ class Household(Aggregate):
         self.not_applied: tuple[int, str] | None = None
         """(change's version, the extract's period) of the latest extract that did not apply it."""
         self.left_registry: str | None = None
+        self.proposal: tuple[int, str, str | None] | None = None
+        """(deactivation's version, proposal list number, SK number once approved)."""
+        self.sync_updates: tuple[int, ...] = ()
+        """Versions of events that update a change at the targets (its proposal, its approval)."""
         """The period of the extract that dropped the household with no decision here."""
 
     # --- commands -------------------------------------------------------------------------------
@@ -493,6 +521,38 @@ class Household(Aggregate):
             return True
         return False
 
+    def propose(self, *, list_number: str, actor: str, at: datetime) -> None:
+        """Note that the current deactivation is in a proposal list (sent on as an update)."""
+        if self.status != Eligibility.DEACTIVATED:
+            raise OutOfOrderError(
+                f"household {self.registry_id} is not deactivated", rule="not_deactivated"
+            )
+        self.trigger_event(
+            self.Proposed,
+            timestamp=at,
+            list_number=list_number,
+            event_version=self.status_changes[-1],
+            actor=actor,
+        )
+
+    def record_proposal_approval(
+        self, *, sk_number: str, approved_on: date, actor: str, at: datetime
+    ) -> None:
+        """Note the Bupati's approval of the list holding the deactivation (sent as an update)."""
+        if self.proposal is None:
+            raise OutOfOrderError(
+                f"household {self.registry_id} is in no proposal list", rule="not_proposed"
+            )
+        self.trigger_event(
+            self.ProposalApproved,
+            timestamp=at,
+            list_number=self.proposal[1],
+            sk_number=sk_number,
+            approved_on=approved_on,
+            event_version=self.proposal[0],
+            actor=actor,
+        )
+
     def sync_outcome(self, target: str, event_version: int) -> tuple[str, str] | None:
         """("synced", reference) or ("rejected", reason) once a target answered for a change."""
         return self.sync_state.get((target, event_version))
@@ -536,10 +596,10 @@ class Household(Aggregate):
     def _check_sync(self, target: str, event_version: int, *, allow_rejected: bool = True) -> None:
         if target not in TARGETS:
             raise InvalidInputError(f"target: unknown target system {target!r}", field="target")
-        if event_version not in self.status_changes:
+        if event_version not in self.status_changes and event_version not in self.sync_updates:
             raise InvalidInputError(
                 f"event_version: version {event_version} of household {self.registry_id} "
-                "is not a deactivation or reactivation",
+                "is not a deactivation, a reactivation or an update of one",
                 field="event_version",
             )
         outcome = self.sync_outcome(target, event_version)

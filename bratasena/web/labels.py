@@ -301,6 +301,7 @@ RULE_ERROR: dict[str, str] = {
     "before_cutoff": "Daftar usulan bulan ini baru dapat disusun mulai tanggal batasnya (cut-off).",
     "nothing_to_propose": "Belum ada penonaktifan yang dikabulkan dan belum diusulkan.",
     "already_prepared": "Daftar usulan bulan ini sudah disusun.",
+    "not_proposed": "Keluarga ini belum masuk daftar usulan penonaktifan.",
     "already_approved": "Daftar usulan ini sudah disahkan; pengesahan tidak dicatat dua kali.",
     "older_extract": (
         "Data ini untuk periode yang lebih lama dari data yang sudah direkonsiliasi. Data tetap "
