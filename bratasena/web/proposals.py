@@ -9,6 +9,7 @@ both; the workbook names every household with its KK and NIK in full.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -16,17 +17,28 @@ from fastapi import APIRouter, Request, Response
 from bratasena import access
 from bratasena.domain.account import Role
 from bratasena.domain.calendar import jakarta_date
-from bratasena.domain.proposals import ProposalList
+from bratasena.domain.errors import DomainError, InvalidInputError, NotFoundError
+from bratasena.domain.proposals import ProposalList, cutoff_date
 from bratasena.domain.regions import RegionBook
 from bratasena.integration.proposal_files import bnba_xlsx
 from bratasena.letter_facts import Letterhead
 from bratasena.web import labels
 from bratasena.web.letters import HERE, _environment, _own_files
-from bratasena.web.render import PageRoute, need, tanggal
+from bratasena.web.render import (
+    CheckedForm,
+    PageError,
+    PageRoute,
+    need,
+    redirect,
+    render,
+    tanggal,
+    text,
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 READERS = (Role.SUPERVISOR, Role.AUDITOR)
+DECIDERS = (Role.SUPERVISOR,)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -101,3 +113,95 @@ def bnba(request: Request, bulan: str) -> Response:
         media_type=XLSX,
         headers={"Content-Disposition": f'attachment; filename="usulan-{proposal.month}.xlsx"'},
     )
+
+
+def _month(bulan: str) -> str:
+    text_ = bulan.strip()
+    if len(text_) != 7 or text_[4] != "-" or not (text_[:4] + text_[5:]).isdigit():
+        raise PageError(422, "Bulan tidak sah", "Tulis bulan sebagai TTTT-BB, misalnya 2026-05.")
+    if not 1 <= int(text_[5:]) <= 12 or not 2000 <= int(text_[:4]) <= 2100:
+        raise PageError(422, "Bulan tidak sah", "Tulis bulan sebagai TTTT-BB, misalnya 2026-05.")
+    return text_
+
+
+def _shift(month: str, by: int) -> str:
+    count = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
+    return f"{count // 12:04d}-{count % 12 + 1:02d}"
+
+
+def _page(
+    request: Request,
+    month: str,
+    *,
+    status: int = 200,
+    message: str | None = None,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    app = access.app_of(request)
+    try:
+        proposal: ProposalList | None = app.get_proposals(month)
+    except NotFoundError:
+        proposal = None
+    return render(
+        request,
+        "proposals.html",
+        status=status,
+        month=month,
+        previous=_shift(month, -1),
+        following=_shift(month, 1),
+        cutoff=cutoff_date(month, app.settings.proposal_cutoff_day),
+        proposal=proposal,
+        message=message,
+        errors=errors or {},
+        values=values or {},
+    )
+
+
+@router.get("/usulan")
+def proposals_page(request: Request, bulan: str = "", ok: str = "") -> Response:
+    """The month's proposal list: gather it, read it, record the Bupati's approval."""
+    need(request, *READERS)
+    app = access.app_of(request)
+    month = _month(bulan) if bulan else jakarta_date(app.clock()).strftime("%Y-%m")
+    message = {
+        "susun": "Daftar usulan sudah disusun.",
+        "sah": "Pengesahan Bupati sudah dicatat.",
+    }.get(ok)
+    return _page(request, month, message=message)
+
+
+@router.post("/usulan/{bulan}/susun")
+def prepare(request: Request, bulan: str, form: CheckedForm) -> Response:
+    """Gather the month's list (from its cut-off day on)."""
+    who = need(request, *DECIDERS)
+    month = _month(bulan)
+    try:
+        access.app_of(request).prepare_proposals(month, actor=who.username)
+    except DomainError as error:
+        return _page(request, month, status=422, errors={"form": labels.error_text(error)})
+    return redirect(f"/usulan?bulan={month}&ok=susun")
+
+
+@router.post("/usulan/{bulan}/pengesahan")
+def approve(request: Request, bulan: str, form: CheckedForm) -> Response:
+    """Record the Bupati's SK approving the list; a refusal shows at its field."""
+    who = need(request, *DECIDERS)
+    month = _month(bulan)
+    values = {"tanggal": text(form, "tanggal"), "nomor": text(form, "nomor")}
+    try:
+        try:
+            approved_on = date.fromisoformat(values["tanggal"])
+        except ValueError:
+            raise InvalidInputError(
+                "approved_on: give the SK's date", field="approved_on"
+            ) from None
+        access.app_of(request).approve_proposals(
+            month, approved_on=approved_on, sk_number=values["nomor"], actor=who.username
+        )
+    except DomainError as error:
+        field = error.field if error.field in ("approved_on", "sk_number") else "form"
+        return _page(
+            request, month, status=422, errors={field: labels.error_text(error)}, values=values
+        )
+    return redirect(f"/usulan?bulan={month}&ok=sah")

@@ -35,6 +35,7 @@ def test_every_page_answers_its_roles_and_refuses_the_others(
         "/laporan": {"supervisor", "auditor"},
         "/laporan/2026.csv": {"supervisor", "auditor"},
         "/laporan/2026.xlsx": {"supervisor", "auditor"},
+        "/usulan": {"supervisor", "auditor"},
         "/sinkron": {"admin"},
     }
     for path in pages:

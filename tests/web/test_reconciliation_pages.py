@@ -11,7 +11,7 @@ from bratasena.application import Bratasena
 from bratasena.integration.registry_import import import_registry_file
 from bratasena.integration.synthetic import write_extract
 from tests.builders import Clock, case_at, registry_row
-from tests.web.conftest import login
+from tests.web.conftest import login, post_form
 from tests.web.test_browser_letters import pdf_text
 
 
@@ -48,16 +48,31 @@ def test_a_removal_reads_not_yet_in_effect_until_an_extract_confirms_it(
     assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
 
 
-def test_the_proposal_lists_cover_letter_and_bnba_print_for_supervisors_and_auditors(
+def test_a_supervisor_gathers_approves_and_prints_the_months_proposal_list_on_its_page(
     client: TestClient, core: Bratasena, clock: Clock, tmp_path: Path
 ) -> None:
     case_at(core, clock, "upheld")
     clock.now = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)
-    core.prepare_proposals(actor="kabid")
     login(client, "kabid")
+    page = "/usulan?bulan=2026-03"
+    assert "Daftar bulan ini belum disusun." in client.get(page).text
+
+    made = post_form(client, page, "/usulan/2026-03/susun", {})
+    assert made.headers["location"] == "/usulan?bulan=2026-03&ok=susun"
+    listed = client.get(page).text
+    assert "03/USUL-NONAKTIF/2026" in listed
+    assert "DTKS-000001" in listed.split('id="daftar-usulan"')[1]
+    refused = post_form(client, page, "/usulan/2026-03/pengesahan", {"tanggal": "2026-03-17"})
+    assert refused.status_code == 422
+    assert 'id="err-sk_number"' in refused.text
+    assert 'value="2026-03-17"' in refused.text  # the input is kept
+    approved = post_form(
+        client, page, "/usulan/2026-03/pengesahan", {"tanggal": "2026-03-17", "nomor": "188.4/21"}
+    )
+    assert approved.status_code == 303
+    assert "Disahkan dengan SK Bupati nomor 188.4/21" in client.get(page).text
 
     cover = client.get("/usulan/2026-03.pdf")
-    assert cover.status_code == 200
     assert cover.content.startswith(b"%PDF")
     pdf = tmp_path / "usulan.pdf"
     pdf.write_bytes(cover.content)
@@ -65,7 +80,9 @@ def test_the_proposal_lists_cover_letter_and_bnba_print_for_supervisors_and_audi
     assert "03/USUL-NONAKTIF/2026" in text
     assert "Menyetujui" in text
     assert "BUPATI BLORA" in text
+    assert "SK Nomor 188.4/21" in text
     assert client.get("/usulan/2026-03.xlsx").content[:4] == b"PK\x03\x04"
     client.cookies.clear()
     login(client, "budi")
     assert client.get("/usulan/2026-03.pdf").status_code == 403
+    assert client.get(page).status_code == 403
