@@ -1000,7 +1000,7 @@ class Bratasena(Application[UUID]):
         others left it, which is recorded on them and never deactivates them. Saved in batches.
         """
         counts = ImportCounts()
-        unlisted = [h for h in originators_of(self, Household.Registered) if h not in listed]
+        unlisted = originators_of(self, Household.Registered, excluding=listed)
         for batch in iter_batches(unlisted, batch_size):
             now = self.clock()
             households = load_many(self, Household, batch)

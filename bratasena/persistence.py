@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -133,24 +133,39 @@ def insert_events_in_binary(recorder: Recorder) -> None:
     )
 
 
-def originators_of(app: Application[UUID], event_class: type) -> list[UUID]:
-    """The ids of the aggregates that stored an event of this class, each once.
+def originators_of(
+    app: Application[UUID], event_class: type, *, excluding: Container[UUID] = ()
+) -> list[UUID]:
+    """The ids of the aggregates that stored an event of this class, each once, but those in
+    ``excluding``.
 
     Reads the recorder's event table by its ``topic`` column, which is stored in clear even when
     events are encrypted, so no event is decoded: the reconciliation of a registry extract needs
-    every registered household's id (150,000 in Blora), and the library offers no query by topic
-    other than reading the whole log through ``select_notifications``.
+    every registered household's id (150,000 in Blora) not in the extract, and the library offers
+    no query by topic other than reading the whole log through ``select_notifications``. Only the
+    ids kept are held (PostgreSQL's rows are fetched 10,000 at a time), so memory grows with the
+    answer rather than with the registry.
     """
     from eventsourcing.utils import get_topic
 
     recorder, topic = app.recorder, get_topic(event_class)
+    found: list[UUID] = []
+
+    def keep(rows: Iterable[Any]) -> None:
+        for row in rows:
+            key = UUID(str(row["originator_id"]))
+            if key not in excluding:
+                found.append(key)
+
     if isinstance(recorder, PostgresAggregateRecorder):
         statement = SQL("SELECT originator_id FROM {}.{} WHERE topic = %s").format(
             Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
         )
         with recorder.datastore.transaction(commit=False) as pg:
             pg.execute(statement, (topic,))
-            return [UUID(str(row["originator_id"])) for row in pg.fetchall()]
+            while rows := pg.fetchmany(10_000):
+                keep(rows)
+        return found
     from eventsourcing.sqlite import SQLiteAggregateRecorder
 
     if isinstance(recorder, SQLiteAggregateRecorder):
@@ -158,13 +173,13 @@ def originators_of(app: Application[UUID], event_class: type) -> list[UUID]:
             lite.execute(
                 f"SELECT originator_id FROM {recorder.events_table_name} WHERE topic = ?", [topic]
             )
-            return [UUID(str(row["originator_id"])) for row in lite.fetchall()]
-    found: list[UUID] = []  # other recorders: the log, read by topic through the public API
-    start = 0
+            keep(lite.fetchall())  # the library's SQLite cursor has no fetchmany; rows are small
+        return found
+    start = 0  # other recorders: the log, read by topic through the public API
     while page := app.recorder.select_notifications(
         start, 10_000, topics=[topic], inclusive_of_start=False
     ):
-        found.extend(UUID(str(n.originator_id)) for n in page)
+        keep({"originator_id": n.originator_id} for n in page)
         start = page[-1].id
     return list(dict.fromkeys(found))
 

@@ -66,6 +66,9 @@ def test_originators_of_names_each_aggregate_with_an_event_of_the_class_once(
     assert sorted(originators_of(app, Household.Registered)) == sorted(hids)
     assert originators_of(app, Household.RegistryUpdated) == [hids[1]]
     assert originators_of(app, Household.Deactivated) == []
+    assert sorted(originators_of(app, Household.Registered, excluding={hids[0]})) == sorted(
+        hids[1:]
+    )
 
 
 # --- load_many ----------------------------------------------------------------------------------
