@@ -13,6 +13,7 @@ from bratasena.projections.case_list import (
     CaseList,
     CaseQuery,
     CaseRow,
+    SearchKind,
     TimelineEntry,
 )
 from bratasena.projections.household_candidates import (
@@ -138,6 +139,7 @@ __all__ = [
     "ProjectionStatus",
     "Projections",
     "RemovalReport",
+    "SearchKind",
     "StaffDirectory",
     "StaffQuery",
     "StaffRow",

@@ -21,7 +21,6 @@ from uuid import UUID
 from bratasena.domain import ids
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.household import TARGETS, Eligibility, Household
-from bratasena.domain.names import name_tokens
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor, Database
 from bratasena.projections.privacy import Privacy
@@ -70,14 +69,21 @@ _SYNC = COLUMNS.index("sync")
 
 @dataclass(frozen=True)
 class HouseholdQuery:
-    """Filters and page of the household list; KK and NIK are matched through their hashes."""
+    """Filters and page of the household list; KK and NIK are matched through their hashes.
+
+    ``name`` finds the households whose head's name has every word of it (normalised, through
+    the blind index); ``districts`` is the caller's scope (None: all), which filters the result,
+    so an exact id never needs a district chosen first.
+    """
 
     registry_id: str | None = None
     kk: str | None = None
     nik: str | None = None
+    name: str | None = None
     village: str | None = None
     district: str | None = None
     status: str | None = None
+    districts: Sequence[str] | None = None
     page: int = 1
     per_page: int = 25
 
@@ -163,8 +169,6 @@ class HouseholdStatus(View[Rows]):
     def __init__(self, db: Database, app: Any, settings: Settings) -> None:
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
-        # Name words repeat across a registry: each is hashed once (a rebuild hashes them all).
-        self._word_hashes: dict[str, str] = {}
 
     # --- projection -----------------------------------------------------------------------------
 
@@ -299,12 +303,27 @@ class HouseholdStatus(View[Rows]):
             if value:
                 clauses.append(f"{kind}_hash = %s")
                 params.append(self.privacy.lookup_hash(kind, _sixteen_digits(value, kind)))
+        if query.name is not None and query.name.strip():
+            hashes = list(dict.fromkeys(self.name_hashes(query.name)))
+            if not hashes:
+                raise InvalidInputError(
+                    "name: give at least one word of two or more letters (titles do not count)",
+                    field="name",
+                )
+            clauses.append(_all_words(hashes))
+            params.extend(hashes)
         if query.village:
             clauses.append("village_code = %s")
             params.append(book.village(query.village, field="village").code)
         if query.district:
             clauses.append("district_code = %s")
             params.append(book.district(normalise_code(query.district), field="district").code)
+        if query.districts is not None:
+            scope = [book.district(d, field="districts").code for d in query.districts]
+            if not scope:
+                return Page(items=[], total=0, page=page, per_page=per_page)
+            clauses.append(f"district_code IN ({placeholders(len(scope))})")
+            params.extend(scope)
         if query.status is not None:
             if query.status not in (Eligibility.ACTIVE, Eligibility.DEACTIVATED):
                 raise InvalidInputError(
@@ -323,20 +342,8 @@ class HouseholdStatus(View[Rows]):
         return Page(items=[self.row(r) for r in rows], total=total, page=page, per_page=per_page)
 
     def name_hashes(self, name: str) -> list[str]:
-        """The keyed hashes under which a name's words are indexed (see `domain.names`).
-
-        Truncated to 64 bits: plenty to tell a regency's name words apart, and a shorter
-        digest gives away less of a leaked table.
-        """
-        hashes = []
-        for token in name_tokens(name):
-            found = self._word_hashes.get(token)
-            if found is None:
-                if len(self._word_hashes) > 200_000:  # bounded in a process that runs for months
-                    self._word_hashes.clear()
-                found = self._word_hashes[token] = self.privacy.lookup_hash("name", token)[:16]
-            hashes.append(found)
-        return hashes
+        """The keyed hashes under which a name's words are indexed (`Privacy.name_hashes`)."""
+        return self.privacy.name_hashes(name)
 
     def by_name(
         self,
@@ -431,6 +438,16 @@ class HouseholdStatus(View[Rows]):
             },
             version=int(data["version"]),
         )
+
+
+def _all_words(hashes: Sequence[str]) -> str:
+    """SQL true for the households whose name index holds every one of these word hashes."""
+    # The key (household_id, token) makes COUNT(*) the number of distinct words found.
+    return (
+        "household_id IN (SELECT household_id FROM views_household_names "
+        f"WHERE token IN ({placeholders(len(hashes))}) GROUP BY household_id "
+        f"HAVING COUNT(*) = {len(hashes)})"
+    )
 
 
 def _sixteen_digits(value: str, kind: str) -> str:

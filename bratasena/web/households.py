@@ -1,4 +1,4 @@
-"""Household pages: search by registry id, KK or NIK, and one household with its sync state."""
+"""Household pages: search by registry id, KK, NIK or name, and one household with its state."""
 
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ def search(
     registry_id: str = "",
     kk: str = "",
     nik: str = "",
+    nama: str = "",
     kecamatan: str = "",
     hal: int = 1,
 ) -> Response:
-    """Households by registry id, KK or NIK (matched by keyed hash), within the person's area."""
+    """Households by registry id, KK, NIK or the head's name (each matched by keyed hash),
+    within the person's area: the area filters the result, so an exact id needs no district."""
     who = need(request, *READERS)
     app, views = access.app_of(request), access.views_of(request)
     views.refresh()
@@ -37,31 +39,32 @@ def search(
         "registry_id": registry_id[:40],
         "kk": kk[:32],
         "nik": nik[:32],
+        "nama": nama[:100],
         "kecamatan": kecamatan,
     }
     errors: dict[str, str] = {}
     found = None
     book = app.regions
     districts = book.districts() if scope is None else [book.district(d) for d in scope]
-    district = kecamatan or None
-    if scope is not None and district not in scope:
-        district = scope[0] if len(scope) == 1 else None
-        if district is None and any(values[k] for k in ("registry_id", "kk", "nik")):
-            errors["kecamatan"] = "Pilih salah satu kecamatan Anda."
-    if any(values[k] for k in ("registry_id", "kk", "nik", "kecamatan")) and not errors:
+    if scope is not None and kecamatan and kecamatan not in scope:
+        errors["kecamatan"] = "Pilih salah satu kecamatan Anda."
+    if any(values.values()) and not errors:
         try:
             found = views.households.search(
                 HouseholdQuery(
                     registry_id=values["registry_id"] or None,
                     kk=values["kk"] or None,
                     nik=values["nik"] or None,
-                    district=district,
+                    name=values["nama"] or None,
+                    district=kecamatan or None,
+                    districts=scope,
                     page=max(1, min(hal, 100_000)),
                     per_page=25,
                 )
             )
         except DomainError as error:
-            errors[error.field or "registry_id"] = labels.error_text(error)
+            field = {"name": "nama", "district": "kecamatan"}.get(error.field or "", error.field)
+            errors[field or "registry_id"] = labels.error_text(error)
     query = {k: v for k, v in values.items() if v}
     return render(
         request,

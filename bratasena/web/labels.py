@@ -142,6 +142,16 @@ CONCERN: dict[str, str] = {
 }
 """What differs between a complaint and a registered household."""
 
+SEARCHED: dict[str, str] = {
+    "tracking_code": "Dicari sebagai kode lacak",
+    "nik_or_kk": "Dicari sebagai NIK atau nomor KK",
+    "registry_id": "Dicari sebagai nomor registrasi DTKS/DTSEN",
+    "village_or_name": "Dicari sebagai nama desa dan nama kepala keluarga",
+    "name": "Dicari sebagai nama kepala keluarga (ejaan lama, gelar dan huruf besar diabaikan)",
+    "nothing": "Tidak ada yang dapat dicari: tulis kode lacak, nomor, nama desa, atau nama",
+}
+"""What the case search box took its text for (`projections.SearchKind`)."""
+
 DAY: tuple[str, ...] = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 """Days of the week, Monday first (``date.weekday()``)."""
 
@@ -212,6 +222,7 @@ FIELD_ERROR: dict[str, str] = {
     "district": "Kecamatan tidak dikenal.",
     "village": "Desa tidak dikenal.",
     "q": "Pencarian tidak dikenali.",
+    "name": "Tulis paling sedikit satu kata nama (dua huruf atau lebih, tanpa gelar).",
     "year": "Tahun tidak sah.",
 }
 """What to do when a form field is refused, keyed by the field the domain names."""

@@ -148,9 +148,11 @@ def dashboard(
     book = app.regions
     districts = book.districts() if scope is None else [book.district(d) for d in scope]
     query = {k: v for k, v in filters.items() if v}
+    searched = views.cases.interpret(filters["q"]) if filters["q"].strip() else None
     return render(
         request,
         "dashboard.html",
+        searched=searched,
         summary=summary,
         found=found,
         filters=filters,

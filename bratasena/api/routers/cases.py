@@ -258,7 +258,20 @@ def list_cases(
     village: Annotated[str | None, Query(max_length=16)] = None,
     assigned_to: Annotated[str | None, Query(max_length=40)] = None,
     overdue: bool | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="tracking code or village")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="tracking code, registry id, NIK or KK, village, or a name",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="every word in the complaint's or the matched household head's name",
+        ),
+    ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
     sort: CaseSort = CaseSort.FILED_AT_DESC,
@@ -273,6 +286,7 @@ def list_cases(
             assigned_to=assigned_to,
             overdue=overdue,
             q=q,
+            name=name,
             districts=districts_of(who),
             page=page,
             per_page=per_page,
