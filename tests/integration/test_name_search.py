@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,11 +20,11 @@ NAMES = ("sugeng", "riyadi", "wibowo", "wahyuni", "tukiran", "darmo")
 
 
 @pytest.fixture(params=["plain", "cipher"])
-def keyed(request: pytest.FixtureRequest, make_settings: Any) -> Settings:
+def keyed(request: pytest.FixtureRequest, make_settings: Callable[..., Settings]) -> Settings:
     """Settings without a cipher key, and with one (names sealed, tokens hashed either way)."""
     if request.param == "plain":
-        return make_settings()  # type: ignore[no-any-return]
-    return make_settings(cipher_key=base64.b64encode(os.urandom(32)).decode())  # type: ignore[no-any-return]
+        return make_settings()
+    return make_settings(cipher_key=base64.b64encode(os.urandom(32)).decode())
 
 
 @pytest.fixture
@@ -62,9 +62,7 @@ def test_households_are_found_by_every_word_of_a_name_whatever_the_spelling(
     assert registry_ids(search(HouseholdQuery(name="Sri Wahjoeni"))) == ["DTKS-000002"]
     # Combined with the area filters, and held to the caller's districts.
     assert search(HouseholdQuery(name="sri", village="3316012001")).total == 0
-    assert registry_ids(search(HouseholdQuery(name="sri", district="33.16.01"))) == [
-        "DTKS-000002"
-    ]
+    assert registry_ids(search(HouseholdQuery(name="sri", district="33.16.01"))) == ["DTKS-000002"]
     assert search(HouseholdQuery(name="sugeng", districts=["331602"])).total == 0
     assert search(HouseholdQuery(name="Sukarno")).total == 0
     with pytest.raises(InvalidInputError) as refused:
@@ -79,9 +77,7 @@ def test_an_exact_id_needs_no_district_the_callers_scope_filters_the_result(
     views.run_once()
     search = views.households.search
     assert registry_ids(search(HouseholdQuery(registry_id="dtks-000002", districts=["331601"])))
-    assert registry_ids(search(HouseholdQuery(nik=nik(4), districts=["331601"]))) == [
-        "DTKS-000004"
-    ]
+    assert registry_ids(search(HouseholdQuery(nik=nik(4), districts=["331601"]))) == ["DTKS-000004"]
     assert search(HouseholdQuery(kk=kk(4), districts=["331602"])).total == 0
     assert search(HouseholdQuery(registry_id="DTKS-000001", districts=[])).total == 0
 
