@@ -32,6 +32,7 @@ from bratasena.projections.records import Page
 from bratasena.projections.removal_report import RemovalReport
 from bratasena.projections.runner import ProjectionStatus, Runner
 from bratasena.projections.staff_directory import StaffDirectory, StaffQuery, StaffRow
+from bratasena.projections.supervisor_queues import Queue, Queues, SupervisorQueues, Workload
 from bratasena.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class Projections:
         self.staff = StaffDirectory(self.db, app, settings)
         self.dashboard = OfficerDashboard(self.db, settings, self.cases, self.report)
         self.candidates = HouseholdCandidates(self.households, self.cases)
+        self.queues = SupervisorQueues(self.db, settings, self.cases, self.staff)
         self._runner = Runner(
             app,
             self.db,
@@ -138,12 +140,16 @@ __all__ = [
     "Page",
     "ProjectionStatus",
     "Projections",
+    "Queue",
+    "Queues",
     "RemovalReport",
     "SearchKind",
     "StaffDirectory",
     "StaffQuery",
     "StaffRow",
+    "SupervisorQueues",
     "SyncState",
     "TimelineEntry",
     "Within",
+    "Workload",
 ]

@@ -13,12 +13,13 @@ from bratasena.web import (
     households,
     password,
     public,
+    queues,
     report,
     staff,
     sync_page,
 )
 
-PAGES = (public, staff, password, cases, facilitator, households, report, sync_page)
+PAGES = (public, staff, password, cases, facilitator, households, queues, report, sync_page)
 
 
 def install(app: FastAPI) -> None:

@@ -31,6 +31,7 @@ STEP_TITLE: dict[str, str] = {
     Step.CORROBORATED: "Aduan tambahan",
     Step.HOUSEHOLD_IDENTIFIED: "Keluarga dicocokkan",
     Step.ASSIGNED: "Ditugaskan",
+    Step.REASSIGNED: "Dialihkan ke petugas lain",
     Step.INVESTIGATED: "Verifikasi lapangan",
     Step.NOTICE_ISSUED: "Pemberitahuan",
     Step.RESPONSE_RECORDED: "Tanggapan keluarga",
@@ -142,6 +143,22 @@ CONCERN: dict[str, str] = {
 }
 """What differs between a complaint and a registered household."""
 
+QUEUE: dict[str, str] = {
+    "to_assign": "Menunggu penugasan",
+    "to_decide": "Menunggu keputusan",
+    "appeals": "Keberatan menunggu keputusan",
+    "overdue": "Terlambat",
+}
+"""The kabid's queues (`projections.Queue`)."""
+
+QUEUE_HINT: dict[str, str] = {
+    "to_assign": "Aduan yang belum ditugaskan kepada petugas atau pendamping PKH.",
+    "to_decide": "Keluarga sudah menanggapi, atau batas waktu tanggapannya sudah lewat.",
+    "appeals": "Keluarga mengajukan keberatan atas keputusan.",
+    "overdue": "Melewati batas keputusan, atau batas tanggapan lewat tanpa tanggapan.",
+}
+"""What puts a case in each queue."""
+
 SEARCHED: dict[str, str] = {
     "tracking_code": "Dicari sebagai kode lacak",
     "nik_or_kk": "Dicari sebagai NIK atau nomor KK",
@@ -232,6 +249,7 @@ RULE_ERROR: dict[str, str] = {
         "Kasus ini sudah diubah orang lain sejak Anda membukanya. Halaman sudah dimuat ulang "
         "dengan keadaan terbaru; periksa lalu kirim lagi bila masih perlu."
     ),
+    "same_assignee": "Kasus sudah ditugaskan kepada akun ini; pilih petugas lain.",
     "four_eyes": "Petugas yang memverifikasi kasus tidak boleh memutuskannya (prinsip empat mata).",
     "household_not_heard": (
         "Keluarga harus didengar dulu: catat tanggapannya, atau tunggu sampai batas waktu "

@@ -110,9 +110,11 @@ def dashboard(
     terlambat: str = "",
     q: str = "",
     saya: str = "",
+    petugas: str = "",
     hal: int = 1,
 ) -> Response:
-    """Counts by status and district, the person's queue, overdue cases, and the case list."""
+    """Counts by status and district, the person's queue, overdue cases, and the case list
+    (``petugas``: the cases assigned to one account, linked from the kabid's workload)."""
     who = need(request, *CASE_READERS)
     app, views = access.app_of(request), access.views_of(request)
     views.refresh()
@@ -127,6 +129,7 @@ def dashboard(
         "terlambat": terlambat,
         "q": q[:100],
         "saya": saya,
+        "petugas": petugas[:40],
     }
     errors: dict[str, str] = {}
     try:
@@ -136,7 +139,7 @@ def dashboard(
                 district=kecamatan or None,
                 overdue=_flag(terlambat),
                 q=q[:100] or None,
-                assigned_to=who.username if saya else None,
+                assigned_to=who.username if saya else (filters["petugas"] or None),
                 districts=scope,
                 page=max(1, min(hal, 100_000)),
                 per_page=25,

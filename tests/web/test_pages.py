@@ -310,6 +310,7 @@ def test_the_actions_offered_follow_the_role_and_the_state(
     login(client, "kabid")
     page = client.get(f"/kasus/{case}").text
     assert re.findall(r'action="/kasus/[^/]+/(\w+)"', page) == [
+        "reassign",
         "rematch",
         "decide",
         "withdraw",

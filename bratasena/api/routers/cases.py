@@ -23,6 +23,7 @@ from bratasena.api.deps import (
     MayInvestigate,
     MayMatch,
     MayNotice,
+    MayReassign,
     MayRecordResponse,
     MayRematch,
     MayWithdraw,
@@ -38,6 +39,7 @@ from bratasena.api.schemas import (
     HouseholdMatchIn,
     InvestigationIn,
     NoticeIn,
+    ReassignmentIn,
     RematchIn,
     ResponseIn,
     WithdrawalIn,
@@ -323,6 +325,27 @@ def assign(
 ) -> CommandOut:
     """To an officer or facilitator of the case's district; again before the field check."""
     outcome = app.assign(case.id, version, officer=body.officer, actor=who.username)
+    return answer(app, views, outcome, who, response)
+
+
+@router.post(
+    "/{complaint_id}/reassignment",
+    operation_id="reassignCase",
+    summary="Give the case to another officer, with a reason",
+)
+def reassign(
+    who: MayReassign,
+    case: ScopedCase,
+    body: ReassignmentIn,
+    version: IfMatch,
+    app: AppDep,
+    views: WaitingViewsDep,
+    response: Response,
+) -> CommandOut:
+    """At any step after the assignment and before the decision; recorded as its own step."""
+    outcome = app.reassign(
+        case.id, version, officer=body.officer, reason=body.reason, actor=who.username
+    )
     return answer(app, views, outcome, who, response)
 
 
