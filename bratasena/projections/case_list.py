@@ -228,6 +228,8 @@ class CaseList(View[CaseRows]):
                 f"district_code, status, assigned_to WHERE {OPEN_CASES}",
                 # Whether a household is already under an open case (matching a complaint).
                 f"household_id WHERE {OPEN_CASES}",
+                # Every case about a household (its page), and the one-box search by id.
+                "household_id, filed_at",
             ),
         ),
         "views_case_timeline": Table(
@@ -375,6 +377,15 @@ class CaseList(View[CaseRows]):
             for at, step, actor, fields in steps
         ]
         return CaseDetail(**vars(row), timeline=timeline)
+
+    def of_household(self, household_id: UUID) -> list[CaseRow]:
+        """Every case matched to a household, oldest first (a joined complaint included)."""
+        found = self.db.query(
+            f"SELECT {_SELECT} FROM views_cases WHERE household_id = %s "
+            "ORDER BY filed_at, complaint_id",
+            [str(household_id)],
+        )
+        return [self.row(r) for r in found]
 
     def open_cases_of(self, household_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, str]]:
         """The open case (id, tracking code) of each of these households that has one."""

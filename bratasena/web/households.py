@@ -11,7 +11,7 @@ from bratasena.access import districts_of
 from bratasena.domain.account import Role
 from bratasena.domain.errors import DomainError, NotFoundError
 from bratasena.projections import HouseholdQuery
-from bratasena.web import labels
+from bratasena.web import household_history, labels
 from bratasena.web.render import PageRoute, need, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -79,7 +79,8 @@ def search(
 
 @router.get("/rumah-tangga/{household_id}")
 def household(request: Request, household_id: UUID) -> Response:
-    """A household's registry data, eligibility, and where DTJateng and DTSEN stand on it."""
+    """A household's registry data with its history (desil, members, programmes, address by
+    extract), its cases, its eligibility over time, and where DTJateng and DTSEN stand on it."""
     who = need(request, *READERS)
     app, views = access.app_of(request), access.views_of(request)
     views.refresh()
@@ -87,8 +88,24 @@ def household(request: Request, household_id: UUID) -> Response:
     scope = districts_of(who)
     if row is None or (scope is not None and row.district_code not in scope):
         raise NotFoundError(f"no household with id {household_id}")
+    current = app.get_household(household_id)
     full = None
     if who.sees_reporter:
-        current = app.get_household(household_id)
         full = {"kk_number": current.kk_number, "head_nik": current.head_nik}
-    return render(request, "household.html", row=row, full=full)
+    history = app.history(household_id)
+    book = app.regions
+
+    def village_name(code: str) -> str:
+        return book.village(code).name if book.has_village(code) else code
+
+    return render(
+        request,
+        "household.html",
+        row=row,
+        full=full,
+        address=current.address,
+        cases=views.cases.of_household(household_id),
+        may_open_cases=who.role != Role.ADMIN,
+        registry=household_history.registry_lines(history, village_name),
+        changes=household_history.status_lines(history),
+    )

@@ -143,6 +143,24 @@ CONCERN: dict[str, str] = {
 }
 """What differs between a complaint and a registered household."""
 
+REGISTRY_FACT: dict[str, str] = {
+    "desil": "Desil",
+    "members": "Anggota",
+    "programs": "Program",
+    "address": "Alamat",
+    "head_name": "Kepala keluarga",
+    "village_code": "Desa",
+    "kk_number": "Nomor KK",
+    "head_nik": "NIK kepala keluarga",
+}
+"""What a registry extract says of a household (the household page's history)."""
+
+REACTIVATION_CAUSE: dict[str, str] = {
+    "appeal_granted": "keberatan keluarga dikabulkan",
+    "registry_correction": "koreksi data terpadu",
+}
+"""Why a household was restored."""
+
 QUEUE: dict[str, str] = {
     "to_assign": "Menunggu penugasan",
     "to_decide": "Menunggu keputusan",
