@@ -29,7 +29,8 @@ def test_the_household_page_lists_its_cases_history_and_status_changes(
     assert "Kasus aduan tentang keluarga ini (1)" in page
     assert "Dinonaktifkan" in page
     assert "Riwayat data terpadu" in page
-    assert "PKH" in page and "PKH, BPNT" in page  # the programmes changed in February
+    assert "<dd>PKH, BPNT</dd>" in page  # as registered in January
+    assert "<dd>PKH</dd>" in page  # changed in February
     assert "Februari 2026" in page
     assert nik(1) in page  # a supervisor sees the full numbers; the history never shows them
     assert page.count(kk(1)) == 1
