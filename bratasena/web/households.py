@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
@@ -11,12 +13,43 @@ from bratasena.access import districts_of
 from bratasena.domain.account import Role
 from bratasena.domain.errors import DomainError, NotFoundError
 from bratasena.projections import HouseholdQuery
-from bratasena.web import household_history, labels
-from bratasena.web.render import PageRoute, need, render
+from bratasena.web import exports, household_history, labels
+from bratasena.web.render import PageError, PageRoute, need, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
+
+
+def _values(registry_id: str, kk: str, nik: str, nama: str, kecamatan: str) -> dict[str, str]:
+    return {
+        "registry_id": registry_id[:40],
+        "kk": kk[:32],
+        "nik": nik[:32],
+        "nama": nama[:100],
+        "kecamatan": kecamatan,
+    }
+
+
+def _query(
+    values: dict[str, str], scope: Sequence[str] | None, page: int, per_page: int
+) -> HouseholdQuery:
+    """The household view's query for the form's values, within the person's districts."""
+    return HouseholdQuery(
+        registry_id=values["registry_id"] or None,
+        kk=values["kk"] or None,
+        nik=values["nik"] or None,
+        name=values["nama"] or None,
+        district=values["kecamatan"] or None,
+        districts=scope,
+        page=max(1, min(page, 100_000)),
+        per_page=per_page,
+    )
+
+
+def _field(error: DomainError) -> str:
+    """The form's field for a refusal that names the view's."""
+    return {"name": "nama", "district": "kecamatan"}.get(error.field or "", error.field or "")
 
 
 @router.get("/rumah-tangga")
@@ -35,13 +68,7 @@ def search(
     app, views = access.app_of(request), access.views_of(request)
     views.refresh()
     scope = districts_of(who)
-    values = {
-        "registry_id": registry_id[:40],
-        "kk": kk[:32],
-        "nik": nik[:32],
-        "nama": nama[:100],
-        "kecamatan": kecamatan,
-    }
+    values = _values(registry_id, kk, nik, nama, kecamatan)
     errors: dict[str, str] = {}
     found = None
     book = app.regions
@@ -50,21 +77,9 @@ def search(
         errors["kecamatan"] = "Pilih salah satu kecamatan Anda."
     if any(values.values()) and not errors:
         try:
-            found = views.households.search(
-                HouseholdQuery(
-                    registry_id=values["registry_id"] or None,
-                    kk=values["kk"] or None,
-                    nik=values["nik"] or None,
-                    name=values["nama"] or None,
-                    district=kecamatan or None,
-                    districts=scope,
-                    page=max(1, min(hal, 100_000)),
-                    per_page=25,
-                )
-            )
+            found = views.households.search(_query(values, scope, hal, 25))
         except DomainError as error:
-            field = {"name": "nama", "district": "kecamatan"}.get(error.field or "", error.field)
-            errors[field or "registry_id"] = labels.error_text(error)
+            errors[_field(error) or "registry_id"] = labels.error_text(error)
     query = {k: v for k, v in values.items() if v}
     return render(
         request,
@@ -75,6 +90,71 @@ def search(
         districts=districts,
         query=query,
     )
+
+
+HOUSEHOLD_HEADER = (
+    "No. registrasi",
+    "Kepala keluarga",
+    "No. KK",
+    "NIK kepala keluarga",
+    "Desa",
+    "Kecamatan",
+    "Desil",
+    "Anggota",
+    "Program",
+    "Status",
+    "Berlaku mulai",
+)
+
+
+@router.get("/rumah-tangga.{fmt}")
+def search_download(
+    request: Request,
+    fmt: str,
+    registry_id: str = "",
+    kk: str = "",
+    nik: str = "",
+    nama: str = "",
+    kecamatan: str = "",
+) -> Response:
+    """The household search as CSV or .xlsx (KK and NIK masked, as on the page)."""
+    who = need(request, *READERS)
+    if fmt not in exports.FORMATS:
+        raise PageError(404, "Tidak ditemukan", "Unduhan tersedia sebagai .csv atau .xlsx.")
+    views = access.views_of(request)
+    views.refresh()
+    scope = districts_of(who)
+    values = _values(registry_id, kk, nik, nama, kecamatan)
+    if not any(values.values()):
+        raise PageError(422, "Pencarian kosong", "Isi paling sedikit satu kolom pencarian.")
+    rows: list[list[Any]] = []
+    page = 1
+    while len(rows) < exports.MAX_ROWS:
+        try:
+            found = views.households.search(_query(values, scope, page, 100))
+        except DomainError as error:
+            raise PageError(422, "Pencarian tidak sah", labels.error_text(error)) from None
+        rows.extend(
+            [
+                h.registry_id,
+                h.head_name,
+                h.kk_masked,
+                h.nik_masked,
+                h.village_name,
+                h.district_name,
+                h.desil,
+                h.members,
+                ", ".join(h.programs),
+                labels.HOUSEHOLD_STATUS.get(h.status, h.status),
+                labels.month_label(h.effective_month) if h.effective_month else "",
+            ]
+            for h in found.items
+        )
+        if page >= found.pages:
+            break
+        page += 1
+    sheet = exports.Sheet("Keluarga", HOUSEHOLD_HEADER, rows)
+    return exports.download([sheet], "keluarga", fmt)
 
 
 @router.get("/rumah-tangga/{household_id}")

@@ -396,16 +396,6 @@ def test_the_session_cookie_is_httponly_samesite_and_secure_outside_development(
     assert "; secure" in cookie
 
 
-def test_the_report_downloads_as_csv(client: TestClient, core: Bratasena, clock: Clock) -> None:
-    case_at(core, clock, "upheld")
-    login(client, "kabid")
-    answer = client.get("/laporan/2026.csv")
-    assert answer.headers["content-type"].startswith("text/csv")
-    lines = answer.text.splitlines()
-    assert lines[0].startswith("month,target,deactivations")
-    assert lines[4].startswith("2026-04,10,1,")  # upheld in March, effective in April
-
-
 def test_an_admin_sees_a_refused_change_parked_and_puts_it_back_in_the_queue(
     make_settings: Callable[..., Settings], clock: Clock
 ) -> None:
