@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from bratasena.web import (
+    accounts,
     cases,
     facilitator,
     households,
@@ -19,7 +20,18 @@ from bratasena.web import (
     sync_page,
 )
 
-PAGES = (public, staff, password, cases, facilitator, households, queues, report, sync_page)
+PAGES = (
+    public,
+    staff,
+    password,
+    accounts,
+    cases,
+    facilitator,
+    households,
+    queues,
+    report,
+    sync_page,
+)
 
 
 def install(app: FastAPI) -> None:

@@ -161,6 +161,12 @@ REACTIVATION_CAUSE: dict[str, str] = {
 }
 """Why a household was restored."""
 
+ACCOUNT_STALE = (
+    "Akun ini sudah diubah orang lain sejak Anda membukanya. Halaman menampilkan keadaan "
+    "terbaru; periksa lalu kirim lagi bila masih perlu."
+)
+"""A change of an account refused because someone changed it since the form was opened."""
+
 QUEUE: dict[str, str] = {
     "to_assign": "Menunggu penugasan",
     "to_decide": "Menunggu keputusan",

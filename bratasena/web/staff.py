@@ -32,7 +32,7 @@ HOME: dict[Role, str] = {
     Role.OFFICER: "/petugas",
     Role.SUPERVISOR: "/petugas",
     Role.AUDITOR: "/petugas",
-    Role.ADMIN: "/sinkron",
+    Role.ADMIN: "/akun",
     Role.FACILITATOR: "/tugas",
 }
 """Where each role lands after logging in."""

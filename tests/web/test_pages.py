@@ -35,6 +35,9 @@ def test_every_page_answers_its_roles_and_refuses_the_others(
         "/laporan": {"supervisor", "auditor"},
         "/laporan/2026.csv": {"supervisor", "auditor"},
         "/sinkron": {"admin"},
+        "/akun": {"admin"},
+        "/akun/budi": {"admin"},
+        "/antrean": {"supervisor", "auditor"},
     }
     for path in pages:
         answer = client.get(path, follow_redirects=False)
