@@ -546,13 +546,15 @@ def _tracking_key(code: str) -> str:
 def _named(hashes: Sequence[str]) -> str:
     """SQL true for cases with every one of these name-word hashes, in the name the complaint
     gives or in the matched household head's (its parameters: the hashes twice)."""
-    # Each index's key (id, token) makes COUNT(*) the number of distinct words found.
+    # Each index's key (id, token) makes COUNT(*) the number of distinct words found; of the
+    # households, only those ever complained about can have a case (a few percent of them).
     words, count = placeholders(len(hashes)), len(hashes)
     return (
         f"(complaint_id IN (SELECT complaint_id FROM views_case_names WHERE token IN ({words}) "
         f"GROUP BY complaint_id HAVING COUNT(*) = {count}) "
         f"OR household_id IN (SELECT household_id FROM views_household_names "
-        f"WHERE token IN ({words}) GROUP BY household_id HAVING COUNT(*) = {count}))"
+        f"WHERE token IN ({words}) AND reported = 1 GROUP BY household_id "
+        f"HAVING COUNT(*) = {count}))"
     )
 
 

@@ -57,7 +57,14 @@ COLUMNS = (
     "version",
 )
 _SELECT = ", ".join(COLUMNS)
-_NAME_COLUMNS = ("household_id", "token", "village_code", "district_code")
+_NAME_COLUMNS = (
+    "household_id",
+    "token",
+    "village_code",
+    "district_code",
+    "registry_id",
+    "reported",
+)
 _REINDEX = "_reindex"
 """Set on a row in memory whose name or village changed: its index entries are rewritten."""
 
@@ -147,12 +154,20 @@ class HouseholdStatus(View[Rows]):
             ),
         ),
         # The blind index of names: one row per word of a head's name, the word only as a
-        # keyed hash (`Privacy.lookup_hash("name", word)`), never in clear.
+        # keyed hash (`Privacy.lookup_hash("name", word)`), never in clear. Each entry carries
+        # what a name search filters and sorts by (the area, the registry id, whether the
+        # household was ever complained about), so the indexes below answer a one-word search,
+        # its count and any page of it without reading the households table.
         "views_household_names": Table(
             "household_id TEXT NOT NULL, token TEXT NOT NULL, village_code TEXT NOT NULL, "
-            "district_code TEXT NOT NULL",
+            "district_code TEXT NOT NULL, registry_id TEXT NOT NULL, reported INTEGER NOT NULL",
             "household_id, token",
-            ("token, district_code", "token, village_code"),
+            (
+                "token, registry_id, household_id",
+                "token, district_code, registry_id, household_id",
+                "token, village_code, registry_id, household_id",
+                "token, reported, household_id",
+            ),
         ),
     }
     event_types = (
@@ -206,11 +221,18 @@ class HouseholdStatus(View[Rows]):
         self._write_names(cur, tables["views_household_names"], rows, fresh=fresh)
 
     def _write_names(self, cur: Cursor, table: str, rows: Rows, *, fresh: bool) -> None:
-        # Only rows whose name or village changed in this batch: a sync answer or a complaint
-        # leaves a household's index entries as they are.
+        # Only rows whose name or village changed in this batch, or that got their first
+        # complaint or lost their last: a sync answer leaves a household's entries as they are.
         changed = [row for row in rows.values() if row.get(_REINDEX)]
         entries = [
-            (row["household_id"], token, row["village_code"], row["district_code"])
+            (
+                row["household_id"],
+                token,
+                row["village_code"],
+                row["district_code"],
+                row["registry_id"],
+                1 if row["complaints_received"] else 0,
+            )
             for row in changed
             for token in dict.fromkeys(row["name_index"].split())
         ]
@@ -262,9 +284,11 @@ class HouseholdStatus(View[Rows]):
             self._registry(row, event.changes)
         elif isinstance(event, Household.Reported):
             row["complaints_received"] += 1
+            row[_REINDEX] = row.get(_REINDEX) or row["complaints_received"] == 1
         elif isinstance(event, Household.Unmatched):
             # The complaint turned out to concern another household.
             row["complaints_received"] = max(0, row["complaints_received"] - 1)
+            row[_REINDEX] = row.get(_REINDEX) or row["complaints_received"] == 0
         elif isinstance(event, Household.Deactivated | Household.Reactivated):
             deactivated = isinstance(event, Household.Deactivated)
             row["status"] = str(Eligibility.DEACTIVATED if deactivated else Eligibility.ACTIVE)
@@ -294,6 +318,12 @@ class HouseholdStatus(View[Rows]):
         """One page of the households matching the query, in registry id order."""
         page, per_page = check_paging(query.page, query.per_page)
         book = region_book(self.settings.regency)
+        if (
+            query.name
+            and query.name.strip()
+            and not (query.registry_id or query.kk or query.nik or query.status is not None)
+        ):
+            return self._by_words(query, page, per_page)
         clauses: list[str] = []
         params: list[Any] = []
         if query.registry_id:
@@ -304,12 +334,7 @@ class HouseholdStatus(View[Rows]):
                 clauses.append(f"{kind}_hash = %s")
                 params.append(self.privacy.lookup_hash(kind, _sixteen_digits(value, kind)))
         if query.name is not None and query.name.strip():
-            hashes = list(dict.fromkeys(self.name_hashes(query.name)))
-            if not hashes:
-                raise InvalidInputError(
-                    "name: give at least one word of two or more letters (titles do not count)",
-                    field="name",
-                )
+            hashes = self._words(query.name)
             clauses.append(_all_words(hashes))
             params.extend(hashes)
         if query.village:
@@ -340,6 +365,68 @@ class HouseholdStatus(View[Rows]):
             [*params, per_page, (page - 1) * per_page],
         )
         return Page(items=[self.row(r) for r in rows], total=total, page=page, per_page=per_page)
+
+    def _by_words(self, query: HouseholdQuery, page: int, per_page: int) -> Page[HouseholdRow]:
+        """A name search within an area, from the name index alone: the page's ids, then rows.
+
+        One word is answered by the index in registry id order (count and page); several words
+        by grouping their entries per household, whose few matches are sorted here.
+        """
+        hashes = self._words(query.name or "")
+        book = region_book(self.settings.regency)
+        area: list[str] = []
+        params: list[Any] = []
+        if query.village:
+            area.append("village_code = %s")
+            params.append(book.village(query.village, field="village").code)
+        if query.district:
+            area.append("district_code = %s")
+            params.append(book.district(normalise_code(query.district), field="district").code)
+        if query.districts is not None:
+            scope = [book.district(d, field="districts").code for d in query.districts]
+            if not scope:
+                return Page(items=[], total=0, page=page, per_page=per_page)
+            area.append(f"district_code IN ({placeholders(len(scope))})")
+            params.extend(scope)
+        within = "".join(f" AND {clause}" for clause in area)
+        start = (page - 1) * per_page
+        if len(hashes) == 1:
+            where = f"FROM views_household_names WHERE token = %s{within}"
+            total = int(self.db.query(f"SELECT COUNT(*) {where}", [*hashes, *params])[0][0])
+            ids = [
+                row[0]
+                for row in self.db.query(
+                    f"SELECT household_id {where} ORDER BY registry_id, household_id "
+                    "LIMIT %s OFFSET %s",
+                    [*hashes, *params, per_page, start],
+                )
+            ]
+        else:
+            found = sorted(
+                (registry_id, household_id)
+                for household_id, registry_id in self.db.query(
+                    f"SELECT household_id, MIN(registry_id) FROM views_household_names "
+                    f"WHERE token IN ({placeholders(len(hashes))}){within} GROUP BY household_id "
+                    f"HAVING COUNT(*) = {len(hashes)}",
+                    [*hashes, *params],
+                )
+            )
+            total = len(found)
+            ids = [household_id for _, household_id in found[start : start + per_page]]
+        rows = {str(row.household_id): row for row in self.many(ids)}
+        return Page(
+            items=[rows[i] for i in ids if i in rows], total=total, page=page, per_page=per_page
+        )
+
+    def _words(self, name: str) -> list[str]:
+        """The distinct word hashes of a searched name; refused when it has no word to search."""
+        hashes = list(dict.fromkeys(self.name_hashes(name)))
+        if not hashes:
+            raise InvalidInputError(
+                "name: give at least one word of two or more letters (titles do not count)",
+                field="name",
+            )
+        return hashes
 
     def name_hashes(self, name: str) -> list[str]:
         """The keyed hashes under which a name's words are indexed (`Privacy.name_hashes`)."""

@@ -14,7 +14,17 @@ from bratasena.application import Bratasena
 from bratasena.domain.errors import InvalidInputError
 from bratasena.projections import CaseQuery, HouseholdQuery, Projections, SearchKind
 from bratasena.settings import Settings
-from tests.builders import OTHER_VILLAGE, Clock, file, kk, nik, register, registry_row
+from tests.builders import (
+    OTHER_VILLAGE,
+    Clock,
+    case_at,
+    file,
+    kk,
+    nik,
+    open_staff,
+    register,
+    registry_row,
+)
 
 NAMES = ("sugeng", "riyadi", "wibowo", "wahyuni", "tukiran", "darmo")
 
@@ -142,3 +152,27 @@ def test_the_views_hold_no_clear_name_when_a_key_is_set(
     assert not [word for word in NAMES if word in index]
     if keyed.cipher_key is not None:
         assert not [word for word in NAMES if word in text]
+
+
+def test_a_name_search_pages_in_registry_order_and_follows_a_rematch(
+    found: tuple[Bratasena, Projections], clock: Clock
+) -> None:
+    app, views = found
+    open_staff(app)
+    cid = case_at(app, clock, "investigated", "DTKS-000001")  # about Sugeng Riyadi
+    views.run_once()
+    pages = [
+        views.households.search(HouseholdQuery(name="sugeng", per_page=1, page=n)) for n in (1, 2)
+    ]
+    assert [(p.total, registry_ids(p)) for p in pages] == [
+        (2, ["DTKS-000001"]),
+        (2, ["DTKS-000003"]),
+    ]
+    assert {r.complaint_id for r in views.cases.search(CaseQuery(name="Riyadi")).items} == {cid}
+    app.rematch_household(
+        cid, None, registry_id="DTKS-000003", reason="Nomor registrasi keliru", actor="kabid",
+        confirmation="Nama kepala keluarga berbeda tetapi alamat sama.",
+    )  # fmt: skip
+    views.run_once()
+    assert views.cases.search(CaseQuery(name="Riyadi")).total == 0
+    assert {r.complaint_id for r in views.cases.search(CaseQuery(name="Wibowo")).items} == {cid}
