@@ -23,6 +23,7 @@ from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.household import TARGETS, Eligibility, Household
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor, Database
+from bratasena.projections.household_names import NameIndex, all_words
 from bratasena.projections.privacy import Privacy
 from bratasena.projections.records import (
     Page,
@@ -68,8 +69,6 @@ _NAME_COLUMNS = (
 _REINDEX = "_reindex"
 """Set on a row in memory whose name or village changed: its index entries are rewritten."""
 
-MAX_BY_NAME = 50
-"""The most households a name search answers with (the best matches first)."""
 _VALUES = itemgetter(*COLUMNS)
 _SYNC = COLUMNS.index("sync")
 
@@ -184,6 +183,7 @@ class HouseholdStatus(View[Rows]):
     def __init__(self, db: Database, app: Any, settings: Settings) -> None:
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
+        self.names = NameIndex(db, settings, self.privacy)
 
     # --- projection -----------------------------------------------------------------------------
 
@@ -334,8 +334,8 @@ class HouseholdStatus(View[Rows]):
                 clauses.append(f"{kind}_hash = %s")
                 params.append(self.privacy.lookup_hash(kind, _sixteen_digits(value, kind)))
         if query.name is not None and query.name.strip():
-            hashes = self._words(query.name)
-            clauses.append(_all_words(hashes))
+            hashes = self.names.words(query.name)
+            clauses.append(all_words(hashes))
             params.extend(hashes)
         if query.village:
             clauses.append("village_code = %s")
@@ -367,66 +367,19 @@ class HouseholdStatus(View[Rows]):
         return Page(items=[self.row(r) for r in rows], total=total, page=page, per_page=per_page)
 
     def _by_words(self, query: HouseholdQuery, page: int, per_page: int) -> Page[HouseholdRow]:
-        """A name search within an area, from the name index alone: the page's ids, then rows.
-
-        One word is answered by the index in registry id order (count and page); several words
-        by grouping their entries per household, whose few matches are sorted here.
-        """
-        hashes = self._words(query.name or "")
-        book = region_book(self.settings.regency)
-        area: list[str] = []
-        params: list[Any] = []
-        if query.village:
-            area.append("village_code = %s")
-            params.append(book.village(query.village, field="village").code)
-        if query.district:
-            area.append("district_code = %s")
-            params.append(book.district(normalise_code(query.district), field="district").code)
-        if query.districts is not None:
-            scope = [book.district(d, field="districts").code for d in query.districts]
-            if not scope:
-                return Page(items=[], total=0, page=page, per_page=per_page)
-            area.append(f"district_code IN ({placeholders(len(scope))})")
-            params.extend(scope)
-        within = "".join(f" AND {clause}" for clause in area)
-        start = (page - 1) * per_page
-        if len(hashes) == 1:
-            where = f"FROM views_household_names WHERE token = %s{within}"
-            total = int(self.db.query(f"SELECT COUNT(*) {where}", [*hashes, *params])[0][0])
-            ids = [
-                row[0]
-                for row in self.db.query(
-                    f"SELECT household_id {where} ORDER BY registry_id, household_id "
-                    "LIMIT %s OFFSET %s",
-                    [*hashes, *params, per_page, start],
-                )
-            ]
-        else:
-            found = sorted(
-                (registry_id, household_id)
-                for household_id, registry_id in self.db.query(
-                    f"SELECT household_id, MIN(registry_id) FROM views_household_names "
-                    f"WHERE token IN ({placeholders(len(hashes))}){within} GROUP BY household_id "
-                    f"HAVING COUNT(*) = {len(hashes)}",
-                    [*hashes, *params],
-                )
-            )
-            total = len(found)
-            ids = [household_id for _, household_id in found[start : start + per_page]]
+        """A name search within an area, from the name index alone (`NameIndex.page`)."""
+        ids, total = self.names.page(
+            query.name or "",
+            village=query.village,
+            district=query.district,
+            districts=query.districts,
+            page=page,
+            per_page=per_page,
+        )
         rows = {str(row.household_id): row for row in self.many(ids)}
         return Page(
             items=[rows[i] for i in ids if i in rows], total=total, page=page, per_page=per_page
         )
-
-    def _words(self, name: str) -> list[str]:
-        """The distinct word hashes of a searched name; refused when it has no word to search."""
-        hashes = list(dict.fromkeys(self.name_hashes(name)))
-        if not hashes:
-            raise InvalidInputError(
-                "name: give at least one word of two or more letters (titles do not count)",
-                field="name",
-            )
-        return hashes
 
     def name_hashes(self, name: str) -> list[str]:
         """The keyed hashes under which a name's words are indexed (`Privacy.name_hashes`)."""
@@ -447,27 +400,7 @@ class HouseholdStatus(View[Rows]):
         search. Ties are in registry id order. The caller ranks finer (e.g. by
         `domain.names.similarity`) on the rows, whose names are readable again.
         """
-        hashes = list(dict.fromkeys(self.name_hashes(name)))
-        if not hashes:
-            return []
-        book = region_book(self.settings.regency)
-        clauses = [f"n.token IN ({placeholders(len(hashes))})"]
-        params: list[Any] = list(hashes)
-        if village:
-            clauses.append("n.village_code = %s")
-            params.append(book.village(village, field="village").code)
-        elif district:
-            clauses.append("n.district_code = %s")
-            params.append(book.district(normalise_code(district), field="district").code)
-        limit = max(1, min(limit, MAX_BY_NAME))
-        found = self.db.query(
-            f"SELECT n.household_id, COUNT(*) AS shared, MIN(h.registry_id) AS registry_id "
-            f"FROM views_household_names n JOIN views_households h "
-            f"ON h.household_id = n.household_id WHERE {' AND '.join(clauses)} "
-            "GROUP BY n.household_id ORDER BY shared DESC, registry_id LIMIT %s",
-            [*params, limit],
-        )
-        ids = [row[0] for row in found]
+        ids = self.names.ranked(name, district=district, village=village, limit=limit)
         rows = {row.household_id: row for row in self.many(UUID(i) for i in ids)}
         return [rows[UUID(i)] for i in ids if UUID(i) in rows]
 
@@ -525,16 +458,6 @@ class HouseholdStatus(View[Rows]):
             },
             version=int(data["version"]),
         )
-
-
-def _all_words(hashes: Sequence[str]) -> str:
-    """SQL true for the households whose name index holds every one of these word hashes."""
-    # The key (household_id, token) makes COUNT(*) the number of distinct words found.
-    return (
-        "household_id IN (SELECT household_id FROM views_household_names "
-        f"WHERE token IN ({placeholders(len(hashes))}) GROUP BY household_id "
-        f"HAVING COUNT(*) = {len(hashes)})"
-    )
 
 
 def _sixteen_digits(value: str, kind: str) -> str:
