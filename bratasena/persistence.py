@@ -250,6 +250,12 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Any]: ...
 
 
+class Reader(Protocol):
+    """What the views read through: a `Database`, or `projections.reads.Reads` (a replica)."""
+
+    def query(self, sql: str, params: Sequence[Any] = ...) -> list[Any]: ...
+
+
 class Database:
     """A small SQL store for one component's own tables (views, worker state), on either backend.
 
@@ -264,7 +270,18 @@ class Database:
     schema is set in each transaction (``SET LOCAL``) instead of once per connection.
     """
 
-    def __init__(self, settings: Settings, name: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        name: str,
+        *,
+        database_url: str | None = None,
+        read_only: bool = False,
+    ) -> None:
+        """``database_url`` other than the settings' (a replica's, with ``read_only``: its schema
+        is the primary's, created there)."""
+        if database_url is not None:
+            settings = settings.model_copy(update={"database_url": database_url})
         if not _IDENTIFIER.match(name):
             raise ValueError(f"store name {name!r} must be a plain lower-case identifier")
         self.name = name
@@ -274,7 +291,8 @@ class Database:
         self._sqlite_path = settings.sqlite_path(name)
         self._begin: str | None = None
         if self.is_postgres:
-            ensure_postgres_schema(settings)
+            if not read_only:
+                ensure_postgres_schema(settings)
             schema = settings.postgres_params()["POSTGRES_SCHEMA"]
             kwargs: dict[str, Any] = {"options": f"-c search_path={schema}"}
             if settings.transaction_pooler:

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     store_pool_size: int = Field(default=8, ge=1)
     pool_timeout_seconds: int = Field(default=10, ge=1)
     transaction_pooler: bool = False
+    read_database_url: str | None = None
+    replica_wait_seconds: float = Field(default=1.0, ge=0)
     cipher_key: SecretStr | None = None
     regency: str = "3316"
 
