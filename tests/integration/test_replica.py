@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from bratasena.bootstrap import create_app
 from bratasena.projections import CaseQuery, HouseholdQuery, Projections
 from bratasena.settings import Settings
-from tests.api.conftest import Headers, bearer, complaint_body, password_hash
+from tests.api.conftest import Headers, bearer, complaint_body, free_port, password_hash
 from tests.builders import Clock, register, registry_row
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 from tests.integration.replica import installed, running_replica
@@ -55,7 +55,7 @@ def test_views_are_read_from_the_replica_and_show_a_command_at_once(
                 actor="setup",
             )
         kabid: Headers = bearer(settings, "kabid")
-        assert views.reads.replica is not None
+        assert views.reads.configured
 
         # A command: its answer and the next reads come from the replica and show it.
         filed = client.post("/api/v1/complaints", json=complaint_body())
@@ -110,3 +110,34 @@ def test_views_are_read_from_the_replica_and_show_a_command_at_once(
         views.reads.bound = 5.0
         assert views.reads.after_write()
         assert served_by_replica(views)
+
+
+def test_a_replica_that_does_not_answer_moves_the_reads_to_the_primary(
+    backend: str, make_settings: Callable[..., Settings], clock: Clock
+) -> None:
+    if backend == "sqlite":
+        pytest.skip("streaming replication is PostgreSQL's; the embedded SQLite reads its own file")
+    nobody = f"postgresql://postgres@127.0.0.1:{free_port()}/test"  # nothing listens there
+    settings = make_settings(read_database_url=nobody, pool_timeout_seconds=1)
+    api = create_app(settings, clock=clock)
+    with TestClient(api) as client:
+        app = api.state.service.app
+        views: Projections = api.state.service.projections
+        register(app)
+        app.open_account(
+            username="kabid",
+            role="supervisor",
+            districts=[],
+            password_hash=password_hash(),
+            actor="setup",
+        )
+        filed = client.post("/api/v1/complaints", json=complaint_body())
+        assert filed.status_code == 201
+        listed = client.get("/api/v1/cases", headers=bearer(settings, "kabid")).json()
+        assert [case["complaint_id"] for case in listed["items"]] == [filed.json()["complaint_id"]]
+        assert views.reads.counts["replica"] == 0
+        assert views.reads.counts["primary"] > 0
+        ready = client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["replica"] == {"reachable": False}
+        assert "bratasena_replica_up 0" in client.get("/metrics").text

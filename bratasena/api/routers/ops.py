@@ -30,11 +30,15 @@ class HealthOut(BaseModel):
 class ReplicaOut(BaseModel):
     """The read replica (BRATASENA_READ_DATABASE_URL) behind the primary."""
 
-    lag_bytes: int = Field(description="WAL written on the primary, not yet replayed here")
-    lag_seconds: float = Field(
-        description="since the replica last replayed a transaction, while it has more to replay"
+    reachable: bool = Field(description="false: the replica does not answer; reads use the primary")
+    lag_bytes: int | None = Field(
+        default=None, description="WAL written on the primary, not yet replayed here"
     )
-    in_recovery: bool = Field(description="the read connection is a standby")
+    lag_seconds: float | None = Field(
+        default=None,
+        description="since the replica last replayed a transaction, while it has more to replay",
+    )
+    in_recovery: bool | None = Field(default=None, description="the read connection is a standby")
 
 
 class ReadinessOut(BaseModel):
@@ -128,6 +132,13 @@ def metrics(views: WaitingViewsDep, sync: SyncDep, collected: MetricsDep) -> Pla
         *(f'bratasena_projection_position{{projection="{p.name}"}} {p.position}' for p in statuses),
     ]
     if replica is not None:
+        lines += [
+            "# HELP bratasena_replica_up Whether the read replica answers (else reads use the "
+            "primary).",
+            "# TYPE bratasena_replica_up gauge",
+            f"bratasena_replica_up {int(replica.reachable)}",
+        ]
+    if replica is not None and replica.reachable:
         lines += [
             "# HELP bratasena_replica_lag_bytes WAL of the primary the read replica has not "
             "replayed.",
