@@ -22,6 +22,7 @@ import pytest
 from psycopg.sql import SQL, Identifier
 
 from bratasena.application import Bratasena
+from bratasena.deployment import claim
 from bratasena.domain.calendar import jakarta_date, now_utc
 from bratasena.integration.simulator import StandInTarget, TargetState
 from bratasena.integration.synthetic import generate_rows, write_csv
@@ -70,13 +71,6 @@ def env_of(settings: Settings) -> dict[str, str]:
     return env
 
 
-def cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bratasena.cli", *args],
-        capture_output=True, text=True, env=env_of(settings), cwd=ROOT, timeout=120,
-    )  # fmt: skip
-
-
 @pytest.fixture
 def targets() -> Iterator[list[StandInTarget]]:
     """The province's and the nation's stand-ins, shared by both regencies as the real ones are."""
@@ -113,7 +107,9 @@ def regencies(
     }
     try:
         for deployment in deployments.values():
-            assert cli(deployment.settings, "init").returncode == 0
+            claim(
+                deployment.settings
+            )  # what `bratasena init` does first (tests/integration/test_cli)
             open_accounts(deployment.settings)
             port = free_port()
             deployment.url = f"http://127.0.0.1:{port}"

@@ -9,6 +9,7 @@ tests do, the replica runs as the ``postgres`` user.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -34,8 +35,14 @@ def installed() -> bool:
     return _bindir() is not None
 
 
-def _as_postgres(command: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+def _run(command: list[str], timeout: float) -> None:
+    """Run a PostgreSQL tool (as the postgres user under root); fail with what it said."""
+    tool = Path(command[0]).name
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{tool}: {done.stderr or done.stdout}")
 
 
 @contextmanager
@@ -51,35 +58,34 @@ def running_replica(postgres_url: str) -> Iterator[str]:
     top = Path(tempfile.mkdtemp(prefix="bratasena-replica-"))
     top.chmod(0o755)
     data = top / "data"
-    if os.geteuid() == 0:
-        shutil.chown(top, "postgres", "postgres")
-    subprocess.run(
-        _as_postgres([
-            str(bindir / "pg_basebackup"), "-h", primary.hostname or "127.0.0.1",
-            "-p", str(primary.port or 5432), "-U", primary.username or "postgres",
-            "-D", str(data), "-R", "-X", "stream", "-c", "fast", "--no-sync",
-        ]),
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
-    # Debian keeps the configuration outside the data directory: give the copy its own.
-    (data / "postgresql.conf").write_text(
-        f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{top}'\n"
-        "hot_standby = on\nhot_standby_feedback = on\nfsync = off\n"
-    )
-    (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
-    if os.geteuid() == 0:
-        for name in ("postgresql.conf", "pg_hba.conf"):
-            shutil.chown(data / name, "postgres", "postgres")
     pg_ctl = [str(bindir / "pg_ctl"), "-D", str(data)]
+    started = False
     try:
-        subprocess.run(
-            _as_postgres([*pg_ctl, "-l", str(top / "replica.log"), "-w", "-t", "60", "start"]),
-            check=True, capture_output=True, timeout=90,
+        if os.geteuid() == 0:
+            shutil.chown(top, "postgres", "postgres")
+        # The primary must allow replication from 127.0.0.1 (pg_hba.conf; .ci/run adds it).
+        _run(
+            [
+                str(bindir / "pg_basebackup"), "-h", primary.hostname or "127.0.0.1",
+                "-p", str(primary.port or 5432), "-U", primary.username or "postgres",
+                "-D", str(data), "-R", "-X", "stream", "-c", "fast", "--no-sync",
+            ],
+            timeout=120,
         )  # fmt: skip
+        # Debian keeps the configuration outside the data directory: give the copy its own.
+        (data / "postgresql.conf").write_text(
+            f"port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{top}'\n"
+            "hot_standby = on\nhot_standby_feedback = on\nfsync = off\n"
+        )
+        (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+        if os.geteuid() == 0:
+            for name in ("postgresql.conf", "pg_hba.conf"):
+                shutil.chown(data / name, "postgres", "postgres")
+        started = True
+        _run([*pg_ctl, "-l", str(top / "replica.log"), "-w", "-t", "60", "start"], timeout=90)
         yield f"postgresql://postgres@127.0.0.1:{port}/{dbname}"
     finally:
-        subprocess.run(
-            _as_postgres([*pg_ctl, "-m", "immediate", "-w", "stop"]),
-            capture_output=True, timeout=60,
-        )  # fmt: skip
+        if started:
+            with contextlib.suppress(RuntimeError):
+                _run([*pg_ctl, "-m", "immediate", "-w", "stop"], timeout=60)
         shutil.rmtree(top, ignore_errors=True)
