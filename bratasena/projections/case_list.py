@@ -41,7 +41,7 @@ from bratasena.domain.complaint import (
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.identity import is_valid_tracking_code, normalise_tracking_code
 from bratasena.domain.regions import normalise_code, region_book
-from bratasena.persistence import Cursor, Database
+from bratasena.persistence import Cursor, Reader
 from bratasena.projections.case_steps import apply_step, decision_due, decode_fields, encode_fields
 from bratasena.projections.privacy import Privacy
 from bratasena.projections.records import (
@@ -246,7 +246,7 @@ class CaseList(View[CaseRows]):
     }
     event_types = EVENTS
 
-    def __init__(self, db: Database, app: Any, settings: Settings) -> None:
+    def __init__(self, db: Reader, app: Any, settings: Settings) -> None:
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.regions import normalise_code, region_book
-from bratasena.persistence import Database
+from bratasena.persistence import Reader
 from bratasena.projections.privacy import Privacy
 from bratasena.projections.records import placeholders
 from bratasena.settings import Settings
@@ -37,7 +37,7 @@ def all_words(hashes: Sequence[str]) -> str:
 class NameIndex:
     """Queries of the name index: a page of households with every word, or a ranked list."""
 
-    def __init__(self, db: Database, settings: Settings, privacy: Privacy) -> None:
+    def __init__(self, db: Reader, settings: Settings, privacy: Privacy) -> None:
         self.db = db
         self.settings = settings
         self.privacy = privacy

@@ -22,7 +22,7 @@ from bratasena.domain import ids
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.household import TARGETS, Eligibility, Household
 from bratasena.domain.regions import normalise_code, region_book
-from bratasena.persistence import Cursor, Database
+from bratasena.persistence import Cursor, Reader
 from bratasena.projections.household_names import NameIndex, all_words
 from bratasena.projections.privacy import Privacy
 from bratasena.projections.records import (
@@ -180,7 +180,7 @@ class HouseholdStatus(View[Rows]):
         Household.SyncRejected,
     )
 
-    def __init__(self, db: Database, app: Any, settings: Settings) -> None:
+    def __init__(self, db: Reader, app: Any, settings: Settings) -> None:
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
         self.names = NameIndex(db, settings, self.privacy)

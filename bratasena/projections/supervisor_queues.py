@@ -24,7 +24,7 @@ from typing import Any
 
 from bratasena.domain.complaint import Status
 from bratasena.domain.regions import region_book
-from bratasena.persistence import Database
+from bratasena.persistence import Reader
 from bratasena.projections.case_list import (
     _SELECT,
     OPEN_CASES,
@@ -90,7 +90,7 @@ class SupervisorQueues:
     """Queries for the kabid's queues over the case list and the staff directory."""
 
     def __init__(
-        self, db: Database, settings: Settings, cases: CaseList, staff: StaffDirectory
+        self, db: Reader, settings: Settings, cases: CaseList, staff: StaffDirectory
     ) -> None:
         self.db = db
         self.settings = settings
