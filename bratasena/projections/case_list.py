@@ -29,6 +29,7 @@ from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
+from bratasena.domain import ids
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import (
     AWAITING_DECISION,
@@ -39,7 +40,11 @@ from bratasena.domain.complaint import (
     Step,
 )
 from bratasena.domain.errors import InvalidInputError
-from bratasena.domain.identity import is_valid_tracking_code, normalise_tracking_code
+from bratasena.domain.identity import (
+    is_valid_tracking_code,
+    normalise_tracking_code,
+    validate_registry_id,
+)
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor, Reader
 from bratasena.projections.case_steps import apply_step, decision_due, decode_fields, encode_fields
@@ -470,13 +475,10 @@ class CaseList(View[CaseRows]):
                 "WHERE nik_hash = %s OR kk_hash = %s)",
                 [self.privacy.lookup_hash("nik", digits), self.privacy.lookup_hash("kk", digits)],
             )
-        if any(ch.isdigit() for ch in text) and " " not in text:
-            found = self.db.query(
-                "SELECT household_id FROM views_households WHERE registry_id = %s",
-                [text.upper()],
-            )
-            if found:
-                return SearchKind.REGISTRY_ID, "household_id = %s", [found[0][0]]
+        if any(ch.isdigit() for ch in text) and is_registry_id(text):
+            # Told by its shape, never by looking it up: the answer must not say whether a
+            # household outside the caller's districts has this id.
+            return SearchKind.REGISTRY_ID, "household_id = %s", [str(ids.household_id(text))]
         book = region_book(self.settings.regency)
         codes = [v.code for v in book.villages() if text.lower() in v.name.lower()]
         hashes = list(dict.fromkeys(self.privacy.name_hashes(text)))
@@ -541,6 +543,15 @@ def _tracking_key(code: str) -> str:
     if is_valid_tracking_code(code):
         return normalise_tracking_code(code)
     return code.replace("-", "").upper()
+
+
+def is_registry_id(text: str) -> bool:
+    """Whether the text has the shape of a DTKS/DTSEN registry id (`validate_registry_id`)."""
+    try:
+        validate_registry_id(text)
+    except InvalidInputError:
+        return False
+    return True
 
 
 def _named(hashes: Sequence[str]) -> str:

@@ -122,7 +122,7 @@ def test_cases_are_found_by_the_name_the_complaint_gives_or_the_matched_heads(
         nik(1): SearchKind.NIK_OR_KK,
         "Gempol": SearchKind.VILLAGE_OR_NAME,
         "Tukiran": SearchKind.NAME,
-        "DTKS-999999": SearchKind.NAME,
+        "DTKS-999999": SearchKind.REGISTRY_ID,  # by its shape: never looked up first
         "H.": SearchKind.NOTHING,
     }
     assert {text: views.cases.interpret(text) for text in kinds} == kinds
