@@ -21,13 +21,16 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
 
 
-def _values(registry_id: str, kk: str, nik: str, nama: str, kecamatan: str) -> dict[str, str]:
+def _values(
+    registry_id: str, kk: str, nik: str, nama: str, kecamatan: str, desa: str
+) -> dict[str, str]:
     return {
         "registry_id": registry_id[:40],
         "kk": kk[:32],
         "nik": nik[:32],
         "nama": nama[:100],
-        "kecamatan": kecamatan,
+        "kecamatan": kecamatan[:16],
+        "desa": desa[:16],
     }
 
 
@@ -40,6 +43,7 @@ def _query(
         kk=values["kk"] or None,
         nik=values["nik"] or None,
         name=values["nama"] or None,
+        village=values["desa"] or None,
         district=values["kecamatan"] or None,
         districts=scope,
         page=max(1, min(page, 100_000)),
@@ -49,7 +53,8 @@ def _query(
 
 def _field(error: DomainError) -> str:
     """The form's field for a refusal that names the view's."""
-    return {"name": "nama", "district": "kecamatan"}.get(error.field or "", error.field or "")
+    fields = {"name": "nama", "district": "kecamatan", "village": "desa"}
+    return fields.get(error.field or "", error.field or "")
 
 
 @router.get("/rumah-tangga")
@@ -60,6 +65,7 @@ def search(
     nik: str = "",
     nama: str = "",
     kecamatan: str = "",
+    desa: str = "",
     hal: int = 1,
 ) -> Response:
     """Households by registry id, KK, NIK or the head's name (each matched by keyed hash),
@@ -68,11 +74,13 @@ def search(
     app, views = access.app_of(request), access.views_of(request)
     views.refresh()
     scope = districts_of(who)
-    values = _values(registry_id, kk, nik, nama, kecamatan)
+    values = _values(registry_id, kk, nik, nama, kecamatan, desa)
     errors: dict[str, str] = {}
     found = None
     book = app.regions
     districts = book.districts() if scope is None else [book.district(d) for d in scope]
+    # The villages of the chosen district (the form reloads with them; no script needed).
+    villages = book.villages(kecamatan) if kecamatan in {d.code for d in districts} else []
     if scope is not None and kecamatan and kecamatan not in scope:
         errors["kecamatan"] = "Pilih salah satu kecamatan Anda."
     if any(values.values()) and not errors:
@@ -88,6 +96,7 @@ def search(
         errors=errors,
         found=found,
         districts=districts,
+        villages=villages,
         query=query,
     )
 
@@ -116,6 +125,7 @@ def search_download(
     nik: str = "",
     nama: str = "",
     kecamatan: str = "",
+    desa: str = "",
 ) -> Response:
     """The household search as CSV or .xlsx (KK and NIK masked, as on the page)."""
     who = need(request, *READERS)
@@ -124,7 +134,7 @@ def search_download(
     views = access.views_of(request)
     views.refresh()
     scope = districts_of(who)
-    values = _values(registry_id, kk, nik, nama, kecamatan)
+    values = _values(registry_id, kk, nik, nama, kecamatan, desa)
     if not any(values.values()):
         raise PageError(422, "Pencarian kosong", "Isi paling sedikit satu kolom pencarian.")
     rows: list[list[Any]] = []

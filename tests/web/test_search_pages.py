@@ -48,3 +48,23 @@ def test_an_officer_of_several_districts_finds_a_household_by_id_or_name_without
     page = client.get("/rumah-tangga", params={"nama": "Bpk."}).text
     assert 'id="f-nama"' in page
     assert "Tulis paling sedikit satu kata nama" in page
+
+
+def test_the_household_search_by_name_narrows_to_a_village_of_the_chosen_district(
+    client: TestClient, core: Bratasena
+) -> None:
+    rows = [
+        registry_row(8, head_name="Tukiran", village_code=OTHER_VILLAGE),
+        registry_row(9, head_name="Tukiran"),
+    ]
+    core.import_registry(rows, source="dtks", period="2026-01", actor="x")
+    login(client, "kabid")
+    page = client.get("/rumah-tangga", params={"nama": "tukiran", "kecamatan": "331601"}).text
+    assert "2 keluarga" in page
+    assert f'<option value="{OTHER_VILLAGE}"' in page  # Gempol, a village of Jati
+    page = client.get(
+        "/rumah-tangga", params={"nama": "tukiran", "kecamatan": "331601", "desa": OTHER_VILLAGE}
+    ).text
+    assert "1 keluarga" in page
+    assert "DTKS-000008" in page
+    assert "DTKS-000009" not in page
