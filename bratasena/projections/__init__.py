@@ -14,6 +14,7 @@ from bratasena.projections.case_list import (
     CaseList,
     CaseQuery,
     CaseRow,
+    SearchKind,
     TimelineEntry,
 )
 from bratasena.projections.household_candidates import (
@@ -28,11 +29,13 @@ from bratasena.projections.household_status import (
     SyncState,
 )
 from bratasena.projections.officer_dashboard import Dashboard, DistrictCount, OfficerDashboard
+from bratasena.projections.reads import Reads, ReplicaLag
 from bratasena.projections.reconciliation_report import ReconciliationReport
 from bratasena.projections.records import Page
 from bratasena.projections.removal_report import RemovalReport
 from bratasena.projections.runner import ProjectionStatus, Runner
 from bratasena.projections.staff_directory import StaffDirectory, StaffQuery, StaffRow
+from bratasena.projections.supervisor_queues import Queue, Queues, SupervisorQueues, Workload
 from bratasena.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,15 +51,18 @@ class Projections:
         self.app = app
         self.settings = settings
         self.db = Database(settings, "views")
-        self.cases = CaseList(self.db, app, settings)
-        self.households = HouseholdStatus(self.db, app, settings)
-        self.report = RemovalReport(self.db, app, settings)
-        self.reconciliation = ReconciliationReport(self.db, app, settings)
-        self.staff = StaffDirectory(self.db, app, settings)
+        # The runner writes (and reads its positions) on the primary; the screens read `reads`.
+        self.reads = Reads(self.db, settings)
+        self.cases = CaseList(self.reads, app, settings)
+        self.households = HouseholdStatus(self.reads, app, settings)
+        self.report = RemovalReport(self.reads, app, settings)
+        self.reconciliation = ReconciliationReport(self.reads, app, settings)
+        self.staff = StaffDirectory(self.reads, app, settings)
         self.dashboard = OfficerDashboard(
-            self.db, settings, self.cases, self.report, self.reconciliation
+            self.reads, settings, self.cases, self.report, self.reconciliation
         )
         self.candidates = HouseholdCandidates(self.households, self.cases)
+        self.queues = SupervisorQueues(self.reads, settings, self.cases, self.staff)
         self._runner = Runner(
             app,
             self.db,
@@ -97,18 +103,25 @@ class Projections:
         if self._tailing.is_set():
             return
         deadline = time.monotonic() + self.settings.read_your_writes_timeout
+        applied = 0
         with self._catch_up:
-            while self.run_once() > 0 and time.monotonic() < deadline:
-                pass
+            while (batch := self.run_once()) > 0:
+                applied += batch
+                if time.monotonic() >= deadline:
+                    break
+        if applied:  # with a replica, these reads wait for it to replay them (bounded)
+            self.reads.after_write()
 
     def caught_up(self, position: int) -> bool:
         """Wait (bounded) until every projection has applied the log up to ``position``.
 
         After a command, so the answer and every later read show its effect (read-your-writes);
         `wait_for` applies pending batches itself, so this holds with a runner thread or without.
+        With a replica, reads then wait for it to replay the views' writes, or go to the primary.
         """
         timeout = self.settings.read_your_writes_timeout
         if self.wait_for(position, timeout):
+            self.reads.after_write()
             return True
         log.warning("projections did not reach position %s within %ss", position, timeout)
         return False
@@ -128,8 +141,13 @@ class Projections:
         """Replay one projection from zero into fresh tables, then switch to them atomically."""
         self._runner.rebuild(name, max(REBUILD_BATCH, self.settings.projection_batch_size))
 
+    def replica_lag(self) -> ReplicaLag | None:
+        """How far the read replica is behind the primary (None without one)."""
+        return self.reads.lag()
+
     def close(self) -> None:
         """Release the views database's connections."""
+        self.reads.close()
         self.db.close()
 
 
@@ -149,12 +167,18 @@ __all__ = [
     "Page",
     "ProjectionStatus",
     "Projections",
+    "Queue",
+    "Queues",
     "ReconciliationReport",
     "RemovalReport",
+    "ReplicaLag",
+    "SearchKind",
     "StaffDirectory",
     "StaffQuery",
     "StaffRow",
+    "SupervisorQueues",
     "SyncState",
     "TimelineEntry",
     "Within",
+    "Workload",
 ]

@@ -18,7 +18,7 @@ from datetime import date
 
 from bratasena.domain.complaint import AWAITING_DECISION
 from bratasena.domain.regions import region_book
-from bratasena.persistence import Database
+from bratasena.persistence import Reader
 from bratasena.projections.case_list import (
     _SELECT,
     OPEN_CASES,
@@ -75,7 +75,7 @@ class OfficerDashboard:
 
     def __init__(
         self,
-        db: Database,
+        db: Reader,
         settings: Settings,
         cases: CaseList,
         report: RemovalReport,

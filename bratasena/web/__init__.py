@@ -8,18 +8,32 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from bratasena.web import (
+    accounts,
     cases,
     facilitator,
     households,
     password,
     proposals,
     public,
+    queues,
     report,
     staff,
     sync_page,
 )
 
-PAGES = (public, staff, password, cases, facilitator, households, report, proposals, sync_page)
+PAGES = (
+    public,
+    staff,
+    password,
+    accounts,
+    cases,
+    facilitator,
+    households,
+    queues,
+    report,
+    proposals,
+    sync_page,
+)
 
 
 def install(app: FastAPI) -> None:
