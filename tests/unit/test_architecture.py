@@ -17,7 +17,13 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
     "domain": (0, ("bratasena.domain",)),
     "application": (
         1,
-        ("bratasena.application", "bratasena.letter_facts", "bratasena.persistence"),
+        (
+            "bratasena.application",
+            "bratasena.letter_facts",
+            "bratasena.persistence",
+            "bratasena.blobs",
+            "bratasena.media",
+        ),
     ),
     "projections": (2, ("bratasena.projections",)),
     "integration": (2, ("bratasena.integration",)),
