@@ -28,7 +28,7 @@ from bratasena.domain.errors import (
     NotFoundError,
     OutOfOrderError,
 )
-from bratasena.domain.evidence import Evidence
+from bratasena.domain.evidence import Evidence, EvidenceStage
 from bratasena.domain.filing import (
     PUBLIC,
     channel_for,
@@ -45,6 +45,7 @@ from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
 from bratasena.domain.tracking import JoinedCase
 from bratasena.letter_facts import (
     AppealDecision,
+    Exhibit,
     FieldCheck,
     HouseholdOnPaper,
     LetterFacts,
@@ -788,6 +789,15 @@ class Bratasena(Application[UUID]):
                 findings=dict(investigated.findings),
                 recommendation=investigated.recommendation,
                 notes=investigated.notes,
+                attachments=tuple(
+                    Exhibit(
+                        kind=e.attachment.kind,
+                        day=jakarta_date(e.attachment.taken_at or e.attached_at),
+                        sha256=e.attachment.sha256,
+                    )
+                    for e in complaint.evidence.values()
+                    if e.stage == EvidenceStage.FIELD_CHECK and not e.withdrawn
+                ),
             )
         decided = last(Complaint.Upheld, Complaint.Rejected)
         decision = None

@@ -212,6 +212,8 @@ def _open_image(data: bytes, media_type: MediaType) -> Image.Image:
 
 
 def _photo(data: bytes, media_type: MediaType, sha256: str) -> Inspected:
+    if not _complete(data, media_type):
+        raise _refuse("the photo is cut short or damaged", "broken_file")
     image = _open_image(data, media_type)
     exif = image.getexif()
     taken_at = _taken_at(exif)
@@ -238,6 +240,80 @@ def _photo(data: bytes, media_type: MediaType, sha256: str) -> Inspected:
         longitude=longitude,
         derived={"thumb": _jpeg(thumb), "screen": _jpeg(screen)},
     )
+
+
+def _complete(data: bytes, media_type: MediaType) -> bool:
+    """Whether the file's own structure runs to its end marker.
+
+    Checked on the bytes, not left to Pillow: a library loaded beside it (WeasyPrint) turns on
+    Pillow's process-wide ``LOAD_TRUNCATED_IMAGES``, which makes a cut-short photo decode as
+    grey instead of failing.
+    """
+    if media_type is MediaType.JPEG:
+        return _jpeg_complete(data)
+    if media_type is MediaType.PNG:
+        return _png_complete(data)
+    return _boxes_complete(data)
+
+
+def _jpeg_complete(data: bytes) -> bool:
+    # Segments with lengths up to each scan, then entropy-coded data up to the next marker
+    # (FF00 is a stuffed byte, FFD0–FFD7 restart markers); the file is whole at FFD9 (EOI).
+    at, end = 2, len(data)
+    while at + 2 <= end:
+        if data[at] != 0xFF:
+            return False
+        marker = data[at + 1]
+        if marker == 0xD9:
+            return True
+        if marker == 0xFF:  # fill byte before a marker
+            at += 1
+            continue
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            at += 2
+            continue
+        if at + 4 > end:
+            return False
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        at += 2 + length
+        if marker != 0xDA:
+            continue
+        while True:  # the scan's data
+            at = data.find(b"\xff", at)
+            if at < 0 or at + 1 >= end:
+                return False
+            following = data[at + 1]
+            if following == 0x00 or 0xD0 <= following <= 0xD7:
+                at += 2
+                continue
+            break
+    return False
+
+
+def _png_complete(data: bytes) -> bool:
+    at, end = 8, len(data)
+    while at + 12 <= end:
+        length = int.from_bytes(data[at : at + 4], "big")
+        kind = data[at + 4 : at + 8]
+        at += 12 + length
+        if kind == b"IEND":
+            return at <= end
+    return False
+
+
+def _boxes_complete(data: bytes) -> bool:
+    # HEIC is ISO base media: top-level boxes, each with its size, tile the file exactly.
+    at, end = 0, len(data)
+    while at + 8 <= end:
+        size = int.from_bytes(data[at : at + 4], "big")
+        if size == 1 and at + 16 <= end:
+            size = int.from_bytes(data[at + 8 : at + 16], "big")
+        elif size == 0:
+            size = end - at
+        if size < 8:
+            return False
+        at += size
+    return at == end
 
 
 def _jpeg(image: Image.Image) -> bytes:

@@ -278,3 +278,16 @@ def pdf(*, script: bool = False, encrypted: bool = False) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def heic(size: tuple[int, int] = (640, 480)) -> bytes:
+    """An iPhone-style HEIC photo, encoded here by pillow-heif."""
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", size, (90, 120, 60)).save(out, "HEIF")
+    return out.getvalue()

@@ -227,6 +227,8 @@ FIELD_ERROR: dict[str, str] = {
     "taken_at_source": "Sumber waktu pengambilan foto tidak dikenal.",
     "location_source": "Sumber lokasi foto tidak dikenal.",
     "evidence_id": "Pilih lampiran kasus ini.",
+    "files": "Paling banyak 3 berkas pada satu aduan.",
+    "complaint": "Kirim aduan sebagai JSON pada kolom complaint.",
     "role": "Peran tidak dikenal.",
     "districts": "Pilih paling sedikit satu kecamatan.",
     "desil": "Desil harus bilangan 1 sampai 10.",
@@ -364,6 +366,9 @@ RULE_ERROR: dict[str, str] = {
     "no_evidence_stage": (
         "Pada tahap ini tidak ada bukti yang dapat dilampirkan: foto lapangan saat verifikasi, "
         "dokumen keluarga setelah pemberitahuan."
+    ),
+    "original_not_allowed": (
+        "Berkas asli (dengan data lokasi dan perangkat) hanya untuk kepala bidang dan auditor."
     ),
     "file_not_what_it_claims": "Isi berkas tidak sesuai dengan nama atau jenisnya.",
     "wrong_register_year": "Buku agenda surat tahun itu tidak dapat memberi nomor tahun ini.",

@@ -20,7 +20,7 @@ from bratasena.domain.errors import DomainError, NotAllowedError, RuleViolationE
 from bratasena.media import Upload
 from bratasena.settings import Settings
 from bratasena.web.letters import Press
-from tests.builders import Clock, case_at, file, open_staff, pdf, photo, register
+from tests.builders import Clock, case_at, file, heic, open_staff, pdf, photo, register
 
 
 def stored_blobs(app: Bratasena) -> list[bytes]:
@@ -233,3 +233,61 @@ def test_with_a_cipher_key_no_photo_or_exif_is_at_rest_in_plain(
                 assert path.stat().st_mode & 0o777 == expected
     finally:
         app.close()
+
+
+def test_the_field_report_lists_the_field_checks_attachments_by_kind_day_and_hash(
+    app: Bratasena, clock: Clock
+) -> None:
+    import json
+
+    cid = assigned_case(app, clock)
+    kept = app.attach_evidence(
+        cid, None, upload=Upload(photo(), kind="vehicle"), role=Role.OFFICER, actor="budi"
+    )
+    dropped = app.attach_evidence(
+        cid, None, upload=Upload(pdf(), kind="document"), role=Role.OFFICER, actor="budi"
+    )
+    assert kept.evidence is not None
+    assert dropped.evidence is not None
+    app.withdraw_evidence(
+        cid, None, evidence_id=str(dropped.evidence.id), reason="Bukan rumah ini", actor="kabid"
+    )
+    app.record_investigation(
+        cid,
+        None,
+        visited_on=clock.today(),
+        findings={"owns_car": "Ada mobil di garasi"},
+        recommendation="uphold",
+        actor="budi",
+    )
+    issued = app.issue_letter(cid, None, kind="field_report", actor="budi")
+    assert issued.letter is not None
+    content = json.dumps(issued.letter.content, ensure_ascii=False)
+    assert f"Foto kendaraan, 10 Maret 2026, SHA-256 {kept.evidence.attachment.sha256[:12]}" in (
+        content
+    )
+    assert dropped.evidence.attachment.sha256[:12] not in content
+    assert "tidak ada lampiran" not in content
+
+
+def test_an_iphone_heic_photo_is_accepted_and_a_cut_short_one_refused(
+    app: Bratasena, clock: Clock
+) -> None:
+    cid = assigned_case(app, clock)
+    photo_heic = heic()
+    with pytest.raises(RuleViolationError) as refused:
+        app.attach_evidence(
+            cid,
+            None,
+            upload=Upload(photo_heic[:-200], name="IMG_1.HEIC"),
+            role=Role.OFFICER,
+            actor="budi",
+        )
+    assert refused.value.rule == "broken_file"
+    attached = app.attach_evidence(
+        cid, None, upload=Upload(photo_heic, name="IMG_1.HEIC"), role=Role.OFFICER, actor="budi"
+    )
+    assert attached.evidence is not None
+    assert attached.evidence.attachment.media_type == "image/heic"
+    thumb = Image.open(io.BytesIO(app.evidence_bytes(attached.evidence, "thumb")))
+    assert (thumb.format, thumb.size) == ("JPEG", (480, 360))
