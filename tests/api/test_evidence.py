@@ -182,3 +182,20 @@ def test_complainants_files_are_for_supervisors_and_the_public_sees_their_number
     )
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "files"
+
+
+def test_a_malformed_form_is_invalid_input_on_the_body_and_stores_nothing(
+    client: TestClient, core: Bratasena, staff: dict[str, Headers], clock: Clock
+) -> None:
+    register(core)
+    cid = case_at(core, clock, "assigned")
+    head = core.head()
+    extra = {f"extra{n}": "x" for n in range(24)}  # more fields than the forms take
+    for path, who in ((f"/api/v1/cases/{cid}/evidence", staff["budi"]), ("/api/v1/complaints", {})):
+        answer = client.post(
+            path, headers=who, files={"file": ("a.jpg", photo(), "image/jpeg")}, data=extra
+        )
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["errors"][0]["field"] == "body"
+    assert core.head() == head
+    assert stored_blobs(core) == []

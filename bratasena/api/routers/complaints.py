@@ -14,6 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from bratasena import access
 from bratasena.api.deps import AppDep, ClientAddress, RateLimitedCaller, WaitingViewsDep
 from bratasena.api.errors import UNPARSED_BODY
+from bratasena.api.routers.evidence import read_form
 from bratasena.api.schemas import ComplaintIn, FiledOut, StepOut, TrackOut
 from bratasena.application import Filing
 from bratasena.domain.complaint import Status
@@ -99,7 +100,8 @@ async def submitted(
         return Submitted(_complaint(await request.body()), [])
     settings = access.settings_of(request)
     most = settings.evidence_per_filing
-    async with request.form(max_files=most + 8, max_fields=most + 16) as form:
+    form = await read_form(request, max_files=most + 8, max_fields=most + 16)
+    try:
         files = form.getlist("files")
         if len(files) > most:
             raise InvalidInputError(
@@ -124,6 +126,8 @@ async def submitted(
             kind = kinds[index] if index < len(kinds) else EvidenceKind.OTHER
             uploads.append(Upload(data=data, name=name, declared=declared, kind=kind))
         return Submitted(body, uploads)
+    finally:
+        await form.close()
 
 
 async def read_file_at(

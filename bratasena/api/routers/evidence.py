@@ -15,6 +15,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 
 from bratasena import access
 from bratasena.api.deps import (
@@ -202,12 +203,29 @@ def upload_of(form: FormData, data: bytes, name: str, declared: str | None) -> U
     )
 
 
+async def read_form(request: Request, *, max_files: int, max_fields: int) -> FormData:
+    """The multipart form; a malformed one (too many fields or files, a broken boundary) is
+    invalid input on the body, not Starlette's bare 400. The caller closes it."""
+    try:
+        return await request.form(max_files=max_files, max_fields=max_fields)
+    except HTTPException as error:
+        if error.status_code != 400:
+            raise
+        raise InvalidInputError(
+            f"body: the form could not be read ({error.detail}); send each field once",
+            field="body",
+        ) from None
+
+
 async def uploaded_file(who: MayAttach, case: ScopedCase, request: Request) -> Upload:
     """The upload, read once the caller may attach to this case (the domain decides the rest)."""
     limit = access.settings_of(request).evidence_max_bytes
-    async with request.form(max_files=1, max_fields=10) as form:
+    form = await read_form(request, max_files=1, max_fields=10)
+    try:
         data, name, declared = await read_file(form, "file", limit)
         return upload_of(form, data, name, declared)
+    finally:
+        await form.close()
 
 
 UploadDep = Annotated[Upload, Depends(uploaded_file)]
