@@ -73,12 +73,28 @@ class Submitted:
     uploads: list[Upload]
 
 
-def _complaint(raw: str | bytes) -> ComplaintIn:
-    """The complaint, read as FastAPI reads a JSON body: unreadable JSON is 400, a body that
-    does not validate is 422 naming each field."""
+def _complaint(raw: str | bytes, *, in_form: bool = False) -> ComplaintIn:
+    """The complaint, read as FastAPI reads a JSON body: unreadable JSON is 400 (in a form, 422
+    on its field ``complaint``), a complaint that does not validate is 422 naming each field, a
+    missing body is 422 on ``body`` (as FastAPI answers a missing required body)."""
+    if not raw.strip():
+        raise RequestValidationError(
+            [
+                {
+                    "type": "missing",
+                    "loc": ("complaint",) if in_form else ("body",),
+                    "msg": "Field required",
+                }
+            ]
+        )
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
+        if in_form:
+            raise InvalidInputError(
+                "complaint: the form field 'complaint' is not readable JSON",
+                field="complaint",
+            ) from None
         raise HTTPException(400, UNPARSED_BODY) from None
     try:
         return ComplaintIn.model_validate(data)
@@ -118,7 +134,7 @@ async def submitted(
                 "complaint: send the complaint as JSON in the form field 'complaint'",
                 field="complaint",
             )
-        body = _complaint(text)
+        body = _complaint(text, in_form=True)
         kinds = [k for k in form.getlist("kinds") if isinstance(k, str)]
         uploads = []
         for index in range(len(files)):
