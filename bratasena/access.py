@@ -21,7 +21,7 @@ from starlette.requests import HTTPConnection
 
 from bratasena.application import Bratasena
 from bratasena.domain.account import Account, Action, Role, normalise_username, roles_for
-from bratasena.domain.complaint import Complaint
+from bratasena.domain.complaint import Complaint, Step
 from bratasena.domain.errors import (
     ConflictError,
     DomainError,
@@ -33,7 +33,7 @@ from bratasena.domain.evidence import Evidence, EvidenceStage
 from bratasena.integration.sync import SyncWorker
 from bratasena.limits import BodyTooLargeError, LoginThrottle, RateLimiter, ThrottledError
 from bratasena.metrics import Metrics
-from bratasena.projections import Projections
+from bratasena.projections import Projections, TimelineEntry
 from bratasena.settings import Settings
 
 ALGORITHM = "HS256"
@@ -297,6 +297,18 @@ def visible_evidence(account: Account, complaint: Complaint) -> list[Evidence]:
         e
         for e in complaint.evidence.values()
         if account.sees_reporter or e.stage != EvidenceStage.FILING
+    ]
+
+
+def visible_steps(account: Account, entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """A case's timeline as this person may read it: the complainant's own attachments are
+    steps only supervisors and auditors see (like the files themselves)."""
+    if account.sees_reporter:
+        return entries
+    return [
+        e
+        for e in entries
+        if not (e.step == Step.EVIDENCE_ATTACHED and e.fields.get("stage") == EvidenceStage.FILING)
     ]
 
 

@@ -200,13 +200,13 @@ def _open_image(data: bytes, media_type: MediaType) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refuse("the photo has too many pixels", "broken_file") from None
+        raise _refuse("the photo has too many pixels", "too_many_pixels") from None
     except (OSError, SyntaxError, ValueError):
         raise _refuse("the photo cannot be read", "broken_file") from None
     width, height = image.size
     if width * height > MAX_PIXELS:
         raise _refuse(
-            f"the photo has {width}×{height} pixels, more than {MAX_PIXELS:,}", "broken_file"
+            f"the photo has {width}×{height} pixels, more than {MAX_PIXELS:,}", "too_many_pixels"
         )
     return image
 

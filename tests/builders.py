@@ -291,3 +291,19 @@ def heic(size: tuple[int, int] = (640, 480)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (90, 120, 60)).save(out, "HEIF")
     return out.getvalue()
+
+
+def png_bomb(width: int = 9000, height: int = 8000) -> bytes:
+    """A small, well-formed PNG whose header claims more pixels than any photo has."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\0" * (1 + width * 3) * 4)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )

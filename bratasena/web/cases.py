@@ -127,7 +127,7 @@ def _case_page(
         village=village,
         household=household,
         subject=timeline.subject_of(history, full_numbers=who.sees_reporter),
-        steps=timeline.steps(row.timeline if row else [], book),
+        steps=timeline.steps(access.visible_steps(who, row.timeline) if row else [], book),
         reports=timeline.reports(history) if who.sees_reporter else None,
         actions=forms,
         assignees=_assignees(app, views.staff, case) if "assign" in forms else [],

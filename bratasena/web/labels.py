@@ -355,6 +355,7 @@ RULE_ERROR: dict[str, str] = {
     "file_name_has_path": "Nama berkas tidak boleh memuat garis miring (/ atau \\).",
     "bad_file_name": "Nama berkas tidak dapat dipakai: ganti namanya lalu kirim lagi.",
     "broken_file": "Berkas rusak atau terpotong; kirim berkas aslinya.",
+    "too_many_pixels": "Foto terlalu besar ukurannya (lebih dari 64 juta piksel).",
     "pdf_has_script": "PDF yang memuat JavaScript tidak diterima.",
     "pdf_encrypted": "PDF yang terkunci atau terenkripsi tidak diterima.",
     "too_many_attachments": "Kasus ini sudah mencapai batas jumlah lampiran.",

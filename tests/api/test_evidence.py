@@ -166,6 +166,10 @@ def test_complainants_files_are_for_supervisors_and_the_public_sees_their_number
     client.post(f"/api/v1/cases/{cid}/assignment", headers=staff["kabid"], json={"officer": "budi"})
     officer = client.get(f"/api/v1/cases/{cid}/evidence", headers=staff["budi"]).json()
     assert officer == []
+    case = client.get(f"/api/v1/cases/{cid}", headers=staff["budi"]).json()
+    assert "evidence_attached" not in [step["step"] for step in case["timeline"]]
+    case = client.get(f"/api/v1/cases/{cid}", headers=staff["kabid"]).json()
+    assert [step["step"] for step in case["timeline"]].count("evidence_attached") == 2
     supervisor = client.get(f"/api/v1/cases/{cid}/evidence", headers=staff["kabid"]).json()
     assert [(e["stage"], e["kind"]) for e in supervisor] == [
         ("filing", "house_front"),
@@ -199,3 +203,21 @@ def test_a_malformed_form_is_invalid_input_on_the_body_and_stores_nothing(
         assert answer.json()["errors"][0]["field"] == "body"
     assert core.head() == head
     assert stored_blobs(core) == []
+
+
+def test_each_file_of_an_anonymous_filing_counts_against_the_public_rate_limit(
+    make_settings: Any, clock: Clock
+) -> None:
+    import json
+
+    from bratasena.bootstrap import create_app
+
+    settings: Settings = make_settings(public_rate_limit_per_minute=5)
+    with TestClient(create_app(settings, clock=clock)) as client:
+        register(client.app.state.service.app)  # type: ignore[attr-defined]
+        three = [("files", (f"r{n}.jpg", photo(), "image/jpeg")) for n in range(3)]
+        body = {"complaint": json.dumps(complaint_body())}
+        first = client.post("/api/v1/complaints", data=body, files=three)
+        assert first.status_code == 201, first.text  # 1 filing + 3 files: 4 of 5
+        second = client.post("/api/v1/complaints", data=body, files=three[:1])
+        assert second.status_code == 429

@@ -20,7 +20,17 @@ from bratasena.domain.errors import DomainError, NotAllowedError, RuleViolationE
 from bratasena.media import Upload
 from bratasena.settings import Settings
 from bratasena.web.letters import Press
-from tests.builders import Clock, case_at, file, heic, open_staff, pdf, photo, register
+from tests.builders import (
+    Clock,
+    case_at,
+    file,
+    heic,
+    open_staff,
+    pdf,
+    photo,
+    png_bomb,
+    register,
+)
 
 
 def stored_blobs(app: Bratasena) -> list[bytes]:
@@ -115,6 +125,7 @@ BAD: list[tuple[str, Upload, str]] = [
         "pdf_has_script",
     ),
     ("encrypted PDF", Upload(pdf(encrypted=True), name="a.pdf"), "pdf_encrypted"),
+    ("decompression bomb", Upload(png_bomb(), name="a.png"), "too_many_pixels"),
     ("PDF cut short", Upload(pdf()[:-40], name="a.pdf"), "broken_file"),
     ("a path in the name", Upload(photo(), name="../../etc/rumah.jpg"), "file_name_has_path"),
     ("a Windows path", Upload(photo(), name="C:\\foto\\rumah.jpg"), "file_name_has_path"),
