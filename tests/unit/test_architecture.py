@@ -19,6 +19,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
         1,
         (
             "bratasena.application",
+            "bratasena.deployment",
             "bratasena.letter_facts",
             "bratasena.persistence",
             "bratasena.blobs",
