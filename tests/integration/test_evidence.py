@@ -302,3 +302,25 @@ def test_an_iphone_heic_photo_is_accepted_and_a_cut_short_one_refused(
     assert attached.evidence.attachment.media_type == "image/heic"
     thumb = Image.open(io.BytesIO(app.evidence_bytes(attached.evidence, "thumb")))
     assert (thumb.format, thumb.size) == ("JPEG", (480, 360))
+
+
+def test_a_case_at_its_limit_of_attachments_refuses_one_more_and_stores_nothing(
+    make_settings: Any, clock: Clock
+) -> None:
+    settings: Settings = make_settings(evidence_per_case=2)
+    app = Bratasena(settings, clock=clock, typesetter=Press())
+    try:
+        cid = assigned_case(app, clock)
+        for n in range(2):
+            app.attach_evidence(
+                cid, None, upload=Upload(pdf(), name=f"{n}.pdf"), role=Role.OFFICER, actor="budi"
+            )
+        before = stored_blobs(app)
+        with pytest.raises(RuleViolationError) as refused:
+            app.attach_evidence(
+                cid, None, upload=Upload(photo(), name="3.jpg"), role=Role.OFFICER, actor="budi"
+            )
+        assert (refused.value.rule, refused.value.field) == ("too_many_attachments", "file")
+        assert stored_blobs(app) == before
+    finally:
+        app.close()
