@@ -146,8 +146,7 @@ class TableBlobs:
 
     def put(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
-        if self.has(sha256):
-            return sha256
+        # One round trip: bytes already stored are left as they are (ON CONFLICT).
         with self.db.transaction() as cur:
             cur.execute(
                 "INSERT INTO blobs_files (sha256, data) VALUES (%s, %s) "
