@@ -118,13 +118,9 @@ async def submitted(
     most = settings.evidence_per_filing
     form = await read_form(request, max_files=most + 8, max_fields=most + 16)
     try:
+        # How many files a filing may carry is the application's rule (`file_complaint`); the
+        # body limit already bounds what can arrive.
         files = form.getlist("files")
-        if len(files) > most:
-            raise InvalidInputError(
-                f"files: at most {most} files with one complaint ({len(files)} sent)",
-                field="files",
-                rule="too_many_files",
-            )
         if who is None:
             for _ in files:
                 limiter.check(client)
