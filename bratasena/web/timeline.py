@@ -148,6 +148,9 @@ INDONESIAN: dict[Step, Callable[[dict[str, Any], RegionBook], str]] = {
         "digabungkan ke kasus tersebut."
     ),
     Step.ASSIGNED: lambda f, book: f"Ditugaskan kepada {f['officer']}.",
+    Step.REASSIGNED: lambda f, book: (
+        f"Dialihkan dari {f['previous_officer']} kepada {f['officer']}. Alasan: {_s(f['reason'])}."
+    ),
     Step.INVESTIGATED: _investigated,
     Step.NOTICE_ISSUED: lambda f, book: (
         f"Pemberitahuan dikirim kepada keluarga; batas tanggapan {_day(f['response_due'])}."
