@@ -42,11 +42,15 @@ OPERATION_IDS = {
     "getSyncStatus", "getSyncStatusAlias", "listParkedSyncItems", "retrySyncItem",
     "listHouseholdCandidates", "rematchHousehold",
     "listLetters", "issueLetter", "recordLetterDelivery", "downloadLetter",
+    "attachEvidence", "listEvidence", "fetchEvidence", "withdrawEvidence",
 }  # fmt: skip
 """Every operation's name: a generated client's function names, so a rename breaks clients."""
 
 BINARY = {
     "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/heic",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",  # XLSX files
 }
 """Media types answered as bytes (a generated client maps them to application/octet-stream)."""
