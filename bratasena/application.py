@@ -167,6 +167,8 @@ class ImportCounts:
     household_ids: list[UUID] = field(default_factory=list)
     reconciled: Counter[str] = field(default_factory=Counter)
     """Reconciliation events recorded, by event class name (``RemovalConfirmed``…)."""
+    listed: list[UUID] = field(default_factory=list)
+    """The household ids of every row of the batch, changed or not (the extract lists them)."""
 
     def add(self, other: ImportCounts) -> None:
         self.registered += other.registered
@@ -1076,6 +1078,7 @@ class Bratasena(Application[UUID]):
         # lookups of their old and new numbers) instead of one query per aggregate: at registry
         # scale the per-aggregate round trips, not the writes, dominated the import.
         hids = [ids.household_id(row["registry_id"]) for row in rows]
+        counts.listed = hids
         households = load_many(self, Household, hids)
         lookup_ids: dict[tuple[str, str], UUID] = {}
 

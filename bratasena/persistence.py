@@ -156,7 +156,8 @@ def originators_of(
 
     def keep(rows: Iterable[Any]) -> None:
         for row in rows:
-            key = UUID(str(row["originator_id"]))
+            value = row["originator_id"]  # a UUID from psycopg, hex text from SQLite
+            key = value if isinstance(value, UUID) else UUID(value)
             if key not in excluding:
                 found.append(key)
 

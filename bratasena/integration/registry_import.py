@@ -196,6 +196,9 @@ def import_registry_file(
     report_path = error_report or error_report_path(path)
     validator = RowValidator(app.regions)
     batch: list[dict[str, Any]] = []
+    # The households the extract lists: the ids the batches compute anyway, and those of the
+    # refused rows that name a registry id (a bad row still says the household is listed).
+    listed: set[UUID] = set()
     if reconcile:
         try:
             app.check_reconcilable(report.period)
@@ -208,6 +211,7 @@ def import_registry_file(
             batch, source=report.source, period=report.period, actor=actor, reconcile=reconcile
         )
         _count_reconciled(report, counts.reconciled)
+        listed.update(counts.listed)
         report.registered += counts.registered
         report.updated += counts.updated
         report.unchanged += counts.unchanged
@@ -227,6 +231,8 @@ def import_registry_file(
             if problems:
                 report.rejected += 1
                 errors.write(problems)
+                if reconcile and problems[0].registry_id:
+                    listed.add(ids.household_id(problems[0].registry_id))
                 continue
             batch.append(row)
             if len(batch) >= batch_size:
@@ -240,7 +246,7 @@ def import_registry_file(
         report_path.unlink(missing_ok=True)
     if reconcile:
         counts = app.reconcile_unlisted(
-            validator.seen_households(), period=report.period, actor=actor, batch_size=batch_size
+            listed, period=report.period, actor=actor, batch_size=batch_size
         )
         _count_reconciled(report, counts.reconciled)
         logged = app.record_reconciled(period=report.period, source=report.source, actor=actor)
@@ -261,10 +267,6 @@ class RowValidator:
         # Only ids are kept (a few tens of bytes a row), so memory grows with the registry's
         # households, never with the file's size in bytes.
         self._seen: dict[str, int] = {}
-
-    def seen_households(self) -> set[UUID]:
-        """The household ids of every row checked so far, good or bad: the households listed."""
-        return {ids.household_id(registry_id) for registry_id in self._seen}
 
     def check(self, line: int, record: dict[str, str]) -> tuple[dict[str, Any], list[RowError]]:
         """The row as `Bratasena.import_registry` takes it, and what is wrong with it."""
