@@ -28,11 +28,11 @@ from bratasena import api, web
 from bratasena.application import Bratasena
 from bratasena.domain.calendar import now_utc
 from bratasena.domain.errors import DomainError
-from bratasena.headers import SecurityHeaders
+from bratasena.gate import Gate
 from bratasena.integration.sync import SyncWorker
 from bratasena.limit_store import LimitStore, limit_store
-from bratasena.limits import BodyLimitMiddleware, LoginThrottle, RateLimiter
-from bratasena.metrics import Metrics, MetricsMiddleware
+from bratasena.limits import LoginThrottle, RateLimiter
+from bratasena.metrics import Metrics
 from bratasena.projections import Projections
 from bratasena.settings import Settings
 from bratasena.web.letters import Press
@@ -192,13 +192,13 @@ def create_app(
     asgi.state.service = service
     api.install(asgi)
     web.install(asgi)
-    # Middleware wraps in reverse order of adding: metrics sees every request, limits included.
+    # One layer: metrics see every request, refusals by size included; every answer gets headers.
     asgi.add_middleware(
-        BodyLimitMiddleware,
+        Gate,
+        metrics=service.metrics,
+        hsts=settings.environment != "development",
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
         refuse=_refusal,
     )
-    asgi.add_middleware(SecurityHeaders, hsts=settings.environment != "development")
-    asgi.add_middleware(MetricsMiddleware, metrics=service.metrics)
     return asgi

@@ -30,6 +30,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
         3,
         (
             "bratasena.access",
+            "bratasena.gate",
             "bratasena.headers",
             "bratasena.limits",
             "bratasena.limit_store",
