@@ -49,7 +49,7 @@ class Service:
         *,
         clock: Callable[[], datetime] = now_utc,
         background: bool = False,
-        sync_concurrency: int = 8,
+        sync_concurrency: int | None = None,
     ) -> None:
         settings.check_deployable()
         self.settings = settings
