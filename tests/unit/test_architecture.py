@@ -22,6 +22,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
             "bratasena.deployment",
             "bratasena.letter_facts",
             "bratasena.persistence",
+            "bratasena.registry_digests",
         ),
     ),
     "projections": (2, ("bratasena.projections",)),
