@@ -1199,13 +1199,9 @@ class Bratasena(Application[UUID]):
     # --- plumbing -------------------------------------------------------------------------------
 
     def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        if not isinstance(aggregate, cls):
-            return None
-        return aggregate
+        # `load_many` rather than `repository.get`: the same rows and mapper, minus the library's
+        # runtime-protocol check of every event (20–45 µs each), on every use case's read.
+        return load_many(self, cls, [aggregate_id]).get(aggregate_id)
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
         aggregate = self._find(cls, aggregate_id)
@@ -1228,7 +1224,8 @@ class Bratasena(Application[UUID]):
 
     def _save(self, *aggregates: Aggregate | None) -> int:
         try:
-            recordings = self.save(*aggregates)
+            # `save` minus its runtime-protocol checks per aggregate (see `put_unchecked`).
+            recordings = put_unchecked(self, [a for a in aggregates if a is not None])
         except IntegrityError:
             current = {a.id: self._find(Aggregate, a.id) for a in aggregates if a is not None}
             versions = [v.version for v in current.values() if v is not None]

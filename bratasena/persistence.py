@@ -3,12 +3,15 @@
 Events go to SQLite files by default and to PostgreSQL when configured (`event_store_env`); views
 and workers keep their own tables through `Database`. Everything else of the application goes
 through the `eventsourcing` library's public API, except four shortcuts, all here. Each was
-measured, each has its own test on both backends (tests/integration/test_persistence.py), and each
+measured, each has its own test on both backends (tests/integration/test_persistence.py;
+`current_versions` in test_registry_digests.py), and each
 was written against eventsourcing 9.5.6 (`LIBRARY_VERSION`: a test fails on any other release, so
 an upgrade starts by re-reading the library code each one names):
 
-* `load_many`: many aggregates in one query, folded without a runtime-protocol check per event;
-* `put_unchecked`: a batch's events into the store without `save()`'s checks per aggregate;
+* `load_many`: many aggregates in one query, folded without a runtime-protocol check per event
+  (every use case's read of one aggregate goes this way too: `Bratasena._find`);
+* `put_unchecked`: a batch's events into the store without `save()`'s checks per aggregate
+  (every use case's save goes this way too: `Bratasena._save`);
 * `insert_events_in_binary`: the PostgreSQL recorder's INSERT sent in psycopg's binary format;
 * `current_versions`: aggregates' current versions by index (the registry digests' check);
 
