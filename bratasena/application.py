@@ -1199,9 +1199,13 @@ class Bratasena(Application[UUID]):
     # --- plumbing -------------------------------------------------------------------------------
 
     def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        # `load_many` rather than `repository.get`: the same rows and mapper, minus the library's
-        # runtime-protocol check of every event (20–45 µs each), on every use case's read.
-        return load_many(self, cls, [aggregate_id]).get(aggregate_id)
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, cls):
+            return None
+        return aggregate
 
     def _get(self, cls: type[A], aggregate_id: UUID) -> A:
         aggregate = self._find(cls, aggregate_id)

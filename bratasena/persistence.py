@@ -9,7 +9,8 @@ was written against eventsourcing 9.5.6 (`LIBRARY_VERSION`: a test fails on any 
 an upgrade starts by re-reading the library code each one names):
 
 * `load_many`: many aggregates in one query, folded without a runtime-protocol check per event
-  (every use case's read of one aggregate goes this way too: `Bratasena._find`);
+  (not for one aggregate: on PostgreSQL its explicit read transaction and unprepared statement
+  made single reads 30–40 % slower than `Repository.get`, as measured for issue 18);
 * `put_unchecked`: a batch's events into the store without `save()`'s checks per aggregate
   (every use case's save goes this way too: `Bratasena._save`);
 * `insert_events_in_binary`: the PostgreSQL recorder's INSERT sent in psycopg's binary format;
