@@ -31,7 +31,7 @@ from bratasena.domain.errors import DomainError
 from bratasena.gate import Gate
 from bratasena.integration.sync import SyncWorker
 from bratasena.limit_store import LimitStore, limit_store
-from bratasena.limits import LoginThrottle, RateLimiter
+from bratasena.limits import LoginThrottle, RateLimiter, evidence_limits
 from bratasena.metrics import Metrics
 from bratasena.projections import Projections
 from bratasena.settings import Settings
@@ -200,5 +200,8 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
         refuse=_refusal,
+        file_limits=evidence_limits(
+            max_file_bytes=settings.evidence_max_bytes, per_filing=settings.evidence_per_filing
+        ),
     )
     return asgi

@@ -8,8 +8,9 @@ metrics sees every request, refusals by size included; the headers go on every a
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,13 +36,16 @@ class Gate:
         max_body_bytes: int,
         max_upload_bytes: int,
         refuse: Refusal,
+        file_limits: Sequence[tuple[re.Pattern[str], int]] = (),
     ) -> None:
+        """``file_limits``: multipart bodies to these paths (evidence) may be this large."""
         self.app = app
         self.metrics = metrics
         self.hsts = hsts
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
         self.refuse = refuse
+        self.file_limits = tuple(file_limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,7 +64,10 @@ class Gate:
             await send(message)
 
         limit = body_limit(
-            path, max_body_bytes=self.max_body_bytes, max_upload_bytes=self.max_upload_bytes
+            scope,
+            max_body_bytes=self.max_body_bytes,
+            max_upload_bytes=self.max_upload_bytes,
+            file_limits=self.file_limits,
         )
         try:
             if declared_length(scope) > limit:

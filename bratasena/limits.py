@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive, Scope
@@ -49,9 +50,23 @@ class BodyOverflow(HTTPException):
         super().__init__(413, BodyTooLargeError(limit).message)
 
 
-def body_limit(path: str, *, max_body_bytes: int, max_upload_bytes: int) -> int:
-    """The most bytes a request to ``path`` may send: uploads get the larger limit."""
-    return max_upload_bytes if path.startswith(UPLOAD_PATHS) else max_body_bytes
+def body_limit(
+    scope: Scope,
+    *,
+    max_body_bytes: int,
+    max_upload_bytes: int,
+    file_limits: Sequence[tuple[re.Pattern[str], int]] = (),
+) -> int:
+    """The most bytes a request may send: uploads get the larger limit, and multipart bodies to
+    the ``file_limits`` paths (evidence) theirs; others keep ``max_body_bytes``."""
+    path: str = scope.get("path", "")
+    if path.startswith(UPLOAD_PATHS):
+        return max_upload_bytes
+    if file_limits and _is_multipart(scope):
+        for pattern, limit in file_limits:
+            if pattern.fullmatch(path):
+                return max(limit, max_body_bytes)
+    return max_body_bytes
 
 
 def declared_length(scope: Scope) -> int:
@@ -83,6 +98,31 @@ def counted(receive: Receive, limit: int) -> Receive:
         return message
 
     return counting_receive
+
+
+def _is_multipart(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return bool(value.lower().startswith(b"multipart/form-data"))
+    return False
+
+
+FORM_OVERHEAD = 256 * 1024
+"""Room in a multipart body for its other fields and part headers, beside the files."""
+
+
+def evidence_limits(*, max_file_bytes: int, per_filing: int) -> list[tuple[re.Pattern[str], int]]:
+    """The multipart bodies that carry evidence and how large each may be: one file to a case
+    (the API and the case page), up to ``per_filing`` files with a complaint (the API and the
+    complaint form). Each file is checked against its own limit again when it is read."""
+    one = max_file_bytes + FORM_OVERHEAD
+    filing = max(per_filing, 1) * max_file_bytes + FORM_OVERHEAD
+    return [
+        (re.compile(r"/api/v1/cases/[^/]+/evidence"), one),
+        (re.compile(r"/kasus/[^/]+/evidence"), one),
+        (re.compile(r"/api/v1/complaints"), filing),
+        (re.compile(r"/aduan"), filing),
+    ]
 
 
 class RateLimiter:

@@ -97,6 +97,9 @@ class TrackOut(BaseModel):
     filed_at: datetime
     updated_at: datetime
     steps: list[StepOut]
+    evidence: int = Field(
+        default=0, description="how many photos and documents the case holds (never which)"
+    )
 
 
 # --- accounts -----------------------------------------------------------------------------------
@@ -163,6 +166,13 @@ class AssignmentIn(Strict):
     officer: str = Field(min_length=1, max_length=40)
 
 
+class ReassignmentIn(Strict):
+    """Give the case to another officer (by username) at any step before the decision, and why."""
+
+    officer: str = Field(min_length=1, max_length=40)
+    reason: str = Field(max_length=4000)
+
+
 class HouseholdMatchIn(Strict):
     """The registered household a complaint is about, by its DTKS/DTSEN registry id."""
 
@@ -217,6 +227,12 @@ class DecisionIn(Strict):
 
 class WithdrawalIn(Strict):
     """Why the complaint is withdrawn."""
+
+    reason: str = Field(max_length=4000)
+
+
+class EvidenceWithdrawalIn(Strict):
+    """Why an attachment is withdrawn from the case."""
 
     reason: str = Field(max_length=4000)
 

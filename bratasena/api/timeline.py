@@ -86,6 +86,9 @@ ENGLISH: dict[Step, Words] = {
         f"The household is already under case {f['tracking_code']}; this complaint joined it."
     ),
     Step.ASSIGNED: lambda f, book: f"Assigned to {f['officer']}.",
+    Step.REASSIGNED: lambda f, book: (
+        f"Reassigned from {f['previous_officer']} to {f['officer']}: {f['reason']}"
+    ),
     Step.INVESTIGATED: _investigated,
     Step.NOTICE_ISSUED: lambda f, book: (
         f"Notice issued to the household; response due {f['response_due']}."
@@ -111,6 +114,13 @@ ENGLISH: dict[Step, Words] = {
     Step.LETTER_DELIVERED: lambda f, book: (
         f"Letter {f['number']} delivered on {f['delivered_on']} "
         f"{DELIVERY.get(f['method'], f['method'])}."
+    ),
+    Step.EVIDENCE_ATTACHED: lambda f, book: (
+        f"Evidence attached ({f['kind'].replace('_', ' ')}, {f['stage'].replace('_', ' ')}, "
+        f"{f['media_type']}), SHA-256 {f['sha256'][:12]}…."
+    ),
+    Step.EVIDENCE_WITHDRAWN: lambda f, book: (
+        f"Evidence {str(f['evidence_id'])[:8]} withdrawn: {f['reason']}."
     ),
 }
 """One English sentence per step."""

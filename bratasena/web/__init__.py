@@ -8,17 +8,30 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from bratasena.web import (
+    accounts,
     cases,
     facilitator,
     households,
     password,
     public,
+    queues,
     report,
     staff,
     sync_page,
 )
 
-PAGES = (public, staff, password, cases, facilitator, households, report, sync_page)
+PAGES = (
+    public,
+    staff,
+    password,
+    accounts,
+    cases,
+    facilitator,
+    households,
+    queues,
+    report,
+    sync_page,
+)
 
 
 def install(app: FastAPI) -> None:

@@ -32,18 +32,20 @@ OPERATION_IDS = {
     "getHealth", "getReadiness", "getMetrics",
     "fileComplaint", "trackComplaint", "logIn", "logOut", "getMe", "changeMyPassword",
     "listAccounts", "openAccount", "getAccount", "changeRole", "disableAccount", "enableAccount",
-    "listCases", "getCase", "assignCase", "identifyHousehold", "recordInvestigation",
+    "listCases", "getCase", "assignCase", "reassignCase", "identifyHousehold",
+    "recordInvestigation",
     "issueNotice", "recordResponse", "decideCase", "withdrawCase", "recordAppeal", "decideAppeal",
     "searchHouseholds", "getHousehold", "importRegistry",
-    "getDashboard", "getRemovalReport", "setTargets",
+    "getDashboard", "getQueues", "getRemovalReport", "setTargets",
     "getHistory", "getStateAt",
     "getSyncStatus", "getSyncStatusAlias", "listParkedSyncItems", "retrySyncItem",
     "listHouseholdCandidates", "rematchHousehold",
     "listLetters", "issueLetter", "recordLetterDelivery", "downloadLetter",
+    "attachEvidence", "listEvidence", "fetchEvidence", "withdrawEvidence",
 }  # fmt: skip
 """Every operation's name: a generated client's function names, so a rename breaks clients."""
 
-BINARY = {"application/pdf"}
+BINARY = {"application/pdf", "image/jpeg", "image/png", "image/heic"}
 """Media types answered as bytes (a generated client maps them to application/octet-stream)."""
 
 

@@ -23,6 +23,8 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
             "bratasena.letter_facts",
             "bratasena.persistence",
             "bratasena.registry_digests",
+            "bratasena.blobs",
+            "bratasena.media",
         ),
     ),
     "projections": (2, ("bratasena.projections",)),
