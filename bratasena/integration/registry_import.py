@@ -199,16 +199,24 @@ def import_registry_file(
     # The households the extract lists: the ids the batches compute anyway, and those of the
     # refused rows that name a registry id (a bad row still says the household is listed).
     listed: set[UUID] = set()
+    compare: set[UUID] = set()
     if reconcile:
         try:
             app.check_reconcilable(report.period)
         except OutOfOrderError as refusal:
             report.reconciliation_refused = refusal.message
             reconcile = False
+        else:
+            compare = app.reconciliation_candidates()
 
     def flush() -> None:
         counts = app.import_registry(
-            batch, source=report.source, period=report.period, actor=actor, reconcile=reconcile
+            batch,
+            source=report.source,
+            period=report.period,
+            actor=actor,
+            reconcile=reconcile,
+            compare=compare,
         )
         _count_reconciled(report, counts.reconciled)
         listed.update(counts.listed)

@@ -22,6 +22,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
             "bratasena.deployment",
             "bratasena.letter_facts",
             "bratasena.persistence",
+            "bratasena.registry_digests",
             "bratasena.blobs",
             "bratasena.media",
         ),
@@ -32,6 +33,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
         3,
         (
             "bratasena.access",
+            "bratasena.gate",
             "bratasena.headers",
             "bratasena.limits",
             "bratasena.limit_store",
