@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from bratasena.web import (
+    audit,
     cases,
     facilitator,
     households,
@@ -18,7 +19,7 @@ from bratasena.web import (
     sync_page,
 )
 
-PAGES = (public, staff, password, cases, facilitator, households, report, sync_page)
+PAGES = (public, staff, password, audit, cases, facilitator, households, report, sync_page)
 
 
 def install(app: FastAPI) -> None:

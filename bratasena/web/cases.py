@@ -20,7 +20,7 @@ from bratasena.application import Bratasena, Match, Outcome
 from bratasena.domain.account import Account, Action, Role, roles_for
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import AppealDecision, Complaint, Decision
-from bratasena.domain.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
+from bratasena.domain.errors import ConflictError, DomainError, InvalidInputError
 from bratasena.domain.letters import DELIVERY_METHODS, letter_key, number_of_key
 from bratasena.projections import Candidate, StaffRow, Within
 from bratasena.web import labels, timeline
@@ -344,15 +344,3 @@ def act(request: Request, complaint_id: UUID, action: str, form: CheckedForm) ->
     views.caught_up(outcome.position)
     done = "joined" if isinstance(outcome, Match) and outcome.joined else action
     return redirect(f"/kasus/{complaint_id}?ok={done}")
-
-
-@router.get("/kasus/{complaint_id}/riwayat")
-def audit(request: Request, complaint_id: UUID) -> Response:
-    """Every stored event of the case, oldest first, with its actor and data (audit view)."""
-    need(request, Role.SUPERVISOR, Role.AUDITOR)
-    app = access.app_of(request)
-    history = app.history(complaint_id)
-    if not history[0].type.startswith("Complaint."):
-        raise NotFoundError(f"no complaint with id {complaint_id}")
-    case = app.get_complaint(complaint_id)
-    return render(request, "audit.html", case=case, history=history)

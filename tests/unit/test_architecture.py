@@ -25,6 +25,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
         3,
         (
             "bratasena.access",
+            "bratasena.canonical",
             "bratasena.headers",
             "bratasena.limits",
             "bratasena.limit_store",

@@ -165,7 +165,7 @@ def test_officer_investigates_and_records_the_response_supervisor_upholds_report
     assert page.locator("svg.chart polyline.target").count() == 2
 
     page.goto(f"{case}/riwayat")
-    assert page.locator("table tbody tr").count() == 6  # filed … upheld, nothing hidden
+    assert page.locator("ol.audit > li").count() == 6  # filed … upheld, nothing hidden
     shoot(page, "14-audit")
     page.goto(f"{live}/rumah-tangga?registry_id=DTKS-000001")
     shoot(page, "15-cari-keluarga")

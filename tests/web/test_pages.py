@@ -345,8 +345,9 @@ def test_the_complainant_and_full_numbers_only_reach_supervisors_and_auditors(
     assert "Mobil &lt;img src=x onerror=alert(1)&gt;" in auditor
     assert "3316011503200001" in client.get(f"/rumah-tangga/{household}").text
     history = client.get(f"/kasus/{filing.id}/riwayat").text
-    assert "Complaint.Filed" in history
+    assert "Aduan diterima" in history
     assert "0812000111" in history
+    assert "Siti &lt;script&gt;" in history
 
 
 def test_login_refuses_a_wrong_password_and_never_redirects_off_the_site(
