@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from bratasena.web import (
     audit,
     cases,
+    errors,
     facilitator,
     households,
     password,
@@ -23,8 +24,10 @@ PAGES = (public, staff, password, audit, cases, facilitator, households, report,
 
 
 def install(app: FastAPI) -> None:
-    """Mount the pages on the service's app."""
+    """Mount the pages on the service's app, and answer errors on their paths as pages (after
+    `bratasena.api.install`, whose handlers the API's paths keep)."""
     router = APIRouter(include_in_schema=False)
     for module in PAGES:
         router.include_router(module.router)
     app.include_router(router)
+    errors.install(app)

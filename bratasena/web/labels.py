@@ -168,7 +168,7 @@ FIELD_ERROR: dict[str, str] = {
     "subject.kk_number": "Nomor KK tidak valid: 16 angka seperti tertulis di Kartu Keluarga.",
     "subject.registry_id": "Nomor data terpadu tidak dikenal.",
     "reasons": "Pilih paling sedikit satu alasan.",
-    "description": "Jelaskan singkat mengapa keluarga ini dinilai mampu.",
+    "description": "Jelaskan singkat apa yang Anda lihat atau ketahui tentang alasan yang dipilih.",
     "reporter.name": "Tulis nama Anda, atau pilih melapor tanpa nama.",
     "reporter.nik": "NIK Anda tidak valid: 16 angka seperti tertulis di KTP.",
     "reporter.village_code": "Desa/kelurahan Anda tidak dikenal.",
@@ -319,7 +319,7 @@ RULE_ERROR: dict[str, str] = {
     "bad_date": "Tanggal di dalam nomor (lahir pada NIK, terbit pada KK) bukan tanggal yang ada.",
     "future_date": "Tanggal di dalam nomor itu masih di masa depan.",
     "zero_serial": "Empat angka terakhir nomor tidak boleh 0000.",
-    "malformed_tracking_code": "Kode lacak terdiri dari 10 huruf dan angka, seperti ABCD-EFGH-JK.",
+    "malformed_tracking_code": "Kode lacak terdiri dari 10 huruf dan angka, seperti ABCD-EFGH-JT.",
     "tracking_code_check_failed": "Kode lacak itu salah ketik; periksa lagi setiap hurufnya.",
     "malformed_region_code": "Kode wilayah tidak sah.",
     "invalid_registry_id": (
@@ -328,6 +328,9 @@ RULE_ERROR: dict[str, str] = {
     ),
 }
 """What to tell a person when a rule refuses a command, keyed by the rule's stable name."""
+
+TRACKING_EXAMPLE = "ABCD-EFGH-JT"
+"""The tracking code the messages show as an example: one that passes the check symbol."""
 
 PASSWORD_PAGE = {
     "title": "Ganti kata sandi",
@@ -367,6 +370,8 @@ def error_text(error: DomainError) -> str:
     field = error.field or ""
     if error.rule in NUMBER_RULES and field in FIELD_ERROR:
         return f"{FIELD_ERROR[field]} {RULE_ERROR[error.rule]}"
+    if error.rule == "reason_required" and field in FIELD_ERROR:
+        return FIELD_ERROR[field]  # the field that is empty, not always a "reason"
     if error.rule in RULE_ERROR and error.rule not in ("invalid_input", "rule_violated"):
         return RULE_ERROR[error.rule]
     if field in FIELD_ERROR:

@@ -35,6 +35,31 @@ CONTENT_SECURITY_POLICY = (
 injected ``<script>`` or ``style=`` would not run even if escaping ever failed."""
 
 
+PAGE: dict[int, tuple[str, str]] = {
+    400: ("Permintaan tidak dapat dibaca", "Kiriman dari peramban tidak dapat dibaca."),
+    403: ("Tidak berwenang", "Anda tidak berwenang membuka halaman ini."),
+    404: (
+        "Halaman tidak ditemukan",
+        "Alamat ini tidak ada, atau data yang dicari tidak ditemukan. Periksa lagi alamatnya.",
+    ),
+    405: ("Tidak dapat diproses", "Halaman ini tidak menerima permintaan seperti itu."),
+    413: (
+        "Kiriman terlalu besar",
+        "Isian atau berkas yang dikirim melebihi batas ukuran. Kurangi isinya lalu kirim lagi.",
+    ),
+    422: ("Isian tidak sah", "Isian tidak dapat diterima; periksa lagi lalu kirim ulang."),
+    429: (
+        "Mohon tunggu",
+        "Terlalu banyak permintaan dari alamat Anda; coba lagi beberapa menit lagi.",
+    ),
+    500: (
+        "Terjadi kesalahan",
+        "Terjadi kesalahan di sistem kami dan sudah dicatat. Silakan coba lagi nanti.",
+    ),
+}
+"""The title and the message of each status a page can answer with."""
+
+
 class LoginRequired(Exception):
     """The page needs a staff account and nobody is logged in: go to the login page."""
 
@@ -183,29 +208,24 @@ class PageRoute(APIRoute):
                 back = target if request.method == "GET" else "/petugas"
                 response = redirect(f"/masuk?lanjut={quote(back, safe='')}")
             except PageError as error:
-                response = _error_page(request, error.status, error.title, error.message)
+                response = error_page(request, error.status, error.title, error.message)
             except ThrottledError as error:
-                message = (
-                    "Terlalu banyak permintaan dari alamat Anda; coba lagi beberapa menit lagi."
-                )
-                response = _error_page(request, 429, "Mohon tunggu", message)
+                response = error_page(request, 429)
                 response.headers.update(retry_headers(error))
             except NotFoundError:
-                response = _error_page(
-                    request, 404, "Tidak ditemukan", "Data yang dicari tidak ditemukan."
-                )
+                response = error_page(request, 404)
             except NotAllowedError as error:
-                response = _error_page(request, 403, "Tidak berwenang", labels.error_text(error))
+                response = error_page(request, 403, "Tidak berwenang", labels.error_text(error))
             except DomainError as error:
-                response = _error_page(
+                response = error_page(
                     request,
                     access.http_status(error),
                     "Tidak dapat diproses",
                     labels.error_text(error),
                 )
             except HTTPException as error:
-                response = _error_page(
-                    request, error.status_code, "Mohon tunggu", "Permintaan tidak dapat diproses."
+                response = error_page(
+                    request, error.status_code if error.status_code in PAGE else 400
                 )
                 response.headers.update(error.headers or {})
             session.store(request, response)
@@ -218,5 +238,18 @@ class PageRoute(APIRoute):
         return page
 
 
-def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
-    return render(request, "error.html", status=status, title=title, message=message)
+def error_page(
+    request: Request, status: int, title: str | None = None, message: str | None = None
+) -> HTMLResponse:
+    """The error page of a status, with the account's menu when it can still be read."""
+    default_title, default_message = PAGE.get(status, PAGE[400 if status < 500 else 500])
+    words = {"title": title or default_title, "message": message or default_message}
+    try:
+        return render(request, "error.html", status=status, **words)
+    except Exception:  # the store itself may be what failed: the page without the menu
+        html = (
+            environment()
+            .get_template("error.html")
+            .render(who=None, csrf="", path=request.url.path, regency="", **words)
+        )
+        return HTMLResponse(html, status_code=status)
