@@ -23,7 +23,7 @@ from bratasena.domain.complaint import AppealDecision, Complaint, Decision
 from bratasena.domain.errors import ConflictError, DomainError, InvalidInputError
 from bratasena.domain.letters import DELIVERY_METHODS, letter_key, number_of_key
 from bratasena.projections import Candidate, StaffRow, Within
-from bratasena.web import labels, timeline
+from bratasena.web import labels, people, timeline
 from bratasena.web.render import (
     CheckedForm,
     PageError,
@@ -107,6 +107,7 @@ def _case_page(
     book = app.regions
     village = book.village(case.village_code) if book.has_village(case.village_code) else None
     available = case.available_actions(who.role, who.username, today)
+    names = people.Names(app)
     forms = forms_for(available)
     matching = "identify" in forms or "rematch" in forms
     query, within = search or ("", Within.DISTRICT)
@@ -121,8 +122,9 @@ def _case_page(
         village=village,
         household=household,
         subject=timeline.subject_of(history, full_numbers=who.sees_reporter),
-        steps=timeline.steps(row.timeline if row else [], book),
-        reports=timeline.reports(history) if who.sees_reporter else None,
+        steps=timeline.steps(row.timeline if row else [], book, names.actor),
+        reports=timeline.reports(history, names.actor) if who.sees_reporter else None,
+        assignee=names.actor(case.assigned_to) if case.assigned_to else None,
         actions=forms,
         assignees=_assignees(app, views.staff, case) if "assign" in forms else [],
         may_uphold=Action.UPHOLD in available,

@@ -12,7 +12,7 @@ from bratasena.domain.matching import Concern
 
 STATUS: dict[str, str] = {
     Status.FILED: "Diterima",
-    Status.ASSIGNED: "Ditugaskan ke petugas",
+    Status.ASSIGNED: "Ditugaskan",
     Status.INVESTIGATED: "Sudah diverifikasi lapangan",
     Status.NOTICE_ISSUED: "Pemberitahuan dikirim ke keluarga",
     Status.RESPONSE_RECORDED: "Tanggapan keluarga dicatat",
@@ -89,9 +89,9 @@ ROLE: dict[str, str] = {
     Role.SUPERVISOR: "Kepala Bidang",
     Role.AUDITOR: "Auditor",
     Role.ADMIN: "Administrator",
-    PUBLIC: "Masyarakat",
+    PUBLIC: "Pelapor",
 }
-"""Each staff role, and the public (what citizens do without an account)."""
+"""Each staff role, and the citizen who files without an account: "Pelapor" on every page."""
 
 CHANNEL: dict[str, str] = {
     Channel.WEB: "formulir web",
@@ -383,8 +383,13 @@ def error_text(error: DomainError) -> str:
 
 
 def reason_phrase(code: str) -> str:
-    """A reason as it reads inside a sentence."""
-    return REASON.get(code, code).lower()
+    """A reason as it reads inside a sentence: the first letter lowered, acronyms (UMK, ASN,
+    TNI) kept as they are."""
+    words = REASON.get(code, code)
+    first = words.split(" ", 1)[0].strip(",")
+    if first.isupper() or any(c.isupper() for c in first[1:]):
+        return words
+    return words[:1].lower() + words[1:]
 
 
 def month_label(month: str) -> str:

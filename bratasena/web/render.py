@@ -98,6 +98,20 @@ def angka(value: float | int | None) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
+def lama(seconds: float | None) -> str:
+    """A duration in plain Indonesian: ``kurang dari 1 menit``, ``12 menit``, ``2 jam 5 menit``,
+    ``3 hari 4 jam`` (whole units: a queue's age needs no decimals)."""
+    if not seconds or seconds < 60:
+        return "kurang dari 1 menit"
+    minutes = int(seconds // 60)
+    days, hours, rest = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{angka(days)} hari" + (f" {hours} jam" if hours else "")
+    if hours:
+        return f"{hours} jam" + (f" {rest} menit" if rest else "")
+    return f"{rest} menit"
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """The templates, autoescaped (every value is HTML-escaped unless marked safe)."""
@@ -108,7 +122,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(tanggal=tanggal, waktu=waktu, angka=angka, urlq=quote)
+    env.filters.update(tanggal=tanggal, waktu=waktu, angka=angka, lama=lama, urlq=quote)
     env.globals.update(labels=labels)
     return env
 

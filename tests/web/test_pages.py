@@ -203,7 +203,7 @@ def test_a_stale_form_is_refused_and_the_case_is_shown_as_it_is_now(
     assert answer.status_code == 409
     assert "sudah diubah orang lain" in answer.text
     assert '<option value="budi" selected>' in answer.text  # what the person chose is kept
-    assert "Ditugaskan kepada pkh." in answer.text  # against the case as it is now
+    assert "Ditugaskan kepada Pkh (Pendamping PKH)." in answer.text  # the case as it is now
     assert core.get_complaint(case).assigned_to == "pkh"
 
 
