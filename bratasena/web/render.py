@@ -21,7 +21,7 @@ from bratasena import access
 from bratasena.domain.account import Account, Role
 from bratasena.domain.errors import DomainError, InvalidInputError, NotAllowedError, NotFoundError
 from bratasena.limits import ThrottledError, retry_headers
-from bratasena.web import labels, session
+from bratasena.web import labels, people, session
 
 HERE = Path(__file__).parent
 WIB = ZoneInfo("Asia/Jakarta")
@@ -161,11 +161,15 @@ def need(request: Request, *roles: Role) -> Account:
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page from a template, with the account, the CSRF token and the path in its context."""
+    app = access.app_of(request)
     base = {
         "who": viewer(request),
         "csrf": session.current(request).csrf,
         "path": request.url.path,
-        "regency": access.app_of(request).regions.regency.name,
+        "regency": app.regions.regency.name,
+        # Lists name accounts and households, each read once per page and only when shown.
+        "person": people.Names(app).actor,
+        "household_of": functools.cache(access.views_of(request).households.get),
     }
     html = environment().get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status)
