@@ -164,12 +164,15 @@ def issue_token(
     """A signed token naming the account and its token version, valid for ``token_ttl_seconds``.
 
     The version (``ver``) is the account's `token_version` when issued: a logout, a password or
-    role change, or disabling the account moves it on, and the token stops working.
+    role change, or disabling the account moves it on, and the token stops working. The regency
+    (``reg``) binds it to one deployment: regencies sharing a database server, or a secret by
+    mistake, still refuse each other's tokens (an account name is only unique within a regency).
     """
     issued = int(now if now is not None else time.time())
     claims = {
         "sub": username,
         "ver": version,
+        "reg": settings.regency,
         "iat": issued,
         "exp": issued + settings.token_ttl_seconds,
     }
@@ -177,15 +180,17 @@ def issue_token(
 
 
 def read_token(settings: Settings, token: str) -> tuple[str, int] | None:
-    """The username and token version a valid, unexpired token names; None for anything else."""
+    """The username and token version a valid, unexpired token of this regency names; else None."""
     try:
         claims = jwt.decode(
             token,
             settings.secret_key.get_secret_value(),
             algorithms=[ALGORITHM],
-            options={"require": ["sub", "exp"]},
+            options={"require": ["sub", "exp", "reg"]},
         )
     except jwt.PyJWTError:
+        return None
+    if claims.get("reg") != settings.regency:
         return None
     subject, version = claims.get("sub"), claims.get("ver", 0)
     if not isinstance(subject, str) or not isinstance(version, int):

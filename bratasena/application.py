@@ -55,6 +55,7 @@ from bratasena.persistence import (
     insert_events_in_binary,
     load_many,
     put_unchecked,
+    without_prepared_statements,
 )
 from bratasena.settings import Settings
 
@@ -188,6 +189,8 @@ class Bratasena(Application[UUID]):
         """Words and prints letters (None: this process issues no letters)."""
         super().__init__(env=event_store_env(settings))
         insert_events_in_binary(self.recorder)
+        if settings.transaction_pooler:
+            without_prepared_statements(self.recorder)
         if new_key and settings.is_development and self.head() > 0:
             raise RuntimeError(
                 f"{settings.lookup_key_path()} is missing but the store already holds events: "

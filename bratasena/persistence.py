@@ -9,7 +9,9 @@ an upgrade starts by re-reading the library code each one names):
 
 * `load_many`: many aggregates in one query, folded without a runtime-protocol check per event;
 * `put_unchecked`: a batch's events into the store without `save()`'s checks per aggregate;
-* `insert_events_in_binary`: the PostgreSQL recorder's INSERT sent in psycopg's binary format.
+* `insert_events_in_binary`: the PostgreSQL recorder's INSERT sent in psycopg's binary format;
+
+and one more for a transaction pooler in front of PostgreSQL (`without_prepared_statements`).
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         ensure_postgres_schema(settings)
         env.update(params)
         env["PERSISTENCE_MODULE"] = "eventsourcing.postgres"
-        env["POSTGRES_POOL_SIZE"] = "5"
-        env["POSTGRES_MAX_OVERFLOW"] = "10"
-        env["POSTGRES_CONNECT_TIMEOUT"] = "10"
+        env["POSTGRES_POOL_SIZE"] = str(settings.event_pool_size)
+        env["POSTGRES_MAX_OVERFLOW"] = str(settings.event_pool_overflow)
+        # Also how long a request waits for a free connection of a full pool before failing.
+        env["POSTGRES_CONNECT_TIMEOUT"] = str(settings.pool_timeout_seconds)
         env["POSTGRES_LOCK_TIMEOUT"] = "10"
     else:
         env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
@@ -132,6 +135,31 @@ def insert_events_in_binary(recorder: Recorder) -> None:
     )
 
 
+def without_prepared_statements(recorder: Recorder) -> None:
+    """Have the PostgreSQL recorder's connections prepare no statements (behind a transaction
+    pooler).
+
+    The library prepares its statements by name on each connection (``prepare=True`` in
+    eventsourcing 9.5.6's recorders), which a pooler in transaction mode (PgBouncer before 1.21)
+    breaks: the next transaction may run on another server connection, where the name is unknown
+    or names another statement. psycopg prepares nothing on a connection whose
+    ``prepare_threshold`` is None, explicit requests included; this sets it through the keyword
+    arguments of the library's pool (``PostgresDatastore.pool.kwargs``), and replaces the
+    connections the pool opened while the application created its tables (psycopg_pool's
+    ``drain``, made for re-configuring), so every connection has it. Other recorders are left as
+    they are.
+    """
+    if not isinstance(recorder, PostgresAggregateRecorder):
+        return
+    pool = recorder.datastore.pool
+    if pool.kwargs is None:
+        pool.kwargs = {}
+    if not isinstance(pool.kwargs, dict):
+        raise TypeError("the event store's pool builds its connection arguments itself")
+    pool.kwargs["prepare_threshold"] = None
+    pool.drain()
+
+
 def _select_histories(recorder: Recorder, keys: Sequence[UUID]) -> list[StoredEvent] | None:
     """The stored events of these aggregates, each one's in version order (None: no table known)."""
     found: list[StoredEvent] = []
@@ -191,7 +219,9 @@ def ensure_postgres_schema(settings: Settings) -> None:
     schema = params["POSTGRES_SCHEMA"]
     if not _IDENTIFIER.match(schema):
         raise ValueError(f"database schema {schema!r} must be a plain lower-case identifier")
-    with psycopg.connect(postgres_conninfo(settings), autocommit=True) as conn:
+    with psycopg.connect(
+        postgres_conninfo(settings), autocommit=True, prepare_threshold=None
+    ) as conn:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
 
@@ -220,6 +250,12 @@ class Cursor(Protocol):
     def fetchall(self) -> list[Any]: ...
 
 
+class Reader(Protocol):
+    """What the views read through: a `Database`, or `projections.reads.Reads` (a replica)."""
+
+    def query(self, sql: str, params: Sequence[Any] = ...) -> list[Any]: ...
+
+
 class Database:
     """A small SQL store for one component's own tables (views, worker state), on either backend.
 
@@ -227,9 +263,25 @@ class Database:
     understand; for SQLite the placeholders are rewritten. On PostgreSQL the tables live in the
     configured schema beside the events, each name prefixed with the component's name; on SQLite
     each component has its own file, as the library requires.
+
+    On PostgreSQL each store has its own pool of at most `store_pool_size` connections (a caller
+    past that waits up to `pool_timeout_seconds`). With `transaction_pooler` (PgBouncer in
+    transaction mode in front) nothing may outlive a transaction: no prepared statements, and the
+    schema is set in each transaction (``SET LOCAL``) instead of once per connection.
     """
 
-    def __init__(self, settings: Settings, name: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        name: str,
+        *,
+        database_url: str | None = None,
+        read_only: bool = False,
+    ) -> None:
+        """``database_url`` other than the settings' (a replica's, with ``read_only``: its schema
+        is the primary's, created there)."""
+        if database_url is not None:
+            settings = settings.model_copy(update={"database_url": database_url})
         if not _IDENTIFIER.match(name):
             raise ValueError(f"store name {name!r} must be a plain lower-case identifier")
         self.name = name
@@ -237,14 +289,27 @@ class Database:
         self._local = threading.local()
         self._pool: ConnectionPool | None = None
         self._sqlite_path = settings.sqlite_path(name)
+        self._begin: str | None = None
         if self.is_postgres:
-            ensure_postgres_schema(settings)
+            if not read_only:
+                ensure_postgres_schema(settings)
             schema = settings.postgres_params()["POSTGRES_SCHEMA"]
+            kwargs: dict[str, Any] = {"options": f"-c search_path={schema}"}
+            if settings.transaction_pooler:
+                kwargs = {"prepare_threshold": None}
+                # The library sets a 5 s idle-in-transaction limit on the server connections it
+                # uses, which the pooler then hands to these stores too; a rebuild's transaction
+                # idles longer while it folds, so each transaction lifts the limit for itself.
+                self._begin = (
+                    f"SELECT set_config('search_path', '{schema}', true), "
+                    "set_config('idle_in_transaction_session_timeout', '0', true)"
+                )
             self._pool = ConnectionPool(
                 postgres_conninfo(settings),
                 min_size=1,
-                max_size=8,
-                kwargs={"options": f"-c search_path={schema}"},
+                max_size=settings.store_pool_size,
+                timeout=settings.pool_timeout_seconds,
+                kwargs=kwargs,
                 open=True,
             )
         else:
@@ -266,7 +331,10 @@ class Database:
         """A cursor whose statements commit together, or not at all if the block raises."""
         if self._pool is not None:
             with self._pool.connection() as pg, pg.transaction():
-                yield pg.cursor()
+                cursor = pg.cursor()
+                if self._begin is not None:
+                    cursor.execute(self._begin)
+                yield cursor
             return
         lite = self._sqlite()
         lite.execute("BEGIN IMMEDIATE")
@@ -280,6 +348,10 @@ class Database:
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of one read-only statement."""
         if self._pool is not None:
+            if self._begin is not None:
+                with self.transaction() as cur:
+                    cur.execute(sql, params)
+                    return cur.fetchall()
             with self._pool.connection() as pg:
                 return pg.execute(sql, params).fetchall()
         return self._sqlite().execute(_qmark(sql), params).fetchall()

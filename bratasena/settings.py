@@ -65,6 +65,15 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     database_url: str | None = None
     database_schema: str = "public"
+    # Connections per process: the event store's pool (size + overflow), and each own store's
+    # (views, sync, limits); see the README's connection budget.
+    event_pool_size: int = Field(default=5, ge=1)
+    event_pool_overflow: int = Field(default=10, ge=0)
+    store_pool_size: int = Field(default=8, ge=1)
+    pool_timeout_seconds: int = Field(default=10, ge=1)
+    transaction_pooler: bool = False
+    read_database_url: str | None = None
+    replica_wait_seconds: float = Field(default=1.0, ge=0)
     cipher_key: SecretStr | None = None
     regency: str = "3316"
 

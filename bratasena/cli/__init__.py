@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
+from types import FrameType
 
 from bratasena.domain.errors import DomainError
 
@@ -21,6 +24,18 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bratasena.cli.sync",
 )
 """Modules that add subcommands through a ``register(subparsers)`` function."""
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT: a long-running loop finishes its batch, then returns."""
+    stop = threading.Event()
+
+    def finish(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, finish)
+    signal.signal(signal.SIGINT, finish)
+    return stop
 
 
 def build_parser() -> argparse.ArgumentParser:

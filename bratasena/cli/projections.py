@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 
 from bratasena.bootstrap import Service
+from bratasena.cli import stop_on_signals
 from bratasena.projections import Projections
 from bratasena.settings import get_settings
 
@@ -50,13 +48,7 @@ def _project(args: argparse.Namespace) -> int:
             print(f"Applied {applied} events in {time.perf_counter() - started:.1f} s.")
             _print_status(views)
             return 0
-        stop = threading.Event()
-
-        def finish(signum: int, frame: FrameType | None) -> None:
-            stop.set()
-
-        signal.signal(signal.SIGTERM, finish)
-        signal.signal(signal.SIGINT, finish)
+        stop = stop_on_signals()
         print("Projecting; Ctrl-C to stop.", flush=True)
         views.run_forever(stop)
         return 0

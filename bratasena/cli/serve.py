@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
+from bratasena import deployment
 from bratasena.settings import get_settings
 
 
@@ -40,6 +42,11 @@ def _serve(args: argparse.Namespace) -> int:
     from bratasena.bootstrap import create_app
 
     settings = get_settings()
+    try:
+        deployment.check(settings)
+    except deployment.StoreOwnedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if getattr(args, "demo", False):
         from bratasena.demo import prepare
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import sys
 from uuid import UUID
 
+from bratasena import deployment
 from bratasena.bootstrap import Service
 from bratasena.domain import ids
 from bratasena.domain.identity import is_valid_tracking_code, normalise_tracking_code
@@ -30,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _init(args: argparse.Namespace) -> int:
     settings = get_settings()
+    try:
+        deployment.claim(settings)
+    except deployment.StoreOwnedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     with Service(settings) as service:
         service.projections.status()  # creates the views' tables as well
         where = (
@@ -37,7 +44,10 @@ def _init(args: argparse.Namespace) -> int:
             if settings.uses_postgres
             else f"SQLite files under {settings.data_dir.resolve()}"
         )
-        print(f"Event store ready ({where}); {service.app.head()} events recorded.")
+        print(
+            f"Event store ready for regency {settings.regency[:2]}.{settings.regency[2:]} "
+            f"({where}); {service.app.head()} events recorded."
+        )
         if settings.cipher_key is None:
             print(
                 f"Lookup key: {settings.lookup_key_path().resolve()} (generated once, mode "

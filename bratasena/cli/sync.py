@@ -6,14 +6,13 @@ import argparse
 import contextlib
 import logging
 import signal
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
 from bratasena.bootstrap import Service
+from bratasena.cli import stop_on_signals
 from bratasena.integration.simulator import Faults, StandInTarget, TargetState
 from bratasena.integration.sync import SyncWorker
 from bratasena.settings import get_settings
@@ -57,13 +56,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"Finished {finished} items.")
             _print_status(worker)
             return 0
-        stop = threading.Event()
-
-        def finish(signum: int, frame: Any) -> None:
-            stop.set()
-
-        signal.signal(signal.SIGTERM, finish)
-        signal.signal(signal.SIGINT, finish)
+        stop = stop_on_signals()
         print(f"Syncing to {', '.join(worker.targets) or 'no target'}; Ctrl-C to stop.", flush=True)
         worker.run_forever(stop)
         return 0

@@ -477,7 +477,12 @@ def _sync_answer(sent: Sent) -> SyncAnswer:
 
 class _WorkerLock:
     """Only one worker dispatches per store: a session advisory lock on PostgreSQL, a file lock
-    on SQLite; both vanish with the process, so a killed worker never blocks its successor."""
+    on SQLite; both vanish with the process, so a killed worker never blocks its successor.
+
+    Behind a transaction pooler (`transaction_pooler`) a session lock would stay with whichever
+    server connection ran it, and the next client handed that connection would hold it too; there
+    the lock is a transaction's (``pg_try_advisory_xact_lock``), and the worker keeps that one
+    transaction open (pinning one server connection) for as long as it holds the lock."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -487,11 +492,20 @@ class _WorkerLock:
     def try_acquire(self) -> bool:
         if self.settings.uses_postgres:
             schema = self.settings.postgres_params()["POSTGRES_SCHEMA"]
+            pooled = self.settings.transaction_pooler
             if self._conn is None:
-                self._conn = psycopg.connect(postgres_conninfo(self.settings), autocommit=True)
-            row = self._conn.execute(
-                "SELECT pg_try_advisory_lock(hashtext(%s))", (f"bratasena-sync:{schema}",)
-            ).fetchone()
+                self._conn = psycopg.connect(
+                    postgres_conninfo(self.settings), autocommit=not pooled, prepare_threshold=None
+                )
+            if pooled:
+                self._conn.rollback()  # a refused try leaves its transaction open: end it
+                # The library sets a 5 s idle-in-transaction limit on the server connections it
+                # uses; this transaction idles for as long as the worker runs.
+                self._conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+                statement = "SELECT pg_try_advisory_xact_lock(hashtext(%s))"
+            else:
+                statement = "SELECT pg_try_advisory_lock(hashtext(%s))"
+            row = self._conn.execute(statement, (f"bratasena-sync:{schema}",)).fetchone()
             return bool(row and row[0])
         handle = open(self.settings.private_file("sync.lock"), "ab")  # noqa: SIM115
         try:

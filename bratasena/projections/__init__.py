@@ -27,6 +27,7 @@ from bratasena.projections.household_status import (
     SyncState,
 )
 from bratasena.projections.officer_dashboard import Dashboard, DistrictCount, OfficerDashboard
+from bratasena.projections.reads import Reads, ReplicaLag
 from bratasena.projections.records import Page
 from bratasena.projections.removal_report import RemovalReport
 from bratasena.projections.runner import ProjectionStatus, Runner
@@ -46,11 +47,13 @@ class Projections:
         self.app = app
         self.settings = settings
         self.db = Database(settings, "views")
-        self.cases = CaseList(self.db, app, settings)
-        self.households = HouseholdStatus(self.db, app, settings)
-        self.report = RemovalReport(self.db, app, settings)
-        self.staff = StaffDirectory(self.db, app, settings)
-        self.dashboard = OfficerDashboard(self.db, settings, self.cases, self.report)
+        # The runner writes (and reads its positions) on the primary; the screens read `reads`.
+        self.reads = Reads(self.db, settings)
+        self.cases = CaseList(self.reads, app, settings)
+        self.households = HouseholdStatus(self.reads, app, settings)
+        self.report = RemovalReport(self.reads, app, settings)
+        self.staff = StaffDirectory(self.reads, app, settings)
+        self.dashboard = OfficerDashboard(self.reads, settings, self.cases, self.report)
         self.candidates = HouseholdCandidates(self.households, self.cases)
         self._runner = Runner(
             app,
@@ -92,18 +95,25 @@ class Projections:
         if self._tailing.is_set():
             return
         deadline = time.monotonic() + self.settings.read_your_writes_timeout
+        applied = 0
         with self._catch_up:
-            while self.run_once() > 0 and time.monotonic() < deadline:
-                pass
+            while (batch := self.run_once()) > 0:
+                applied += batch
+                if time.monotonic() >= deadline:
+                    break
+        if applied:  # with a replica, these reads wait for it to replay them (bounded)
+            self.reads.after_write()
 
     def caught_up(self, position: int) -> bool:
         """Wait (bounded) until every projection has applied the log up to ``position``.
 
         After a command, so the answer and every later read show its effect (read-your-writes);
         `wait_for` applies pending batches itself, so this holds with a runner thread or without.
+        With a replica, reads then wait for it to replay the views' writes, or go to the primary.
         """
         timeout = self.settings.read_your_writes_timeout
         if self.wait_for(position, timeout):
+            self.reads.after_write()
             return True
         log.warning("projections did not reach position %s within %ss", position, timeout)
         return False
@@ -116,8 +126,13 @@ class Projections:
         """Replay one projection from zero into fresh tables, then switch to them atomically."""
         self._runner.rebuild(name, max(REBUILD_BATCH, self.settings.projection_batch_size))
 
+    def replica_lag(self) -> ReplicaLag | None:
+        """How far the read replica is behind the primary (None without one)."""
+        return self.reads.lag()
+
     def close(self) -> None:
         """Release the views database's connections."""
+        self.reads.close()
         self.db.close()
 
 
@@ -138,6 +153,7 @@ __all__ = [
     "ProjectionStatus",
     "Projections",
     "RemovalReport",
+    "ReplicaLag",
     "StaffDirectory",
     "StaffQuery",
     "StaffRow",

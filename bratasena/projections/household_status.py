@@ -23,7 +23,7 @@ from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.household import TARGETS, Eligibility, Household
 from bratasena.domain.names import name_tokens
 from bratasena.domain.regions import normalise_code, region_book
-from bratasena.persistence import Cursor, Database
+from bratasena.persistence import Cursor, Reader
 from bratasena.projections.privacy import Privacy
 from bratasena.projections.records import (
     Page,
@@ -160,7 +160,7 @@ class HouseholdStatus(View[Rows]):
         Household.SyncRejected,
     )
 
-    def __init__(self, db: Database, app: Any, settings: Settings) -> None:
+    def __init__(self, db: Reader, app: Any, settings: Settings) -> None:
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
         # Name words repeat across a registry: each is hashed once (a rebuild hashes them all).

@@ -16,7 +16,7 @@ from datetime import date
 
 from bratasena.domain.complaint import AWAITING_DECISION
 from bratasena.domain.regions import region_book
-from bratasena.persistence import Database
+from bratasena.persistence import Reader
 from bratasena.projections.case_list import (
     _SELECT,
     OPEN_CASES,
@@ -69,7 +69,7 @@ class OfficerDashboard:
     """Queries for the dashboard over the case list and the removal report."""
 
     def __init__(
-        self, db: Database, settings: Settings, cases: CaseList, report: RemovalReport
+        self, db: Reader, settings: Settings, cases: CaseList, report: RemovalReport
     ) -> None:
         self.db = db
         self.settings = settings

@@ -34,7 +34,7 @@ from eventsourcing.utils import get_topic
 
 from bratasena.application import Bratasena
 from bratasena.domain.errors import InvalidInputError
-from bratasena.persistence import Cursor, Database
+from bratasena.persistence import Cursor, Database, Reader
 from bratasena.projections.records import column_types
 from bratasena.settings import Settings
 
@@ -89,7 +89,7 @@ class View(ABC, Generic[S]):
     tables: ClassVar[dict[str, Table]]
     event_types: ClassVar[tuple[type, ...]]
 
-    def __init__(self, db: Database, app: Bratasena, settings: Settings) -> None:
+    def __init__(self, db: Reader, app: Bratasena, settings: Settings) -> None:
         self.db = db
         self.app = app
         self.settings = settings

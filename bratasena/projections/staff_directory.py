@@ -19,7 +19,7 @@ from typing import Any
 from bratasena.domain.account import FIELD_ROLES, ROLES, Account
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.regions import region_book
-from bratasena.persistence import Cursor, Database
+from bratasena.persistence import Cursor, Reader
 from bratasena.projections.privacy import Privacy
 from bratasena.projections.records import (
     Page,
@@ -98,7 +98,7 @@ class StaffDirectory(View[Rows]):
         Account.Enabled,
     )
 
-    def __init__(self, db: Database, app: Any, settings: Settings) -> None:
+    def __init__(self, db: Reader, app: Any, settings: Settings) -> None:
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
 

@@ -5,6 +5,8 @@ username and a random token, nothing personal), HttpOnly so scripts cannot read 
 so other sites' forms do not carry it, and Secure outside development and tests. Every visitor,
 logged in or not, gets a CSRF token with the first page; every form sends it back and a POST
 without the matching token is refused. Logging in issues a fresh token (no session fixation).
+The regency is signed in with the rest: a cookie of another regency's deployment (one host, two
+ports share cookies) is no session here, even under the same secret.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ class Session:
 
 def _sign(settings: Settings, payload: bytes) -> str:
     key = settings.secret_key.get_secret_value().encode()
-    mac = hmac.new(key, b"web-session:" + payload, hashlib.sha256).digest()
+    domain = f"web-session:{settings.regency}:".encode()
+    mac = hmac.new(key, domain + payload, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
 

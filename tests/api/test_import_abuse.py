@@ -62,6 +62,24 @@ def test_an_xlsx_zip_bomb_is_refused_with_422_before_it_is_parsed(
     assert core.head() == head
 
 
+def test_a_malformed_upload_form_is_invalid_input_on_the_body_and_imports_nothing(
+    client: TestClient, core: Bratasena, staff: dict[str, Headers]
+) -> None:
+    head = core.head()
+    fields = {f"extra{n}": "x" for n in range(11)}  # more fields than the form takes
+    answer = client.post(
+        "/api/v1/registry/imports",
+        files={"file": ("dtks.csv", csv_extract(records(2, 7)), "text/csv")},
+        data={"source": "dtks", "period": "2026-03", **fields},
+        headers=staff["admin"],
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["errors"][0]["field"] == "body"
+    assert "Too many fields" in answer.json()["detail"]
+    assert core.head() == head
+
+
 def records(count: int, seed: int) -> list[dict[str, str]]:
     return [
         dict(zip(COLUMNS, as_record(row), strict=True))

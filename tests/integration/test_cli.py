@@ -6,8 +6,10 @@ import base64
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+from bratasena import deployment
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
 from tests.builders import Clock, case_at, open_staff, register
@@ -17,6 +19,7 @@ def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRATASENA_")}
     env["BRATASENA_DATA_DIR"] = str(settings.data_dir)
     env["BRATASENA_ENVIRONMENT"] = "test"
+    env["BRATASENA_REGENCY"] = settings.regency
     if settings.database_url:
         env["BRATASENA_DATABASE_URL"] = settings.database_url
         env["BRATASENA_DATABASE_SCHEMA"] = settings.database_schema
@@ -40,7 +43,23 @@ def test_help_lists_the_commands(settings: Settings) -> None:
 def test_init_creates_the_store(settings: Settings) -> None:
     out = run_cli(settings, "init")
     assert out.returncode == 0, out.stderr
-    assert "Event store ready" in out.stdout
+    assert "Event store ready for regency 33.16" in out.stdout
+
+
+def test_init_refuses_a_store_that_holds_another_regencys(
+    settings: Settings, make_settings: Callable[..., Settings]
+) -> None:
+    assert run_cli(settings, "init").returncode == 0
+    assert run_cli(settings, "init").returncode == 0  # its own store, again: fine
+    batang = make_settings(regency="33.25")  # the same schema (or data directory)
+    refused = run_cli(batang, "init")
+    assert refused.returncode == 2
+    assert "holds the store of regency 33.16, not of BRATASENA_REGENCY=33.25" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert deployment.owner(settings) == "3316"  # unchanged
+    serve = run_cli(batang, "api", "--port", "9")
+    assert serve.returncode == 2
+    assert "holds the store of regency 33.16" in serve.stderr
 
 
 def test_history_prints_a_case_as_a_timeline(

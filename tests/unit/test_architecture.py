@@ -17,7 +17,12 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
     "domain": (0, ("bratasena.domain",)),
     "application": (
         1,
-        ("bratasena.application", "bratasena.letter_facts", "bratasena.persistence"),
+        (
+            "bratasena.application",
+            "bratasena.deployment",
+            "bratasena.letter_facts",
+            "bratasena.persistence",
+        ),
     ),
     "projections": (2, ("bratasena.projections",)),
     "integration": (2, ("bratasena.integration",)),

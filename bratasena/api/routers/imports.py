@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
 
 from bratasena.api.deps import Admin, AppDep, WaitingViewsDep
 from bratasena.domain.errors import InvalidInputError
@@ -87,7 +88,19 @@ def _field(form: Any, name: str) -> str:
 
 async def uploaded_extract(who: Admin, request: Request) -> AsyncIterator[Upload]:
     """The upload, read after the caller proved to be an administrator; removed afterwards."""
-    async with request.form(max_files=1, max_fields=10) as form:
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except HTTPException as error:
+        # Starlette refuses a malformed multipart body (too many fields or files, a broken
+        # boundary) with a bare 400: it is invalid input, said where.
+        if error.status_code != 400:
+            raise
+        raise InvalidInputError(
+            f"body: the upload form could not be read ({error.detail}); send the fields file, "
+            "source and period, once each",
+            field="body",
+        ) from None
+    try:
         file = form.get("file")
         if not isinstance(file, UploadFile):
             raise InvalidInputError(
@@ -101,6 +114,9 @@ async def uploaded_extract(who: Admin, request: Request) -> AsyncIterator[Upload
                 while chunk := await file.read(1 << 20):
                     out.write(chunk)
             yield Upload(path, source, period)
+
+    finally:
+        await form.close()
 
 
 UploadDep = Annotated[Upload, Depends(uploaded_extract)]

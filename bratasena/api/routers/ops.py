@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import asdict
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Response
@@ -26,6 +27,20 @@ class HealthOut(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class ReplicaOut(BaseModel):
+    """The read replica (BRATASENA_READ_DATABASE_URL) behind the primary."""
+
+    reachable: bool = Field(description="false: the replica does not answer; reads use the primary")
+    lag_bytes: int | None = Field(
+        default=None, description="WAL written on the primary, not yet replayed here"
+    )
+    lag_seconds: float | None = Field(
+        default=None,
+        description="since the replica last replayed a transaction, while it has more to replay",
+    )
+    in_recovery: bool | None = Field(default=None, description="the read connection is a standby")
+
+
 class ReadinessOut(BaseModel):
     """Whether the process should get traffic, and why not; the same body with 200 or 503."""
 
@@ -40,6 +55,11 @@ class ReadinessOut(BaseModel):
         description="per target (configured or not): deactivations and reactivations not yet "
         "acknowledged and not parked; informational, it never makes the process not ready",
     )
+    replica: ReplicaOut | None = Field(
+        default=None,
+        description="with a read replica: its lag (reads go to the primary while it lags "
+        "beyond the bound after a command); informational",
+    )
 
 
 @router.get("/healthz", operation_id="getHealth", summary="The process answers")
@@ -53,6 +73,7 @@ def _readiness(app: Bratasena, views: Projections, sync: SyncWorker, max_lag: in
         head = app.head()
         projections = views.status()
         unsent = {t.target: t.unsent for t in sync.unsent()}
+        lag = views.replica_lag()
     except Exception as error:  # any driver error means: not ready
         log.warning("readiness check failed: %s", type(error).__name__)
         return ReadinessOut(status="not ready", database="unreachable")
@@ -64,6 +85,7 @@ def _readiness(app: Bratasena, views: Projections, sync: SyncWorker, max_lag: in
         head=head,
         projection_lag=lags,
         sync_unsent=unsent,
+        replica=ReplicaOut.model_validate(asdict(lag)) if lag is not None else None,
     )
 
 
@@ -93,13 +115,14 @@ def readyz(
     responses=problem_responses(404),
 )
 def metrics(views: WaitingViewsDep, sync: SyncDep, collected: MetricsDep) -> PlainTextResponse:
-    """Requests and latency per route, projection lag per projection, sync backlog."""
+    """Requests and latency per route, projection lag per projection, sync backlog, replica lag."""
     lines = collected.render()
     try:
         statuses = views.status()
+        replica = views.replica_lag()
     except Exception as error:  # metrics must answer even when the database does not
         log.warning("projection status unavailable: %s", type(error).__name__)
-        statuses = []
+        statuses, replica = [], None
     lines += [
         "# HELP bratasena_projection_lag Events in the log not yet applied, per projection.",
         "# TYPE bratasena_projection_lag gauge",
@@ -107,6 +130,32 @@ def metrics(views: WaitingViewsDep, sync: SyncDep, collected: MetricsDep) -> Pla
         "# HELP bratasena_projection_position Last log position applied, per projection.",
         "# TYPE bratasena_projection_position gauge",
         *(f'bratasena_projection_position{{projection="{p.name}"}} {p.position}' for p in statuses),
+    ]
+    if replica is not None:
+        lines += [
+            "# HELP bratasena_replica_up Whether the read replica answers (else reads use the "
+            "primary).",
+            "# TYPE bratasena_replica_up gauge",
+            f"bratasena_replica_up {int(replica.reachable)}",
+        ]
+    if replica is not None and replica.reachable:
+        lines += [
+            "# HELP bratasena_replica_lag_bytes WAL of the primary the read replica has not "
+            "replayed.",
+            "# TYPE bratasena_replica_lag_bytes gauge",
+            f"bratasena_replica_lag_bytes {replica.lag_bytes}",
+            "# HELP bratasena_replica_lag_seconds Since the read replica replayed its last "
+            "transaction, while it has more to replay.",
+            "# TYPE bratasena_replica_lag_seconds gauge",
+            f"bratasena_replica_lag_seconds {replica.lag_seconds}",
+        ]
+    lines += [
+        "# HELP bratasena_view_reads_total View reads of this process, by where they ran.",
+        "# TYPE bratasena_view_reads_total counter",
+        *(
+            f'bratasena_view_reads_total{{source="{source}"}} {count}'
+            for source, count in sorted(views.reads.counts.items())
+        ),
     ]
     backlog = sync.backlog()
     unsent = sync.unsent()
