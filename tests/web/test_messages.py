@@ -109,3 +109,20 @@ def test_a_stale_form_says_so_once(client: TestClient, core: Bratasena, clock: C
     )
     assert answer.status_code == 409
     assert answer.text.count("sudah diubah orang lain") == 1
+
+
+def test_search_fields_with_errors_are_marked_for_assistive_technology(
+    client: TestClient,
+) -> None:
+    login(client, "kabid")
+    households = client.get("/rumah-tangga?kk=123").text
+    assert re.search(
+        r'<input id="f-kk" name="kk" aria-invalid="true" aria-describedby="err-kk"', households
+    )
+    assert 'id="err-kk" role="alert"' in households
+    cases = client.get("/petugas?status=bukan").text
+    assert re.search(
+        r'<select id="f-status" name="status" aria-invalid="true" '
+        r'aria-describedby="err-status"',
+        cases,
+    )

@@ -85,7 +85,7 @@ def test_a_post_without_the_session_csrf_token_is_refused_and_changes_nothing(
             assert answer.status_code == 403, (action, token)
             assert "Formulir tidak sah" in answer.text
     assert core.head() == head
-    assert "Keluar (kabid)" in client.get("/").text  # still logged in: /keluar was refused too
+    assert "Keluar (Kabid)" in client.get("/").text  # still logged in: /keluar was refused too
 
 
 def test_a_refused_complaint_comes_back_with_the_input_and_each_error_at_its_field(
