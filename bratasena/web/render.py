@@ -169,10 +169,16 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         "regency": app.regions.regency.name,
         # Lists name accounts and households, each read once per page and only when shown.
         "person": people.Names(app).actor,
-        "household_of": functools.cache(access.views_of(request).households.get),
+        "households_of": functools.partial(_households_of, access.views_of(request)),
     }
     html = environment().get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status)
+
+
+def _households_of(views: Any, rows: list[Any]) -> dict[Any, Any]:
+    """The matched households of a list's case rows by id, read in one query."""
+    wanted = {row.household_id for row in rows if row.household_id}
+    return {h.household_id: h for h in views.households.many(wanted)} if wanted else {}
 
 
 def redirect(url: str) -> RedirectResponse:
