@@ -7,10 +7,13 @@ name the store never knew, as ``setup``) is shown as recorded.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bratasena.application import Bratasena
 from bratasena.domain.account import Account
 from bratasena.domain.errors import DomainError
 from bratasena.domain.filing import PUBLIC
+from bratasena.projections import StaffDirectory, StaffRow
 from bratasena.web import labels
 
 COMPLAINANT = "Pelapor"
@@ -20,9 +23,17 @@ SYSTEM = "Sistem"
 """What the service records by itself (imports, the sync worker)."""
 
 
-def person(account: Account) -> str:
+def person(account: Account | StaffRow) -> str:
     """``Budi Santoso (Petugas)``."""
     return f"{account.full_name} ({labels.ROLE.get(account.role, account.role)})"
+
+
+def assignees(staff: StaffDirectory, rows: list[Any]) -> dict[str, str]:
+    """The assignees of a list's case rows by username, from the staff directory in one query
+    (a username the directory does not know yet is shown as recorded)."""
+    wanted = {row.assigned_to for row in rows if row.assigned_to}
+    found = {r.username: person(r) for r in staff.by_usernames(wanted)}
+    return {name: found.get(name, name) for name in wanted}
 
 
 class Names:

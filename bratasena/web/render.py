@@ -170,6 +170,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         # Lists name accounts and households, each read once per page and only when shown.
         "person": people.Names(app).actor,
         "households_of": functools.partial(_households_of, access.views_of(request)),
+        "assignees_of": functools.partial(people.assignees, access.views_of(request).staff),
     }
     html = environment().get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status)
