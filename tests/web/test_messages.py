@@ -70,6 +70,7 @@ def test_the_tracking_code_example_is_itself_a_valid_code(client: TestClient) ->
     assert labels.TRACKING_EXAMPLE in labels.RULE_ERROR["malformed_tracking_code"]
     page = client.get("/lacak?kode=XX").text
     assert labels.TRACKING_EXAMPLE in page
+    assert 'aria-invalid="true" aria-describedby="err-kode"' in page
     assert "ABCD-EFGH-JK" not in page
 
 
