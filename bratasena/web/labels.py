@@ -49,7 +49,7 @@ STEP_TITLE: dict[str, str] = {
 
 PUBLIC_STEP: dict[str, str] = {
     Step.FILED: "Aduan diterima",
-    Step.ASSIGNED: "Ditugaskan ke petugas",
+    Step.ASSIGNED: "Ditugaskan untuk verifikasi lapangan",
     Step.INVESTIGATED: "Verifikasi lapangan selesai",
     Step.NOTICE_ISSUED: "Keluarga diberi kesempatan menanggapi",
     Step.RESPONSE_RECORDED: "Tanggapan keluarga dicatat",

@@ -39,6 +39,10 @@ def test_the_case_names_its_assignee_by_name_and_role_and_keeps_acronyms(
     assert "penghasilan di atas UMK" in page
     assert "umk" not in page
     assert "Masyarakat" not in page
+    client.cookies.clear()
+    public = client.get(f"/lacak?kode={filing.tracking_code}").text
+    assert "Ditugaskan untuk verifikasi lapangan" in public  # true for a facilitator too
+    assert "Pkh" not in public
 
 
 def test_the_sync_page_speaks_plain_indonesian(client: TestClient) -> None:
