@@ -80,8 +80,13 @@ def test_every_role_works_from_a_phone(
     page.goto(f"{live}/laporan?tahun=2026")
     assert page.evaluate(SMALLEST_CHART_TEXT) >= 12
     reads_on_a_phone(page, "56-laporan-hp")
+    log_out(page)
+
+    log_in(page, live, "inspektur")
+    reads_on_a_phone(page, "57-beranda-auditor-hp")
     page.goto(f"{live}/kasus/{decided}/riwayat")
-    reads_on_a_phone(page, "57-riwayat-hp")
+    assert "Budi (Petugas)" in page.inner_text("ol.audit")
+    reads_on_a_phone(page, "57-riwayat-auditor-hp")
     log_out(page)
 
     log_in(page, live, "admin")
