@@ -63,8 +63,23 @@ def number(prefix: str, n: int) -> str:
     return f"{prefix}{n:012d}"
 
 
-def seed(app: Bratasena, households: int, complaints: int, batch: int = 2000) -> None:
-    """Households, complaints at every stage of their lifecycle, and two years of targets."""
+def numbered(n: int) -> str:
+    """The head's name of the n-th bench household: unique, and one word shared by all."""
+    return f"Kepala Keluarga {n}"
+
+
+def seed(
+    app: Bratasena,
+    households: int,
+    complaints: int,
+    batch: int = 2000,
+    names: Callable[[int], str] = numbered,
+) -> None:
+    """Households, complaints at every stage of their lifecycle, and two years of targets.
+
+    ``names`` gives the n-th head's name (`synthetic.name_of` for names as repetitive as a
+    real regency's, which the name search benchmark needs).
+    """
     villages = region_book(app.settings.regency).villages()
     for first in range(0, households, batch):
         app.save(
@@ -74,7 +89,7 @@ def seed(app: Bratasena, households: int, complaints: int, batch: int = 2000) ->
                     registry_id=f"B-{n:07d}",
                     kk_number=number("3316", n),
                     head_nik=number("3316", 10**11 + n),
-                    head_name=f"Kepala Keluarga {n}",
+                    head_name=names(n),
                     address=f"RT {n % 9 + 1:02d}",
                     village_code=villages[n % len(villages)].code,
                     desil=n % 10 + 1,

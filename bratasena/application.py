@@ -450,6 +450,31 @@ class Bratasena(Application[UUID]):
     ) -> Outcome:
         """Give a case to an officer or a facilitator who works in the case's district."""
         complaint = self._load(Complaint, complaint_id, expected_version)
+        officer_account = self._assignee(officer, complaint.village_code)
+        complaint.assign(officer=officer_account.username, actor=actor, at=self.clock())
+        return self._outcome(complaint)
+
+    def reassign(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        officer: str,
+        reason: str,
+        actor: str,
+    ) -> Outcome:
+        """Give a case to another officer or facilitator of its district at any undecided step."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        complaint.reassign(
+            officer=self._assignee(officer, complaint.village_code).username,
+            reason=reason,
+            actor=actor,
+            at=self.clock(),
+        )
+        return self._outcome(complaint)
+
+    def _assignee(self, officer: str, village_code: str) -> Account:
+        """The account a case may be given to: existing, enabled, a field role of the district."""
         officer_account = self._find(Account, ids.account_id(officer))
         if officer_account is None:
             raise InvalidInputError(
@@ -458,9 +483,8 @@ class Bratasena(Application[UUID]):
                 field="officer",
                 rule="unknown_assignee",
             )
-        officer_account.check_assignable(complaint.village_code)
-        complaint.assign(officer=officer_account.username, actor=actor, at=self.clock())
-        return self._outcome(complaint)
+        officer_account.check_assignable(village_code)
+        return officer_account
 
     def record_investigation(
         self,

@@ -124,6 +124,7 @@ ReportReader = Annotated[Account, Depends(role(Role.SUPERVISOR, Role.AUDITOR))]
 Admin = Annotated[Account, Depends(role(Role.ADMIN))]
 
 MayAssign = Annotated[Account, Depends(may(Action.ASSIGN))]
+MayReassign = Annotated[Account, Depends(may(Action.REASSIGN))]
 MayIdentify = Annotated[Account, Depends(may(Action.IDENTIFY_HOUSEHOLD))]
 MayRematch = Annotated[Account, Depends(may(Action.REMATCH_HOUSEHOLD))]
 MayMatch = Annotated[Account, Depends(may(Action.IDENTIFY_HOUSEHOLD, Action.REMATCH_HOUSEHOLD))]

@@ -163,6 +163,13 @@ class AssignmentIn(Strict):
     officer: str = Field(min_length=1, max_length=40)
 
 
+class ReassignmentIn(Strict):
+    """Give the case to another officer (by username) at any step before the decision, and why."""
+
+    officer: str = Field(min_length=1, max_length=40)
+    reason: str = Field(max_length=4000)
+
+
 class HouseholdMatchIn(Strict):
     """The registered household a complaint is about, by its DTKS/DTSEN registry id."""
 

@@ -86,6 +86,9 @@ ENGLISH: dict[Step, Words] = {
         f"The household is already under case {f['tracking_code']}; this complaint joined it."
     ),
     Step.ASSIGNED: lambda f, book: f"Assigned to {f['officer']}.",
+    Step.REASSIGNED: lambda f, book: (
+        f"Reassigned from {f['previous_officer']} to {f['officer']}: {f['reason']}"
+    ),
     Step.INVESTIGATED: _investigated,
     Step.NOTICE_ISSUED: lambda f, book: (
         f"Notice issued to the household; response due {f['response_due']}."

@@ -41,6 +41,7 @@ class Action(StrEnum):
     """What staff do to a complaint; each value is the name of its use case."""
 
     ASSIGN = "assign"
+    REASSIGN = "reassign"
     IDENTIFY_HOUSEHOLD = "identify_household"
     REMATCH_HOUSEHOLD = "rematch_household"
     RECORD_INVESTIGATION = "record_investigation"
@@ -58,6 +59,7 @@ class Action(StrEnum):
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.ASSIGN: frozenset({Role.SUPERVISOR}),
+    Action.REASSIGN: frozenset({Role.SUPERVISOR}),
     Action.IDENTIFY_HOUSEHOLD: frozenset({Role.OFFICER, Role.SUPERVISOR}),
     Action.REMATCH_HOUSEHOLD: frozenset({Role.SUPERVISOR}),
     Action.RECORD_INVESTIGATION: frozenset({Role.OFFICER, Role.FACILITATOR}),

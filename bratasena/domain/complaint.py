@@ -109,6 +109,7 @@ class Step(StrEnum):
     CORROBORATED = "corroborated"
     HOUSEHOLD_IDENTIFIED = "household_identified"
     ASSIGNED = "assigned"
+    REASSIGNED = "reassigned"
     INVESTIGATED = "investigated"
     NOTICE_ISSUED = "notice_issued"
     RESPONSE_RECORDED = "response_recorded"
@@ -297,6 +298,23 @@ class Complaint(Aggregate):
         def apply(self, complaint: Complaint) -> None:
             complaint.assigned_to = self.officer
             complaint.status = Status.ASSIGNED
+
+    class Reassigned(Aggregate.Event):
+        """A supervisor gave the case to another officer, with a reason; the case stays where
+        it stands (a field check already recorded stays recorded)."""
+
+        step: ClassVar[Step] = Step.REASSIGNED
+        public: ClassVar[bool] = False
+        leads_to: ClassVar[Status | None] = None
+        shows: ClassVar[tuple[str, ...]] = ("officer", "previous_officer", "reason")
+
+        officer: str
+        previous_officer: str
+        reason: str
+        actor: str
+
+        def apply(self, complaint: Complaint) -> None:
+            complaint.assigned_to = self.officer
 
     class Investigated(Aggregate.Event):
         """The officer checked the household in the field and recommended a decision."""
@@ -799,6 +817,29 @@ class Complaint(Aggregate):
             raise InvalidInputError("officer: name the officer to assign", field="officer")
         self.trigger_event(self.Assigned, timestamp=at, officer=officer, actor=actor)
 
+    def reassign(self, *, officer: str, reason: str, actor: str, at: datetime) -> None:
+        """Give the case to another officer at any step before the decision, saying why."""
+        self.check(Action.REASSIGN, actor, jakarta_date(at))
+        officer = officer.strip()
+        if not officer:
+            raise InvalidInputError("officer: name the officer to assign", field="officer")
+        reason = _require_text(reason, "reason", "the reason for reassigning")
+        if officer == self.assigned_to:
+            raise RuleViolationError(
+                f"officer: the case is already assigned to {officer}",
+                field="officer",
+                rule="same_assignee",
+            )
+        assert self.assigned_to is not None
+        self.trigger_event(
+            self.Reassigned,
+            timestamp=at,
+            officer=officer,
+            previous_officer=self.assigned_to,
+            reason=reason,
+            actor=actor,
+        )
+
     def record_investigation(
         self,
         *,
@@ -1156,6 +1197,16 @@ class Complaint(Aggregate):
         self._refuse_if_final("assign")
         self._require_status("assign", Status.FILED, Status.ASSIGNED)
 
+    def _may_reassign(self, actor: str, today: date) -> None:
+        self._refuse_if_final("reassign")
+        self._require_status(
+            "reassign",
+            Status.ASSIGNED,
+            Status.INVESTIGATED,
+            Status.NOTICE_ISSUED,
+            Status.RESPONSE_RECORDED,
+        )
+
     def _may_investigate(self, actor: str, today: date) -> None:
         self._refuse_if_final("record an investigation")
         self._require_status("record an investigation", Status.ASSIGNED)
@@ -1264,6 +1315,7 @@ class Complaint(Aggregate):
 
 _GUARDS: dict[Action, Callable[[Complaint, str, date], None]] = {
     Action.ASSIGN: Complaint._may_assign,
+    Action.REASSIGN: Complaint._may_reassign,
     Action.IDENTIFY_HOUSEHOLD: Complaint._may_identify,
     Action.REMATCH_HOUSEHOLD: Complaint._may_rematch,
     Action.RECORD_INVESTIGATION: Complaint._may_investigate,
@@ -1297,6 +1349,7 @@ EVENTS: tuple[type[Meaning], ...] = (
     Complaint.HouseholdRematched,
     Complaint.Joined,
     Complaint.Assigned,
+    Complaint.Reassigned,
     Complaint.Investigated,
     Complaint.NoticeIssued,
     Complaint.ResponseRecorded,

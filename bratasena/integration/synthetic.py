@@ -120,6 +120,13 @@ def _name(rng: random.Random, sex: str) -> str:
     return f"{first} {rng.choice(_WOMEN_SECOND if sex == 'F' else _MEN_SECOND)}"
 
 
+def name_of(n: int) -> str:
+    """The head's name of the ``n``-th invented household, the same every time: a Javanese
+    name drawn as `generate_rows` draws them (one head in five a woman), for benchmark seeds
+    that need names as repetitive as a real regency's."""
+    return _name(random.Random(n), "F" if n % 5 == 0 else "M")
+
+
 def _programs(rng: random.Random, desil: int, members: int) -> list[str]:
     chances = {
         "PKH": 0.55 if desil <= 4 else 0.0,

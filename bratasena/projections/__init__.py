@@ -13,6 +13,7 @@ from bratasena.projections.case_list import (
     CaseList,
     CaseQuery,
     CaseRow,
+    SearchKind,
     TimelineEntry,
 )
 from bratasena.projections.household_candidates import (
@@ -32,6 +33,7 @@ from bratasena.projections.records import Page
 from bratasena.projections.removal_report import RemovalReport
 from bratasena.projections.runner import ProjectionStatus, Runner
 from bratasena.projections.staff_directory import StaffDirectory, StaffQuery, StaffRow
+from bratasena.projections.supervisor_queues import Queue, Queues, SupervisorQueues, Workload
 from bratasena.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ class Projections:
         self.staff = StaffDirectory(self.reads, app, settings)
         self.dashboard = OfficerDashboard(self.reads, settings, self.cases, self.report)
         self.candidates = HouseholdCandidates(self.households, self.cases)
+        self.queues = SupervisorQueues(self.reads, settings, self.cases, self.staff)
         self._runner = Runner(
             app,
             self.db,
@@ -152,12 +155,17 @@ __all__ = [
     "Page",
     "ProjectionStatus",
     "Projections",
+    "Queue",
+    "Queues",
     "RemovalReport",
     "ReplicaLag",
+    "SearchKind",
     "StaffDirectory",
     "StaffQuery",
     "StaffRow",
+    "SupervisorQueues",
     "SyncState",
     "TimelineEntry",
     "Within",
+    "Workload",
 ]

@@ -11,6 +11,12 @@ deadline has passed with no response recorded (the supervisor may now decide wit
 
 The complainant's identity (the reporter, the filing account, the complaint's free text) never
 enters these tables; filings and corroborations are credited to "complainant".
+
+Cases are found by name through blind indexes: the words of the name the complaint gives
+(``views_case_names``) and of the matched household's head (the household view's
+``views_household_names``), each word only as a keyed hash (`Privacy.name_hashes`), never in
+clear. The search box (`CaseQuery.q`) takes a tracking code, a registry id, a NIK or KK, a
+village or a name; `CaseList.interpret` says which it took the text for.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
+from bratasena.domain import ids
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import (
     AWAITING_DECISION,
@@ -33,10 +40,15 @@ from bratasena.domain.complaint import (
     Step,
 )
 from bratasena.domain.errors import InvalidInputError
-from bratasena.domain.identity import is_valid_tracking_code, normalise_tracking_code
+from bratasena.domain.identity import (
+    is_valid_tracking_code,
+    normalise_tracking_code,
+    validate_registry_id,
+)
 from bratasena.domain.regions import normalise_code, region_book
-from bratasena.persistence import Cursor
+from bratasena.persistence import Cursor, Reader
 from bratasena.projections.case_steps import apply_step, decision_due, decode_fields, encode_fields
+from bratasena.projections.privacy import Privacy
 from bratasena.projections.records import (
     Page,
     bulk_insert,
@@ -49,6 +61,7 @@ from bratasena.projections.records import (
     upsert,
 )
 from bratasena.projections.runner import Table, Tables, View
+from bratasena.settings import Settings
 
 OPEN_CASES = "status IN ({})".format(", ".join(f"'{s}'" for s in AWAITING_DECISION))
 """SQL true for open cases, with the statuses written out: the partial indexes on open cases
@@ -102,6 +115,19 @@ COLUMNS = (
 _SELECT = ", ".join(COLUMNS)
 _VALUES = itemgetter(*COLUMNS)
 _STEP_COLUMNS = ("complaint_id", "version", "at", "step", "actor", "fields")
+_NAME_COLUMNS = ("complaint_id", "token", "district_code")
+
+
+class SearchKind(StrEnum):
+    """What the case search box took its text for."""
+
+    TRACKING_CODE = "tracking_code"
+    NIK_OR_KK = "nik_or_kk"
+    REGISTRY_ID = "registry_id"
+    VILLAGE_OR_NAME = "village_or_name"
+    NAME = "name"
+    NOTHING = "nothing"
+    """Nothing searchable: no word of two letters or more, no known code."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +140,9 @@ class CaseQuery:
     assigned_to: str | None = None
     overdue: bool | None = None
     q: str | None = None
+    """One box: a tracking code, a registry id, a NIK or KK, a village or a name."""
+    name: str | None = None
+    """Every word of it in the name the complaint gives or the matched household head's."""
     districts: Sequence[str] | None = None
     page: int = 1
     per_page: int = 25
@@ -170,6 +199,8 @@ class CaseRows:
 
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     steps: list[tuple[Any, ...]] = field(default_factory=list)
+    names: list[tuple[str, str, str]] = field(default_factory=list)
+    """Name index entries (complaint id, word hash, district) of the cases filed since."""
 
 
 class CaseList(View[CaseRows]):
@@ -202,6 +233,8 @@ class CaseList(View[CaseRows]):
                 f"district_code, status, assigned_to WHERE {OPEN_CASES}",
                 # Whether a household is already under an open case (matching a complaint).
                 f"household_id WHERE {OPEN_CASES}",
+                # Every case about a household (its page), and the one-box search by id.
+                "household_id, filed_at",
             ),
         ),
         "views_case_timeline": Table(
@@ -209,8 +242,18 @@ class CaseList(View[CaseRows]):
             "step TEXT NOT NULL, actor TEXT NOT NULL, fields TEXT NOT NULL",
             "complaint_id, version",
         ),
+        # The blind index of the names complaints give: one row per word, as a keyed hash.
+        "views_case_names": Table(
+            "complaint_id TEXT NOT NULL, token TEXT NOT NULL, district_code TEXT NOT NULL",
+            "complaint_id, token",
+            ("token, district_code",),
+        ),
     }
     event_types = EVENTS
+
+    def __init__(self, db: Reader, app: Any, settings: Settings) -> None:
+        super().__init__(db, app, settings)
+        self.privacy = Privacy(settings)
 
     # --- projection -----------------------------------------------------------------------------
 
@@ -226,6 +269,12 @@ class CaseList(View[CaseRows]):
             cid = str(event.originator_id)
             if isinstance(event, Complaint.Filed):
                 cases[cid] = self._filed(event)
+                name = str(event.subject.get("name") or "")
+                district = event.village_code[:6]
+                rows.names.extend(
+                    (cid, token, district)
+                    for token in dict.fromkeys(self.privacy.name_hashes(name))
+                )
             row = cases.get(cid)
             if row is None:
                 continue
@@ -241,12 +290,25 @@ class CaseList(View[CaseRows]):
         cases = [_VALUES(r) for r in rows.cases.values()]
         case_types = self.tables["views_cases"].types
         step_types = self.tables["views_case_timeline"].types
+        name_types = self.tables["views_case_names"].types
         if fresh:
             bulk_insert(cur, tables["views_cases"], COLUMNS, cases, types=case_types)
             bulk_insert(
                 cur, tables["views_case_timeline"], _STEP_COLUMNS, rows.steps, types=step_types
             )
+            bulk_insert(
+                cur, tables["views_case_names"], _NAME_COLUMNS, rows.names, types=name_types
+            )
             return
+        upsert(
+            cur,
+            tables["views_case_names"],
+            _NAME_COLUMNS,
+            ("complaint_id", "token"),
+            rows.names,
+            types=name_types,
+            update="",
+        )
         upsert(cur, tables["views_cases"], COLUMNS, ("complaint_id",), cases, types=case_types)
         upsert(
             cur,
@@ -321,6 +383,15 @@ class CaseList(View[CaseRows]):
         ]
         return CaseDetail(**vars(row), timeline=timeline)
 
+    def of_household(self, household_id: UUID) -> list[CaseRow]:
+        """Every case matched to a household, oldest first (a joined complaint included)."""
+        found = self.db.query(
+            f"SELECT {_SELECT} FROM views_cases WHERE household_id = %s "
+            "ORDER BY filed_at, complaint_id",
+            [str(household_id)],
+        )
+        return [self.row(r) for r in found]
+
     def open_cases_of(self, household_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, str]]:
         """The open case (id, tracking code) of each of these households that has one."""
         keys = [str(h) for h in household_ids]
@@ -370,18 +441,62 @@ class CaseList(View[CaseRows]):
             condition, values = overdue_condition(self.today())
             clauses.append(condition if query.overdue else f"NOT {condition}")
             params.extend(values)
+        if query.name is not None and query.name.strip():
+            hashes = list(dict.fromkeys(self.privacy.name_hashes(query.name)))
+            if not hashes:
+                raise InvalidInputError(
+                    "name: give at least one word of two or more letters (titles do not count)",
+                    field="name",
+                )
+            clauses.append(_named(hashes))
+            params.extend([*hashes, *hashes])
         if query.q and query.q.strip():
-            text = query.q.strip()
-            if is_valid_tracking_code(text):
-                clauses.append("tracking_key = %s")
-                params.append(normalise_tracking_code(text))
-            else:
-                codes = [v.code for v in book.villages() if text.lower() in v.name.lower()]
-                if not codes:
-                    return None, []
-                clauses.append(f"village_code IN ({placeholders(len(codes))})")
-                params.extend(codes)
+            _, clause, values = self._box(query.q)
+            if clause is None:
+                return None, []
+            clauses.append(clause)
+            params.extend(values)
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def interpret(self, q: str) -> SearchKind:
+        """What the search box takes ``q`` for (the page says it beside the results)."""
+        return self._box(q)[0]
+
+    def _box(self, q: str) -> tuple[SearchKind, str | None, list[Any]]:
+        """The search box's kind, WHERE condition (None: nothing can match) and parameters."""
+        text = " ".join(q.split())
+        if is_valid_tracking_code(text):
+            return SearchKind.TRACKING_CODE, "tracking_key = %s", [normalise_tracking_code(text)]
+        digits = "".join(ch for ch in text if ch not in " .-")
+        if len(digits) == 16 and digits.isascii() and digits.isdigit():
+            return (
+                SearchKind.NIK_OR_KK,
+                "household_id IN (SELECT household_id FROM views_households "
+                "WHERE nik_hash = %s OR kk_hash = %s)",
+                [self.privacy.lookup_hash("nik", digits), self.privacy.lookup_hash("kk", digits)],
+            )
+        if any(ch.isdigit() for ch in text) and is_registry_id(text):
+            # Told by its shape, never by looking it up: the answer must not say whether a
+            # household outside the caller's districts has this id.
+            return SearchKind.REGISTRY_ID, "household_id = %s", [str(ids.household_id(text))]
+        book = region_book(self.settings.regency)
+        codes = [v.code for v in book.villages() if text.lower() in v.name.lower()]
+        hashes = list(dict.fromkeys(self.privacy.name_hashes(text)))
+        if codes and hashes:
+            return (
+                SearchKind.VILLAGE_OR_NAME,
+                f"(village_code IN ({placeholders(len(codes))}) OR {_named(hashes)})",
+                [*codes, *hashes, *hashes],
+            )
+        if codes:
+            return (
+                SearchKind.VILLAGE_OR_NAME,
+                f"village_code IN ({placeholders(len(codes))})",
+                codes,
+            )
+        if hashes:
+            return SearchKind.NAME, _named(hashes), [*hashes, *hashes]
+        return SearchKind.NOTHING, None, []
 
     def row(self, values: Sequence[Any]) -> CaseRow:
         """A stored row as a CaseRow, with names and today's overdue flags."""
@@ -428,6 +543,30 @@ def _tracking_key(code: str) -> str:
     if is_valid_tracking_code(code):
         return normalise_tracking_code(code)
     return code.replace("-", "").upper()
+
+
+def is_registry_id(text: str) -> bool:
+    """Whether the text has the shape of a DTKS/DTSEN registry id (`validate_registry_id`)."""
+    try:
+        validate_registry_id(text)
+    except InvalidInputError:
+        return False
+    return True
+
+
+def _named(hashes: Sequence[str]) -> str:
+    """SQL true for cases with every one of these name-word hashes, in the name the complaint
+    gives or in the matched household head's (its parameters: the hashes twice)."""
+    # Each index's key (id, token) makes COUNT(*) the number of distinct words found; of the
+    # households, only those ever complained about can have a case (a few percent of them).
+    words, count = placeholders(len(hashes)), len(hashes)
+    return (
+        f"(complaint_id IN (SELECT complaint_id FROM views_case_names WHERE token IN ({words}) "
+        f"GROUP BY complaint_id HAVING COUNT(*) = {count}) "
+        f"OR household_id IN (SELECT household_id FROM views_household_names "
+        f"WHERE token IN ({words}) AND reported = 1 GROUP BY household_id "
+        f"HAVING COUNT(*) = {count}))"
+    )
 
 
 def overdue_condition(today: date) -> tuple[str, list[Any]]:

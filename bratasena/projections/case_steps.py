@@ -79,6 +79,7 @@ ROW_CHANGES: dict[type, Callable[[dict[str, Any], Any], None]] = {
     Complaint.HouseholdIdentified: _identified,
     Complaint.HouseholdRematched: _rematched,
     Complaint.Assigned: _assigned,
+    Complaint.Reassigned: _assigned,
     Complaint.NoticeIssued: _notice,
     Complaint.Upheld: _decided,
     Complaint.Rejected: _decided,

@@ -21,9 +21,9 @@ from uuid import UUID
 from bratasena.domain import ids
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.household import TARGETS, Eligibility, Household
-from bratasena.domain.names import name_tokens
 from bratasena.domain.regions import normalise_code, region_book
 from bratasena.persistence import Cursor, Reader
+from bratasena.projections.household_names import NameIndex, all_words
 from bratasena.projections.privacy import Privacy
 from bratasena.projections.records import (
     Page,
@@ -58,26 +58,38 @@ COLUMNS = (
     "version",
 )
 _SELECT = ", ".join(COLUMNS)
-_NAME_COLUMNS = ("household_id", "token", "village_code", "district_code")
+_NAME_COLUMNS = (
+    "household_id",
+    "token",
+    "village_code",
+    "district_code",
+    "registry_id",
+    "reported",
+)
 _REINDEX = "_reindex"
 """Set on a row in memory whose name or village changed: its index entries are rewritten."""
 
-MAX_BY_NAME = 50
-"""The most households a name search answers with (the best matches first)."""
 _VALUES = itemgetter(*COLUMNS)
 _SYNC = COLUMNS.index("sync")
 
 
 @dataclass(frozen=True)
 class HouseholdQuery:
-    """Filters and page of the household list; KK and NIK are matched through their hashes."""
+    """Filters and page of the household list; KK and NIK are matched through their hashes.
+
+    ``name`` finds the households whose head's name has every word of it (normalised, through
+    the blind index); ``districts`` is the caller's scope (None: all), which filters the result,
+    so an exact id never needs a district chosen first.
+    """
 
     registry_id: str | None = None
     kk: str | None = None
     nik: str | None = None
+    name: str | None = None
     village: str | None = None
     district: str | None = None
     status: str | None = None
+    districts: Sequence[str] | None = None
     page: int = 1
     per_page: int = 25
 
@@ -141,12 +153,20 @@ class HouseholdStatus(View[Rows]):
             ),
         ),
         # The blind index of names: one row per word of a head's name, the word only as a
-        # keyed hash (`Privacy.lookup_hash("name", word)`), never in clear.
+        # keyed hash (`Privacy.lookup_hash("name", word)`), never in clear. Each entry carries
+        # what a name search filters and sorts by (the area, the registry id, whether the
+        # household was ever complained about), so the indexes below answer a one-word search,
+        # its count and any page of it without reading the households table.
         "views_household_names": Table(
             "household_id TEXT NOT NULL, token TEXT NOT NULL, village_code TEXT NOT NULL, "
-            "district_code TEXT NOT NULL",
+            "district_code TEXT NOT NULL, registry_id TEXT NOT NULL, reported INTEGER NOT NULL",
             "household_id, token",
-            ("token, district_code", "token, village_code"),
+            (
+                "token, registry_id, household_id",
+                "token, district_code, registry_id, household_id",
+                "token, village_code, registry_id, household_id",
+                "token, reported, household_id",
+            ),
         ),
     }
     event_types = (
@@ -163,8 +183,7 @@ class HouseholdStatus(View[Rows]):
     def __init__(self, db: Reader, app: Any, settings: Settings) -> None:
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
-        # Name words repeat across a registry: each is hashed once (a rebuild hashes them all).
-        self._word_hashes: dict[str, str] = {}
+        self.names = NameIndex(db, settings, self.privacy)
 
     # --- projection -----------------------------------------------------------------------------
 
@@ -202,11 +221,18 @@ class HouseholdStatus(View[Rows]):
         self._write_names(cur, tables["views_household_names"], rows, fresh=fresh)
 
     def _write_names(self, cur: Cursor, table: str, rows: Rows, *, fresh: bool) -> None:
-        # Only rows whose name or village changed in this batch: a sync answer or a complaint
-        # leaves a household's index entries as they are.
+        # Only rows whose name or village changed in this batch, or that got their first
+        # complaint or lost their last: a sync answer leaves a household's entries as they are.
         changed = [row for row in rows.values() if row.get(_REINDEX)]
         entries = [
-            (row["household_id"], token, row["village_code"], row["district_code"])
+            (
+                row["household_id"],
+                token,
+                row["village_code"],
+                row["district_code"],
+                row["registry_id"],
+                1 if row["complaints_received"] else 0,
+            )
             for row in changed
             for token in dict.fromkeys(row["name_index"].split())
         ]
@@ -258,9 +284,11 @@ class HouseholdStatus(View[Rows]):
             self._registry(row, event.changes)
         elif isinstance(event, Household.Reported):
             row["complaints_received"] += 1
+            row[_REINDEX] = row.get(_REINDEX) or row["complaints_received"] == 1
         elif isinstance(event, Household.Unmatched):
             # The complaint turned out to concern another household.
             row["complaints_received"] = max(0, row["complaints_received"] - 1)
+            row[_REINDEX] = row.get(_REINDEX) or row["complaints_received"] == 0
         elif isinstance(event, Household.Deactivated | Household.Reactivated):
             deactivated = isinstance(event, Household.Deactivated)
             row["status"] = str(Eligibility.DEACTIVATED if deactivated else Eligibility.ACTIVE)
@@ -290,6 +318,12 @@ class HouseholdStatus(View[Rows]):
         """One page of the households matching the query, in registry id order."""
         page, per_page = check_paging(query.page, query.per_page)
         book = region_book(self.settings.regency)
+        if (
+            query.name
+            and query.name.strip()
+            and not (query.registry_id or query.kk or query.nik or query.status is not None)
+        ):
+            return self._by_words(query, page, per_page)
         clauses: list[str] = []
         params: list[Any] = []
         if query.registry_id:
@@ -299,12 +333,22 @@ class HouseholdStatus(View[Rows]):
             if value:
                 clauses.append(f"{kind}_hash = %s")
                 params.append(self.privacy.lookup_hash(kind, _sixteen_digits(value, kind)))
+        if query.name is not None and query.name.strip():
+            hashes = self.names.words(query.name)
+            clauses.append(all_words(hashes))
+            params.extend(hashes)
         if query.village:
             clauses.append("village_code = %s")
             params.append(book.village(query.village, field="village").code)
         if query.district:
             clauses.append("district_code = %s")
             params.append(book.district(normalise_code(query.district), field="district").code)
+        if query.districts is not None:
+            scope = [book.district(d, field="districts").code for d in query.districts]
+            if not scope:
+                return Page(items=[], total=0, page=page, per_page=per_page)
+            clauses.append(f"district_code IN ({placeholders(len(scope))})")
+            params.extend(scope)
         if query.status is not None:
             if query.status not in (Eligibility.ACTIVE, Eligibility.DEACTIVATED):
                 raise InvalidInputError(
@@ -322,21 +366,24 @@ class HouseholdStatus(View[Rows]):
         )
         return Page(items=[self.row(r) for r in rows], total=total, page=page, per_page=per_page)
 
-    def name_hashes(self, name: str) -> list[str]:
-        """The keyed hashes under which a name's words are indexed (see `domain.names`).
+    def _by_words(self, query: HouseholdQuery, page: int, per_page: int) -> Page[HouseholdRow]:
+        """A name search within an area, from the name index alone (`NameIndex.page`)."""
+        ids, total = self.names.page(
+            query.name or "",
+            village=query.village,
+            district=query.district,
+            districts=query.districts,
+            page=page,
+            per_page=per_page,
+        )
+        rows = {str(row.household_id): row for row in self.many(ids)}
+        return Page(
+            items=[rows[i] for i in ids if i in rows], total=total, page=page, per_page=per_page
+        )
 
-        Truncated to 64 bits: plenty to tell a regency's name words apart, and a shorter
-        digest gives away less of a leaked table.
-        """
-        hashes = []
-        for token in name_tokens(name):
-            found = self._word_hashes.get(token)
-            if found is None:
-                if len(self._word_hashes) > 200_000:  # bounded in a process that runs for months
-                    self._word_hashes.clear()
-                found = self._word_hashes[token] = self.privacy.lookup_hash("name", token)[:16]
-            hashes.append(found)
-        return hashes
+    def name_hashes(self, name: str) -> list[str]:
+        """The keyed hashes under which a name's words are indexed (`Privacy.name_hashes`)."""
+        return self.privacy.name_hashes(name)
 
     def by_name(
         self,
@@ -353,27 +400,7 @@ class HouseholdStatus(View[Rows]):
         search. Ties are in registry id order. The caller ranks finer (e.g. by
         `domain.names.similarity`) on the rows, whose names are readable again.
         """
-        hashes = list(dict.fromkeys(self.name_hashes(name)))
-        if not hashes:
-            return []
-        book = region_book(self.settings.regency)
-        clauses = [f"n.token IN ({placeholders(len(hashes))})"]
-        params: list[Any] = list(hashes)
-        if village:
-            clauses.append("n.village_code = %s")
-            params.append(book.village(village, field="village").code)
-        elif district:
-            clauses.append("n.district_code = %s")
-            params.append(book.district(normalise_code(district), field="district").code)
-        limit = max(1, min(limit, MAX_BY_NAME))
-        found = self.db.query(
-            f"SELECT n.household_id, COUNT(*) AS shared, MIN(h.registry_id) AS registry_id "
-            f"FROM views_household_names n JOIN views_households h "
-            f"ON h.household_id = n.household_id WHERE {' AND '.join(clauses)} "
-            "GROUP BY n.household_id ORDER BY shared DESC, registry_id LIMIT %s",
-            [*params, limit],
-        )
-        ids = [row[0] for row in found]
+        ids = self.names.ranked(name, district=district, village=village, limit=limit)
         rows = {row.household_id: row for row in self.many(UUID(i) for i in ids)}
         return [rows[UUID(i)] for i in ids if UUID(i) in rows]
 

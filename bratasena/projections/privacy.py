@@ -10,6 +10,7 @@ from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import Environment
 
 from bratasena.domain.identity import mask_number
+from bratasena.domain.names import name_tokens
 from bratasena.settings import Settings
 
 _SEALED = "aes:"
@@ -29,6 +30,8 @@ class Privacy:
         if settings.cipher_key is not None:
             key = settings.cipher_key.get_secret_value()
             self._cipher = AESCipher(Environment(env={AESCipher.CIPHER_KEY: key}))
+        # Name words repeat across a registry: each is hashed once (a rebuild hashes them all).
+        self._word_hashes: dict[str, str] = {}
 
     def lookup_hash(self, kind: str, number: str) -> str:
         """The keyed hash under which a KK or NIK is found (``kind`` is "kk" or "nik")."""
@@ -37,6 +40,23 @@ class Privacy:
         digest = self._keyed.copy()
         digest.update(f"{kind}:{number}".encode())
         return digest.hexdigest()
+
+    def name_hashes(self, name: str) -> list[str]:
+        """The keyed hashes under which a name's words are indexed (see `domain.names`).
+
+        Households (the head's name) and cases (the name a complaint gives) share these hashes,
+        so one search finds both. Truncated to 64 bits: plenty to tell a regency's name words
+        apart, and a shorter digest gives away less of a leaked table.
+        """
+        hashes = []
+        for token in name_tokens(name):
+            found = self._word_hashes.get(token)
+            if found is None:
+                if len(self._word_hashes) > 200_000:  # bounded in a process that runs for months
+                    self._word_hashes.clear()
+                found = self._word_hashes[token] = self.lookup_hash("name", token)[:16]
+            hashes.append(found)
+        return hashes
 
     @staticmethod
     def mask(number: str) -> str:

@@ -25,6 +25,7 @@ from bratasena.projections.records import (
     Page,
     bulk_insert,
     check_paging,
+    chunked,
     parse_ts,
     placeholders,
     rows_of,
@@ -189,15 +190,31 @@ class StaffDirectory(View[Rows]):
         found = [self.row(r) for r in rows]
         return sorted(found, key=lambda r: (r.full_name.casefold(), r.username))
 
-    def by_usernames(self, usernames: set[str]) -> list[StaffRow]:
-        """The accounts of these usernames (those that exist), in one query: a list's people."""
-        if not usernames:
-            return []
+    def field_staff(self, districts: Sequence[str] | None = None) -> list[StaffRow]:
+        """The enabled officers and facilitators (covering one of ``districts``, when given),
+        by full name: who the supervisor's workload list shows, with or without open cases."""
         rows = self.db.query(
-            f"SELECT {_SELECT} FROM views_staff WHERE username IN ({placeholders(len(usernames))})",
-            sorted(usernames),
+            f"SELECT {_SELECT} FROM views_staff WHERE enabled = 1 "
+            f"AND role IN ({placeholders(len(FIELD_ROLES))})",
+            list(FIELD_ROLES),
         )
-        return [self.row(r) for r in rows]
+        found = [self.row(r) for r in rows]
+        if districts is not None:
+            wanted = set(districts)
+            found = [r for r in found if wanted.intersection(r.districts)]
+        return sorted(found, key=lambda r: (r.full_name.casefold(), r.username))
+
+    def named(self, usernames: Sequence[str]) -> dict[str, StaffRow]:
+        """The accounts of these usernames that exist, by username (names for the queues)."""
+        found: dict[str, StaffRow] = {}
+        for chunk in chunked(sorted(set(usernames))):
+            for values in self.db.query(
+                f"SELECT {_SELECT} FROM views_staff WHERE username IN ({placeholders(len(chunk))})",
+                list(chunk),
+            ):
+                row = self.row(values)
+                found[row.username] = row
+        return found
 
     def _covers(self, district: str) -> tuple[str, str]:
         """SQL true for accounts whose districts include ``district``, and its parameter."""

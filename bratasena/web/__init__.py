@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from bratasena.web import (
+    accounts,
     audit,
     cases,
     errors,
@@ -15,12 +16,25 @@ from bratasena.web import (
     households,
     password,
     public,
+    queues,
     report,
     staff,
     sync_page,
 )
 
-PAGES = (public, staff, password, audit, cases, facilitator, households, report, sync_page)
+PAGES = (
+    public,
+    staff,
+    password,
+    accounts,
+    audit,
+    cases,
+    facilitator,
+    households,
+    queues,
+    report,
+    sync_page,
+)
 
 
 def install(app: FastAPI) -> None:

@@ -42,6 +42,7 @@ CASE_READERS = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.FACILITATOR)
 
 FORMS: dict[str, tuple[Action, ...]] = {
     "assign": (Action.ASSIGN,),
+    "reassign": (Action.REASSIGN,),
     "identify": (Action.IDENTIFY_HOUSEHOLD,),
     "rematch": (Action.REMATCH_HOUSEHOLD,),
     "investigate": (Action.RECORD_INVESTIGATION,),
@@ -60,6 +61,7 @@ the case allows."""
 
 DONE: dict[str, str] = {
     "assign": "Kasus sudah ditugaskan.",
+    "reassign": "Kasus sudah dialihkan ke petugas lain; alasannya tercatat di riwayat kasus.",
     "identify": "Aduan sudah dicocokkan dengan keluarga terdaftar.",
     "joined": (
         "Keluarga ini sedang diperiksa dalam kasus lain: aduan ini sudah digabungkan ke kasus "
@@ -83,8 +85,13 @@ DONE: dict[str, str] = {
 
 
 def forms_for(actions: list[Action]) -> list[str]:
-    """The forms to show for the actions the case offers this person."""
-    return [form for form, taken in FORMS.items() if any(a in actions for a in taken)]
+    """The forms to show for the actions the case offers this person.
+
+    While the plain assignment form is offered (before the field check), it already gives the
+    case to someone else; the reassignment form with its reason is shown from then on.
+    """
+    forms = [form for form, taken in FORMS.items() if any(a in actions for a in taken)]
+    return [f for f in forms if not (f == "reassign" and "assign" in forms)]
 
 
 def _case_page(
@@ -126,7 +133,9 @@ def _case_page(
         reports=timeline.reports(history, names.actor) if who.sees_reporter else None,
         assignee=names.actor(case.assigned_to) if case.assigned_to else None,
         actions=forms,
-        assignees=_assignees(app, views.staff, case) if "assign" in forms else [],
+        assignees=_assignees(app, views.staff, case)
+        if "assign" in forms or "reassign" in forms
+        else [],
         may_uphold=Action.UPHOLD in available,
         candidates=_candidates(views, case, who, query, within) if matching else [],
         search={"q": query, "within": within, "open": search is not None},
@@ -283,6 +292,9 @@ def _decide_appeal(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account)
 COMMANDS: dict[str, Callable[[Bratasena, UUID, int, FormData, Account], Outcome]] = {
     "assign": lambda app, cid, v, f, who: app.assign(
         cid, v, officer=text(f, "officer").lower(), actor=who.username
+    ),
+    "reassign": lambda app, cid, v, f, who: app.reassign(
+        cid, v, officer=text(f, "officer").lower(), reason=text(f, "reason"), actor=who.username
     ),
     "identify": _identify,
     "rematch": _rematch,

@@ -31,6 +31,7 @@ STEP_TITLE: dict[str, str] = {
     Step.CORROBORATED: "Aduan tambahan",
     Step.HOUSEHOLD_IDENTIFIED: "Keluarga dicocokkan",
     Step.ASSIGNED: "Ditugaskan",
+    Step.REASSIGNED: "Dialihkan ke petugas lain",
     Step.INVESTIGATED: "Verifikasi lapangan",
     Step.NOTICE_ISSUED: "Pemberitahuan",
     Step.RESPONSE_RECORDED: "Tanggapan keluarga",
@@ -142,6 +143,56 @@ CONCERN: dict[str, str] = {
 }
 """What differs between a complaint and a registered household."""
 
+REGISTRY_FACT: dict[str, str] = {
+    "desil": "Desil",
+    "members": "Anggota",
+    "programs": "Program",
+    "address": "Alamat",
+    "head_name": "Kepala keluarga",
+    "village_code": "Desa",
+    "kk_number": "Nomor KK",
+    "head_nik": "NIK kepala keluarga",
+}
+"""What a registry extract says of a household (the household page's history)."""
+
+REACTIVATION_CAUSE: dict[str, str] = {
+    "appeal_granted": "keberatan keluarga dikabulkan",
+    "registry_correction": "koreksi data terpadu",
+}
+"""Why a household was restored."""
+
+ACCOUNT_STALE = (
+    "Akun ini sudah diubah orang lain sejak Anda membukanya. Halaman menampilkan keadaan "
+    "terbaru; periksa lalu kirim lagi bila masih perlu."
+)
+"""A change of an account refused because someone changed it since the form was opened."""
+
+QUEUE: dict[str, str] = {
+    "to_assign": "Menunggu penugasan",
+    "to_decide": "Menunggu keputusan",
+    "appeals": "Keberatan menunggu keputusan",
+    "overdue": "Terlambat",
+}
+"""The kabid's queues (`projections.Queue`)."""
+
+QUEUE_HINT: dict[str, str] = {
+    "to_assign": "Aduan yang belum ditugaskan kepada petugas atau pendamping PKH.",
+    "to_decide": "Keluarga sudah menanggapi, atau batas waktu tanggapannya sudah lewat.",
+    "appeals": "Keluarga mengajukan keberatan atas keputusan.",
+    "overdue": "Melewati batas keputusan, atau batas tanggapan lewat tanpa tanggapan.",
+}
+"""What puts a case in each queue."""
+
+SEARCHED: dict[str, str] = {
+    "tracking_code": "Dicari sebagai kode lacak",
+    "nik_or_kk": "Dicari sebagai NIK atau nomor KK",
+    "registry_id": "Dicari sebagai nomor registrasi DTKS/DTSEN",
+    "village_or_name": "Dicari sebagai nama desa dan nama kepala keluarga",
+    "name": "Dicari sebagai nama kepala keluarga (ejaan lama, gelar dan huruf besar diabaikan)",
+    "nothing": "Tidak ada yang dapat dicari: tulis kode lacak, nomor, nama desa, atau nama",
+}
+"""What the case search box took its text for (`projections.SearchKind`)."""
+
 DAY: tuple[str, ...] = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 """Days of the week, Monday first (``date.weekday()``)."""
 
@@ -212,6 +263,7 @@ FIELD_ERROR: dict[str, str] = {
     "district": "Kecamatan tidak dikenal.",
     "village": "Desa tidak dikenal.",
     "q": "Pencarian tidak dikenali.",
+    "name": "Tulis paling sedikit satu kata nama (dua huruf atau lebih, tanpa gelar).",
     "year": "Tahun tidak sah.",
 }
 """What to do when a form field is refused, keyed by the field the domain names."""
@@ -221,6 +273,7 @@ RULE_ERROR: dict[str, str] = {
         "Kasus ini sudah diubah orang lain sejak Anda membukanya. Halaman sudah dimuat ulang "
         "dengan keadaan terbaru; periksa lalu kirim lagi bila masih perlu."
     ),
+    "same_assignee": "Kasus sudah ditugaskan kepada akun ini; pilih petugas lain.",
     "four_eyes": "Petugas yang memverifikasi kasus tidak boleh memutuskannya (prinsip empat mata).",
     "household_not_heard": (
         "Keluarga harus didengar dulu: catat tanggapannya, atau tunggu sampai batas waktu "

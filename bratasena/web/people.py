@@ -32,8 +32,8 @@ def assignees(staff: StaffDirectory, rows: list[Any]) -> dict[str, str]:
     """The assignees of a list's case rows by username, from the staff directory in one query
     (a username the directory does not know yet is shown as recorded)."""
     wanted = {row.assigned_to for row in rows if row.assigned_to}
-    found = {r.username: person(r) for r in staff.by_usernames(wanted)}
-    return {name: found.get(name, name) for name in wanted}
+    found = staff.named(sorted(wanted))
+    return {name: person(found[name]) if name in found else name for name in wanted}
 
 
 class Names:

@@ -1,4 +1,5 @@
-"""The monthly removal report: removals against target as SVG charts and a table; CSV download.
+"""The monthly removal report: removals against target as SVG charts and a table; CSV and
+.xlsx downloads with Indonesian headers (`web.exports`).
 
 Supervisors also set the year's twelve monthly targets there, with the version of the targets they
 saw: a stale one re-renders the report with the targets as they are now and the input kept.
@@ -14,7 +15,8 @@ from bratasena import access
 from bratasena.domain.account import Account, Role
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.errors import ConflictError, DomainError
-from bratasena.web import chart, labels
+from bratasena.web import chart, exports, labels
+from bratasena.web.exports import Sheet
 from bratasena.web.render import (
     CheckedForm,
     PageError,
@@ -148,15 +150,70 @@ def set_targets(request: Request, year: int, form: CheckedForm) -> Response:
     return redirect(f"/laporan?tahun={year}&ok=target#target")
 
 
+MONTH_HEADER = (
+    ("month", "Bulan"),
+    ("target", "Target"),
+    ("deactivations", "Dinonaktifkan"),
+    ("reactivations", "Diaktifkan kembali"),
+    ("net_removals", "Penonaktifan bersih"),
+    ("cumulative_net", "Kumulatif bersih"),
+    ("cumulative_target", "Kumulatif target"),
+    ("complaints_filed", "Aduan diterima"),
+    ("corroborated", "Aduan tambahan"),
+    ("upheld", "Dikabulkan"),
+    ("rejected", "Ditolak"),
+    ("share_upheld", "Porsi dikabulkan"),
+    ("appeals_granted", "Keberatan dikabulkan"),
+    ("appeals_denied", "Keberatan ditolak"),
+    ("median_days_to_decision", "Median hari sampai keputusan"),
+)
+"""The report's monthly columns (the projection's keys) with their Indonesian headers."""
+
+
+def report_sheets(data: dict[str, Any]) -> list[Sheet]:
+    """The year's report as three tables: months with a total line, districts, reasons."""
+    keys = [key for key, _ in MONTH_HEADER]
+    months = [[labels.month_label(m["month"]), *(m[k] for k in keys[1:])] for m in data["months"]]
+    totals = {**data["totals"], "target": data["annual_target"]}
+    months.append(["Jumlah", *(totals.get(k) for k in keys[1:])])
+    net = ("Dinonaktifkan", "Diaktifkan kembali", "Penonaktifan bersih")
+    return [
+        Sheet(f"Bulanan {data['year']}", [h for _, h in MONTH_HEADER], months),
+        Sheet(
+            "Kecamatan",
+            ["Kode kecamatan", "Kecamatan", *net],
+            [
+                [d["district_code"], d["district_name"], *list(d.values())[2:]]
+                for d in data["by_district"]
+            ],
+        ),
+        Sheet(
+            "Alasan",
+            ["Alasan", *net],
+            [
+                [labels.REASON.get(r["reason"], r["reason"]), *list(r.values())[1:]]
+                for r in data["by_reason"]
+            ],
+        ),
+    ]
+
+
 @router.get("/laporan/{year}.csv")
 def report_csv(request: Request, year: int) -> Response:
-    """The same report as CSV (months with a total line, then districts, then reasons)."""
+    """The same report as CSV for Indonesian Excel (months with a total line, then districts,
+    then reasons; ``;``-separated with a byte-order mark)."""
+    return _download(request, year, "csv")
+
+
+@router.get("/laporan/{year}.xlsx")
+def report_xlsx(request: Request, year: int) -> Response:
+    """The same report as an .xlsx workbook: months, districts and reasons on their own sheets."""
+    return _download(request, year, "xlsx")
+
+
+def _download(request: Request, year: int, fmt: str) -> Response:
     need(request, *READERS)
     views = access.views_of(request)
     views.refresh()
-    body = views.report.csv(_year(year, year))
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="penonaktifan-{year}.csv"'},
-    )
+    year = _year(year, year)
+    return exports.download(report_sheets(views.report.year(year)), f"penonaktifan-{year}", fmt)

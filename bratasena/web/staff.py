@@ -8,15 +8,16 @@ from fastapi import APIRouter, Request, Response
 
 from bratasena import access
 from bratasena.access import NotAuthenticatedError, districts_of
-from bratasena.domain.account import Role, normalise_username
+from bratasena.domain.account import Account, Role, normalise_username
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import STATUSES
 from bratasena.domain.errors import DomainError
 from bratasena.limits import ThrottledError
 from bratasena.projections import CaseQuery
-from bratasena.web import labels, session
+from bratasena.web import exports, labels, session
 from bratasena.web.render import (
     CheckedForm,
+    PageError,
     PageRoute,
     need,
     redirect,
@@ -31,7 +32,7 @@ HOME: dict[Role, str] = {
     Role.OFFICER: "/petugas",
     Role.SUPERVISOR: "/petugas",
     Role.AUDITOR: "/petugas",
-    Role.ADMIN: "/sinkron",
+    Role.ADMIN: "/akun",
     Role.FACILITATOR: "/tugas",
 }
 """Where each role lands after logging in."""
@@ -102,6 +103,33 @@ def _flag(value: str | None) -> bool | None:
     return {"ya": True, "tidak": False}.get(value or "")
 
 
+def _case_filters(
+    status: str, kecamatan: str, terlambat: str, q: str, saya: str, petugas: str
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "kecamatan": kecamatan,
+        "terlambat": terlambat,
+        "q": q[:100],
+        "saya": saya,
+        "petugas": petugas[:40],
+    }
+
+
+def _case_query(who: Account, filters: dict[str, Any], page: int, per_page: int) -> CaseQuery:
+    """The case list's query for the page's filters, within the person's districts."""
+    return CaseQuery(
+        status=filters["status"] or None,
+        district=filters["kecamatan"] or None,
+        overdue=_flag(filters["terlambat"]),
+        q=filters["q"] or None,
+        assigned_to=who.username if filters["saya"] else (filters["petugas"] or None),
+        districts=districts_of(who),
+        page=max(1, min(page, 100_000)),
+        per_page=per_page,
+    )
+
+
 @router.get("/petugas")
 def dashboard(
     request: Request,
@@ -110,9 +138,11 @@ def dashboard(
     terlambat: str = "",
     q: str = "",
     saya: str = "",
+    petugas: str = "",
     hal: int = 1,
 ) -> Response:
-    """Counts by status and district, the person's queue, overdue cases, and the case list."""
+    """Counts by status and district, the person's queue, overdue cases, and the case list
+    (``petugas``: the cases assigned to one account, linked from the kabid's workload)."""
     who = need(request, *CASE_READERS)
     app, views = access.app_of(request), access.views_of(request)
     views.refresh()
@@ -121,36 +151,21 @@ def dashboard(
     summary = views.dashboard.summary(
         districts=scope, officer=who.username if who.role == Role.OFFICER else None, today=today
     )
-    filters: dict[str, Any] = {
-        "status": status,
-        "kecamatan": kecamatan,
-        "terlambat": terlambat,
-        "q": q[:100],
-        "saya": saya,
-    }
+    filters = _case_filters(status, kecamatan, terlambat, q, saya, petugas)
     errors: dict[str, str] = {}
     try:
-        found = views.cases.search(
-            CaseQuery(
-                status=status or None,
-                district=kecamatan or None,
-                overdue=_flag(terlambat),
-                q=q[:100] or None,
-                assigned_to=who.username if saya else None,
-                districts=scope,
-                page=max(1, min(hal, 100_000)),
-                per_page=25,
-            )
-        )
+        found = views.cases.search(_case_query(who, filters, hal, 25))
     except DomainError as error:
         errors[error.field or "q"] = labels.error_text(error)
         found = None
     book = app.regions
     districts = book.districts() if scope is None else [book.district(d) for d in scope]
     query = {k: v for k, v in filters.items() if v}
+    searched = views.cases.interpret(filters["q"]) if filters["q"].strip() else None
     return render(
         request,
         "dashboard.html",
+        searched=searched,
         summary=summary,
         found=found,
         filters=filters,
@@ -159,3 +174,66 @@ def dashboard(
         statuses=STATUSES,
         districts=districts,
     )
+
+
+CASE_HEADER = (
+    "Kode lacak",
+    "Status",
+    "Kecamatan",
+    "Desa",
+    "Alasan aduan",
+    "Petugas",
+    "Diterima",
+    "Batas tanggapan",
+    "Batas keputusan",
+    "Terlambat",
+    "Aduan tambahan",
+)
+
+
+@router.get("/petugas/kasus.{fmt}")
+def cases_download(
+    request: Request,
+    fmt: str,
+    status: str = "",
+    kecamatan: str = "",
+    terlambat: str = "",
+    q: str = "",
+    saya: str = "",
+    petugas: str = "",
+) -> Response:
+    """The case list with the page's filters as CSV or .xlsx (up to `exports.MAX_ROWS` cases)."""
+    who = need(request, *CASE_READERS)
+    if fmt not in exports.FORMATS:
+        raise PageError(404, "Tidak ditemukan", "Unduhan tersedia sebagai .csv atau .xlsx.")
+    views = access.views_of(request)
+    views.refresh()
+    filters = _case_filters(status, kecamatan, terlambat, q, saya, petugas)
+    rows: list[list[Any]] = []
+    page = 1
+    while len(rows) < exports.MAX_ROWS:
+        try:
+            found = views.cases.search(_case_query(who, filters, page, 100))
+        except DomainError as error:
+            raise PageError(422, "Filter tidak sah", labels.error_text(error)) from None
+        rows.extend(
+            [
+                c.tracking_code,
+                labels.STATUS.get(c.status, c.status),
+                c.district_name,
+                c.village_name,
+                ", ".join(labels.REASON.get(r, r) for r in c.reason_codes),
+                c.assigned_to or "",
+                jakarta_date(c.filed_at),
+                c.response_due,
+                c.decision_due,
+                c.overdue_decision or c.overdue_response,
+                c.corroborations,
+            ]
+            for c in found.items
+        )
+        if page >= found.pages:
+            break
+        page += 1
+    sheet = exports.Sheet("Kasus", CASE_HEADER, rows)
+    return exports.download([sheet], "daftar-kasus", fmt)

@@ -149,6 +149,9 @@ INDONESIAN: dict[Step, Callable[[dict[str, Any], RegionBook], str]] = {
         "digabungkan ke kasus tersebut."
     ),
     Step.ASSIGNED: lambda f, book: f"Ditugaskan kepada {f['officer']}.",  # a name by `steps`
+    Step.REASSIGNED: lambda f, book: (
+        f"Dialihkan dari {f['previous_officer']} kepada {f['officer']}. Alasan: {_s(f['reason'])}."
+    ),
     Step.INVESTIGATED: _investigated,
     Step.NOTICE_ISSUED: lambda f, book: (
         f"Pemberitahuan dikirim kepada keluarga; batas tanggapan {_day(f['response_due'])}."
@@ -172,6 +175,10 @@ INDONESIAN: dict[Step, Callable[[dict[str, Any], RegionBook], str]] = {
 """One Indonesian sentence per step, from the step's fields."""
 
 
+PEOPLE = ("officer", "previous_officer")
+"""Fields of a step that name an account by its username."""
+
+
 def steps(
     entries: list[TimelineEntry], book: RegionBook, names: Callable[[str], str] = str
 ) -> list[Line]:
@@ -190,9 +197,9 @@ def steps(
 
 
 def _named(entry: TimelineEntry, names: Callable[[str], str]) -> dict[str, Any]:
-    if entry.step == Step.ASSIGNED and entry.fields.get("officer"):
-        return {**entry.fields, "officer": names(entry.fields["officer"])}
-    return entry.fields
+    """The step's fields with the accounts it names (assignee, previous assignee) as names."""
+    people = {k: names(v) for k, v in entry.fields.items() if k in PEOPLE and v}
+    return {**entry.fields, **people} if people else entry.fields
 
 
 def reports(history: list[AuditEvent], names: Callable[[str], str] = str) -> list[Report]:

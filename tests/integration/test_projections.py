@@ -43,6 +43,7 @@ def table_text(views: Projections) -> str:
     names = [
         "views_cases",
         "views_case_timeline",
+        "views_case_names",
         "views_households",
         "views_household_names",
         "views_report_complaints",

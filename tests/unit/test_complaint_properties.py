@@ -46,6 +46,10 @@ def _deliverable(c: Complaint, today: date) -> str:
 
 VALID_INPUT: dict[Action, Callable[[Complaint, date], dict[str, Any]]] = {
     Action.ASSIGN: lambda c, today: {"officer": "budi"},
+    Action.REASSIGN: lambda c, today: {
+        "officer": "rina" if c.assigned_to != "rina" else "sari",
+        "reason": "Petugas sebelumnya cuti",
+    },
     Action.IDENTIFY_HOUSEHOLD: lambda c, today: {"household": facts(c)},
     Action.REMATCH_HOUSEHOLD: lambda c, today: {"household": facts(c), "reason": "Salah KK"},
     Action.RECORD_INVESTIGATION: lambda c, today: {

@@ -208,7 +208,9 @@ def test_an_anonymous_complaint_shows_no_reporter_to_the_officer(
     log_out(page)
 
     log_in(page, live, "admin")
-    assert page.url.endswith("/sinkron")
+    assert page.url.endswith("/akun")
+    shoot(page, "17-akun")
+    page.goto(f"{live}/sinkron")
     shoot(page, "17-sinkron")
 
 

@@ -23,6 +23,7 @@ from bratasena.api.deps import (
     MayInvestigate,
     MayMatch,
     MayNotice,
+    MayReassign,
     MayRecordResponse,
     MayRematch,
     MayWithdraw,
@@ -38,6 +39,7 @@ from bratasena.api.schemas import (
     HouseholdMatchIn,
     InvestigationIn,
     NoticeIn,
+    ReassignmentIn,
     RematchIn,
     ResponseIn,
     WithdrawalIn,
@@ -258,7 +260,20 @@ def list_cases(
     village: Annotated[str | None, Query(max_length=16)] = None,
     assigned_to: Annotated[str | None, Query(max_length=40)] = None,
     overdue: bool | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="tracking code or village")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="tracking code, registry id, NIK or KK, village, or a name",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="every word in the complaint's or the matched household head's name",
+        ),
+    ] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
     sort: CaseSort = CaseSort.FILED_AT_DESC,
@@ -273,6 +288,7 @@ def list_cases(
             assigned_to=assigned_to,
             overdue=overdue,
             q=q,
+            name=name,
             districts=districts_of(who),
             page=page,
             per_page=per_page,
@@ -309,6 +325,27 @@ def assign(
 ) -> CommandOut:
     """To an officer or facilitator of the case's district; again before the field check."""
     outcome = app.assign(case.id, version, officer=body.officer, actor=who.username)
+    return answer(app, views, outcome, who, response)
+
+
+@router.post(
+    "/{complaint_id}/reassignment",
+    operation_id="reassignCase",
+    summary="Give the case to another officer, with a reason",
+)
+def reassign(
+    who: MayReassign,
+    case: ScopedCase,
+    body: ReassignmentIn,
+    version: IfMatch,
+    app: AppDep,
+    views: WaitingViewsDep,
+    response: Response,
+) -> CommandOut:
+    """At any step after the assignment and before the decision; recorded as its own step."""
+    outcome = app.reassign(
+        case.id, version, officer=body.officer, reason=body.reason, actor=who.username
+    )
     return answer(app, views, outcome, who, response)
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from bratasena.access import districts_of
 from bratasena.api.deps import AppDep, HouseholdReader, ViewsDep
 from bratasena.domain.account import Account
-from bratasena.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
+from bratasena.domain.errors import NotAllowedError, NotFoundError
 from bratasena.domain.household import Eligibility, Program, Target
 from bratasena.domain.regions import normalise_code
 from bratasena.projections import HouseholdQuery
@@ -62,17 +62,17 @@ class HouseholdPage(BaseModel):
 
 
 def _district_for(who: Account, district: str | None) -> str | None:
-    """The district filter, held to an area-bound account's own districts."""
+    """The district filter, which must be one of an area-bound account's own districts.
+
+    None searches all of the caller's districts: the area rule filters the result, so an exact
+    registry id, KK or NIK never needs a district chosen first.
+    """
     scope = districts_of(who)
-    if scope is None:
-        return district
-    if district is None:
-        if len(scope) == 1:
-            return scope[0]
-        raise InvalidInputError(
-            f"district: choose one of your districts ({', '.join(scope)})", field="district"
-        )
-    if normalise_code(district, field="district") not in scope:
+    if (
+        scope is not None
+        and district is not None
+        and normalise_code(district, field="district") not in scope
+    ):
         raise NotAllowedError(
             f"district: you work in {', '.join(scope)} only", rule="outside_your_districts"
         )
@@ -82,7 +82,7 @@ def _district_for(who: Account, district: str | None) -> str | None:
 @router.get(
     "",
     operation_id="searchHouseholds",
-    summary="Households by registry id, KK, NIK, village, district or status",
+    summary="Households by registry id, KK, NIK, head's name, village, district or status",
 )
 def search(
     who: HouseholdReader,
@@ -90,20 +90,26 @@ def search(
     registry_id: Annotated[str | None, Query(max_length=40)] = None,
     kk: Annotated[str | None, Query(max_length=32)] = None,
     nik: Annotated[str | None, Query(max_length=32)] = None,
+    name: Annotated[
+        str | None, Query(max_length=100, description="every word in the head's name")
+    ] = None,
     village: Annotated[str | None, Query(max_length=16)] = None,
     district: Annotated[str | None, Query(max_length=16)] = None,
     status: Eligibility | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> HouseholdPage:
-    """KK and NIK are matched by keyed hash; results show them masked."""
+    """KK, NIK and the words of names are matched by keyed hash; results show KK and NIK
+    masked. Officers see their districts' households only."""
     found = views.households.search(
         HouseholdQuery(
             registry_id=registry_id,
             kk=kk,
             nik=nik,
+            name=name,
             village=village,
             district=_district_for(who, district),
+            districts=districts_of(who),
             status=status,
             page=page,
             per_page=per_page,

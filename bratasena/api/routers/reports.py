@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field
 
 from bratasena.access import districts_of
 from bratasena.api.deps import AppDep, CaseReader, ReportReader, ViewsDep
-from bratasena.api.routers.cases import CaseOut
+from bratasena.api.routers.cases import CaseOut, case_out
 from bratasena.domain.account import Role
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import Status
 from bratasena.domain.filing import Reason
+from bratasena.projections import Queue
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 
@@ -65,6 +66,45 @@ def dashboard(who: CaseReader, app: AppDep, views: ViewsDep) -> DashboardOut:
         today=jakarta_date(app.clock()),
     )
     return DashboardOut.model_validate(summary, from_attributes=True)
+
+
+class WorkloadOut(BaseModel):
+    """One officer's or facilitator's open cases."""
+
+    username: str
+    full_name: str
+    role: str = Field(description="empty for an account the staff directory does not know")
+    open: int
+    overdue: int
+    enabled: bool
+
+
+class QueuesOut(BaseModel):
+    """What waits for the head of the division, and each officer's load."""
+
+    today: date = Field(description="in Asia/Jakarta")
+    counts: dict[Queue, int] = Field(description="each queue's whole count")
+    cases: dict[Queue, list[CaseOut]] = Field(
+        description="each queue's first cases, earliest decision deadline first"
+    )
+    workload: list[WorkloadOut] = Field(description="most open cases first")
+
+
+@router.get(
+    "/queues",
+    operation_id="getQueues",
+    summary="The supervisor's queues: to assign, to decide, appeals to decide, overdue",
+)
+def queues(who: ReportReader, app: AppDep, views: ViewsDep) -> QueuesOut:
+    """``to_decide``: heard, or the response deadline passed; the workload lists every enabled
+    officer and facilitator, and anyone else holding open cases."""
+    found = views.queues.queues(districts=districts_of(who), today=jakarta_date(app.clock()))
+    return QueuesOut(
+        today=found.today,
+        counts=found.counts,
+        cases={queue: [case_out(row) for row in rows] for queue, rows in found.cases.items()},
+        workload=[WorkloadOut.model_validate(w, from_attributes=True) for w in found.workload],
+    )
 
 
 # --- the removal report -------------------------------------------------------------------------
