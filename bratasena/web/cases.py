@@ -23,7 +23,7 @@ from bratasena.domain.complaint import AppealDecision, Complaint, Decision
 from bratasena.domain.errors import ConflictError, DomainError, InvalidInputError
 from bratasena.domain.letters import DELIVERY_METHODS, letter_key, number_of_key
 from bratasena.projections import Candidate, StaffRow, Within
-from bratasena.web import labels, people, timeline
+from bratasena.web import complaint_words, people, timeline
 from bratasena.web.render import (
     CheckedForm,
     PageError,
@@ -350,7 +350,7 @@ def act(request: Request, complaint_id: UUID, action: str, form: CheckedForm) ->
                 "action": action,
                 # A stale form is shown again with what the person typed, against the new state.
                 "values": values,
-                "errors": {field: labels.error_text(error)},
+                "errors": {field: complaint_words.step_error(action, error)},
                 "codes": [c for c in form.getlist("reason_codes") if isinstance(c, str)],
                 "stale": stale,
             },

@@ -1,10 +1,12 @@
-"""The complaint form's own words: what to describe for each reason, and what the form says
-when it cannot take the complaint as sent (beside `labels`, which names every code)."""
+"""The complaint's own words: what the complaint form asks to describe for each reason, what it
+says when it cannot take the complaint as sent, and which reason a case step is missing (beside
+`labels`, which names every code)."""
 
 from __future__ import annotations
 
+from bratasena.domain.errors import DomainError
 from bratasena.domain.filing import Reason
-from bratasena.web.labels import FIELD_ERROR
+from bratasena.web.labels import FIELD_ERROR, error_text
 
 DESCRIPTION_ASK: dict[str, str] = {
     Reason.MAMPU: "apa yang menunjukkan keluarga ini mampu (rumah, kendaraan, usaha)",
@@ -37,3 +39,20 @@ def description_error(reasons: list[str]) -> str:
     if len(reasons) == 1 and reasons[0] in DESCRIPTION_ASK:
         return f"Jelaskan singkat {DESCRIPTION_ASK[reasons[0]]}."
     return FIELD_ERROR["description"]
+
+
+MISSING_REASON: dict[str, str] = {
+    "reassign": "Tulis alasan pengalihan tugas.",
+    "rematch": "Tulis alasan mencocokkan ulang.",
+    "withdraw": "Tulis alasan pencabutan aduan.",
+    "appeal_decision": "Tulis alasan keputusan atas keberatan.",
+}
+"""An empty ``reason`` on a case step's form, named as that step's reason (the decision's is
+`FIELD_ERROR`'s)."""
+
+
+def step_error(action: str, error: DomainError) -> str:
+    """The message of a case step's refusal, the missing reason named as that step's reason."""
+    if error.rule == "reason_required" and error.field == "reason" and action in MISSING_REASON:
+        return MISSING_REASON[action]
+    return error_text(error)

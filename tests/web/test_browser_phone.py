@@ -77,6 +77,8 @@ def test_every_role_works_from_a_phone(
     log_out(page)
 
     log_in(page, live, "kabid")
+    page.goto(f"{live}/antrean")
+    reads_on_a_phone(page, "56-antrean-hp")
     page.goto(f"{live}/laporan?tahun=2026")
     assert page.evaluate(SMALLEST_CHART_TEXT) >= 12
     reads_on_a_phone(page, "56-laporan-hp")
@@ -90,7 +92,9 @@ def test_every_role_works_from_a_phone(
     log_out(page)
 
     log_in(page, live, "admin")
-    reads_on_a_phone(page, "58-sinkron-hp")
+    reads_on_a_phone(page, "58-akun-hp")
+    page.goto(f"{live}/sinkron")
+    reads_on_a_phone(page, "59-sinkron-hp")
 
 
 def test_the_states_only_a_phone_test_reached_also_pass_on_a_desktop(
