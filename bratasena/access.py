@@ -21,7 +21,7 @@ from starlette.requests import HTTPConnection
 
 from bratasena.application import Bratasena
 from bratasena.domain.account import Account, Action, Role, normalise_username, roles_for
-from bratasena.domain.complaint import Complaint
+from bratasena.domain.complaint import Complaint, Step
 from bratasena.domain.errors import (
     ConflictError,
     DomainError,
@@ -29,10 +29,11 @@ from bratasena.domain.errors import (
     NotFoundError,
     RuleViolationError,
 )
+from bratasena.domain.evidence import Evidence, EvidenceStage
 from bratasena.integration.sync import SyncWorker
 from bratasena.limits import BodyTooLargeError, LoginThrottle, RateLimiter, ThrottledError
 from bratasena.metrics import Metrics
-from bratasena.projections import Projections
+from bratasena.projections import Projections, TimelineEntry
 from bratasena.settings import Settings
 
 ALGORITHM = "HS256"
@@ -289,3 +290,53 @@ def visible_complaint(app: Bratasena, account: Account, complaint_id: UUID) -> C
     if account.role == Role.FACILITATOR and complaint.assigned_to != account.username:
         raise NotFoundError(f"no complaint with id {complaint_id} assigned to you")
     return complaint
+
+
+def visible_evidence(account: Account, complaint: Complaint) -> list[Evidence]:
+    """The case's attachments this person may see, in the order they were attached.
+
+    The complainant's own files may show the complainant's house or face: supervisors and
+    auditors only. Officers and facilitators see the field check's and the household's.
+    """
+    return [
+        e
+        for e in complaint.evidence.values()
+        if account.sees_reporter or e.stage != EvidenceStage.FILING
+    ]
+
+
+def visible_steps(account: Account, entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """A case's timeline as this person may read it: the complainant's own attachments are
+    steps only supervisors and auditors see (like the files themselves)."""
+    if account.sees_reporter:
+        return entries
+    return [
+        e
+        for e in entries
+        if not (e.step == Step.EVIDENCE_ATTACHED and e.fields.get("stage") == EvidenceStage.FILING)
+    ]
+
+
+ORIGINAL = "original"
+EVIDENCE_SIZES = (ORIGINAL, "screen", "thumb")
+"""What of an attachment can be fetched: the bytes as sent, or a photo's EXIF-free copies."""
+
+
+def evidence_for(account: Account, complaint: Complaint, evidence_id: str, size: str) -> Evidence:
+    """The attachment, if this person may fetch it in this size; otherwise "not found" or 403.
+
+    Originals keep their EXIF (the place, the device): supervisors and auditors only; everyone
+    else gets the copies made without it.
+    """
+    found = next(
+        (e for e in visible_evidence(account, complaint) if str(e.id) == evidence_id), None
+    )
+    if found is None:
+        raise NotFoundError(f"the case has no attachment {evidence_id[:40]!r} you may see")
+    if size == ORIGINAL and not account.sees_reporter:
+        raise NotAllowedError(
+            "originals (with their EXIF location and device data) are for supervisors and "
+            "auditors; fetch the screen or thumb copy",
+            rule="original_not_allowed",
+        )
+    return found

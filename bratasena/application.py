@@ -8,15 +8,17 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
+from bratasena.blobs import BlobStore, blob_store
 from bratasena.domain import ids
-from bratasena.domain.account import Account
+from bratasena.domain.account import Account, Role
 from bratasena.domain.calendar import jakarta_date, next_month, now_utc, objection_deadline
 from bratasena.domain.complaint import EVENTS as COMPLAINT_EVENTS
 from bratasena.domain.complaint import Complaint, Decision, Status, Step
@@ -26,6 +28,7 @@ from bratasena.domain.errors import (
     NotFoundError,
     OutOfOrderError,
 )
+from bratasena.domain.evidence import Evidence, EvidenceStage
 from bratasena.domain.filing import (
     PUBLIC,
     channel_for,
@@ -42,6 +45,7 @@ from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
 from bratasena.domain.tracking import JoinedCase
 from bratasena.letter_facts import (
     AppealDecision,
+    Exhibit,
     FieldCheck,
     HouseholdOnPaper,
     LetterFacts,
@@ -50,6 +54,7 @@ from bratasena.letter_facts import (
     Typesetter,
 )
 from bratasena.letter_facts import Decision as DecisionFacts
+from bratasena.media import Inspected, Upload, attachment_of, inspect
 from bratasena.persistence import (
     event_store_env,
     insert_events_in_binary,
@@ -123,6 +128,15 @@ class Progress:
     tracking_code: str
     status: Status
     steps: list[tuple[Step, datetime]]
+    evidence: int = 0
+    """How many attachments the case holds (never which)."""
+
+
+@dataclass(frozen=True)
+class Attached(Outcome):
+    """An attachment recorded on a case."""
+
+    evidence: Evidence | None = None
 
 
 @dataclass(frozen=True)
@@ -219,20 +233,31 @@ class Bratasena(Application[UUID]):
         reporter: dict[str, Any] | None,
         filer: Account | None = None,
         channel: str | None = None,
+        uploads: Sequence[Upload] = (),
     ) -> Filing:
         """File a complaint; one about a household with an open case corroborates that case.
 
         ``filer`` is the staff account filing it (None: a citizen); the channel follows from it.
+        ``uploads``: the complainant's own photos or documents (at most
+        ``BRATASENA_EVIDENCE_PER_FILING``), every one checked before anything is stored.
         """
         recorded_channel = channel_for(filer.role if filer else None, channel)
         actor = filer.username if filer else PUBLIC
         subject = clean_subject(subject, self.regions)
         reporter = clean_reporter(reporter, self.regions)
+        limit = self.settings.evidence_per_filing
+        if len(uploads) > limit:
+            raise InvalidInputError(
+                f"files: at most {limit} files with one complaint ({len(uploads)} sent)",
+                field="files",
+                rule="too_many_files",
+            )
+        files = [(upload, self._inspect(upload)) for upload in uploads]
         attempt = 0
         while True:
             try:
                 return self._file_once(
-                    subject, reasons, description, reporter, recorded_channel, actor
+                    subject, reasons, description, reporter, recorded_channel, actor, files
                 )
             except ConflictError:
                 # A filer sent no version, so there is nothing to refuse: read and file again.
@@ -249,6 +274,7 @@ class Bratasena(Application[UUID]):
         reporter: dict[str, Any] | None,
         channel: str,
         actor: str,
+        files: list[tuple[Upload, Inspected]],
     ) -> Filing:
         now = self.clock()
         household = self._match_household(subject)
@@ -272,6 +298,7 @@ class Bratasena(Application[UUID]):
                     joined_at_version=open_case.version,
                     at=now,
                 )
+                self._attach_filed(open_case, files, actor, now)
                 position = self._save(open_case, joined)
                 return Filing(
                     id=open_case.id,
@@ -300,6 +327,7 @@ class Bratasena(Application[UUID]):
         )
         if household is not None:
             household.report(complaint_id=complaint.id, actor=actor, at=now)
+        self._attach_filed(complaint, files, actor, now)
         position = self._save(complaint, household)
         return Filing(
             id=complaint.id,
@@ -788,6 +816,15 @@ class Bratasena(Application[UUID]):
                 findings=dict(investigated.findings),
                 recommendation=investigated.recommendation,
                 notes=investigated.notes,
+                attachments=tuple(
+                    Exhibit(
+                        kind=e.attachment.kind,
+                        day=jakarta_date(e.attachment.taken_at or e.attached_at),
+                        sha256=e.attachment.sha256,
+                    )
+                    for e in complaint.evidence.values()
+                    if e.stage == EvidenceStage.FIELD_CHECK and not e.withdrawn
+                ),
             )
         decided = last(Complaint.Upheld, Complaint.Rejected)
         decision = None
@@ -840,6 +877,107 @@ class Bratasena(Application[UUID]):
         account = self._find(Account, ids.account_id(username))
         return account.full_name if account is not None else username
 
+    # --- evidence -------------------------------------------------------------------------------
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """Where attachments' bytes are kept (files under the data directory, or a table)."""
+        return blob_store(self.settings)
+
+    def attach_evidence(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        upload: Upload,
+        role: Role,
+        actor: str,
+    ) -> Attached:
+        """Attach a photo or document as the case's stage calls for (`Complaint.evidence_action`).
+
+        Whether this person may attach now is checked before the file is read; the file is
+        checked before anything is stored; the bytes are stored before the event that names
+        them, so a recorded hash always has its bytes.
+        """
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        now = self.clock()
+        complaint.check_attach(role, actor, jakarta_date(now))
+        found = self._inspect(upload)
+        attachment = attachment_of(upload, found, uuid4())
+        complaint.attach_evidence(
+            role=role,
+            attachment=attachment,
+            actor=actor,
+            at=now,
+            limit=self.settings.evidence_per_case,
+        )
+        self._store(found, upload)
+        outcome = self._outcome(complaint)
+        return Attached(**vars(outcome), evidence=complaint.evidence[str(attachment.id)])
+
+    def withdraw_evidence(
+        self,
+        complaint_id: UUID,
+        expected_version: int | None,
+        *,
+        evidence_id: str,
+        reason: str,
+        actor: str,
+    ) -> Attached:
+        """Withdraw an attachment, with a reason; its record and its bytes stay."""
+        complaint = self._load(Complaint, complaint_id, expected_version)
+        complaint.withdraw_evidence(
+            evidence_id=evidence_id, reason=reason, actor=actor, at=self.clock()
+        )
+        outcome = self._outcome(complaint)
+        return Attached(**vars(outcome), evidence=complaint.evidence[str(evidence_id)])
+
+    def evidence_bytes(self, evidence: Evidence, size: str) -> bytes:
+        """An attachment's bytes: the ``original``, or a photo's ``screen`` or ``thumb`` copy
+        (a document has no copies: its ``screen`` and ``thumb`` are the document).
+
+        Who may fetch which is the caller's to decide (`access.visible_evidence`).
+        """
+        address = evidence.attachment.sha256
+        if size != "original":
+            address = evidence.attachment.derived.get(size, address)
+        return self.blobs.get(address)
+
+    def _inspect(self, upload: Upload) -> Inspected:
+        return inspect(
+            upload.data,
+            name=upload.name,
+            declared=upload.declared,
+            max_bytes=self.settings.evidence_max_bytes,
+        )
+
+    def _attach_filed(
+        self,
+        complaint: Complaint,
+        files: list[tuple[Upload, Inspected]],
+        actor: str,
+        now: datetime,
+    ) -> None:
+        for upload, found in files:
+            complaint.attach_filing_evidence(
+                attachment=attachment_of(upload, found, uuid4()),
+                actor=actor,
+                at=now,
+                limit=self.settings.evidence_per_case,
+            )
+        for upload, found in files:
+            self._store(found, upload)
+
+    def _store(self, found: Inspected, upload: Upload) -> None:
+        self.blobs.put(upload.data)
+        for data in found.derived.values():
+            self.blobs.put(data)
+
+    def close(self) -> None:
+        if "blobs" in vars(self):
+            self.blobs.close()
+        super().close()
+
     def get_complaint(self, complaint_id: UUID) -> Complaint:
         """The complaint as it stands."""
         return self._get(Complaint, complaint_id)
@@ -861,15 +999,25 @@ class Bratasena(Application[UUID]):
             complaint = self._get(Complaint, key)
             events = [e for e in self._complaint_events(complaint.id) if e.public]
             steps = [(event.step, event.timestamp) for event in events]
-            return Progress(complaint.tracking_code, complaint.status, steps)
-        later = [
+            return Progress(
+                complaint.tracking_code, complaint.status, steps, complaint.evidence_count
+            )
+        since_joined = [
             e
             for e in self._complaint_events(joined.complaint_id)
-            if e.public and e.originator_version > joined.joined_at_version
+            if e.originator_version > joined.joined_at_version
         ]
+        later = [e for e in since_joined if e.public]
         steps = [(Step.FILED, joined.created_on), *((e.step, e.timestamp) for e in later)]
         status = next((e.leads_to for e in reversed(later) if e.leads_to), Status.FILED)
-        return Progress(joined.tracking_code, status, steps)
+        # Only what was attached since this filing joined (its own files included): a count
+        # from before would tell the filer that the case was open before them.
+        case = self._get(Complaint, joined.complaint_id)
+        since = {
+            str(e.evidence_id) for e in since_joined if isinstance(e, Complaint.EvidenceAttached)
+        }
+        count = sum(1 for key in since if not case.evidence[key].withdrawn)
+        return Progress(joined.tracking_code, status, steps, count)
 
     def _complaint_events(self, complaint_id: UUID) -> list[Any]:
         # Complaint events carry their meaning (step, public, …); see `Complaint`.

@@ -31,7 +31,7 @@ from bratasena.domain.errors import DomainError
 from bratasena.headers import SecurityHeaders
 from bratasena.integration.sync import SyncWorker
 from bratasena.limit_store import LimitStore, limit_store
-from bratasena.limits import BodyLimitMiddleware, LoginThrottle, RateLimiter
+from bratasena.limits import BodyLimitMiddleware, LoginThrottle, RateLimiter, evidence_limits
 from bratasena.metrics import Metrics, MetricsMiddleware
 from bratasena.projections import Projections
 from bratasena.settings import Settings
@@ -201,6 +201,9 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
         refuse=_refusal,
+        file_limits=evidence_limits(
+            max_file_bytes=settings.evidence_max_bytes, per_filing=settings.evidence_per_filing
+        ),
     )
     asgi.add_middleware(SecurityHeaders, hsts=settings.environment != "development")
     asgi.add_middleware(MetricsMiddleware, metrics=service.metrics)

@@ -8,18 +8,25 @@ prints the demo accounts' generated passwords that one time only.
 
 from __future__ import annotations
 
+import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from PIL import Image, ImageDraw
+
 from bratasena.access import hash_password
 from bratasena.application import Bratasena, iter_batches
+from bratasena.domain.account import Role
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.errors import NotFoundError
+from bratasena.domain.evidence import EvidenceKind
 from bratasena.integration.simulator import StandInTarget, TargetState
 from bratasena.integration.synthetic import generate_rows
+from bratasena.media import Upload
 from bratasena.settings import Settings
 from bratasena.web.letters import Press
 
@@ -149,6 +156,25 @@ def _cases(
     app.assign(filing.id, None, officer="pendamping", actor="kabid")
 
 
+@cache
+def demo_photo() -> bytes:
+    """A drawn house with a time and a place in Blora in its EXIF: the field checks' photo."""
+    image = Image.new("RGB", (1200, 900), (170, 205, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 640, 1200, 900), fill=(110, 150, 80))
+    draw.rectangle((300, 380, 900, 700), fill=(235, 225, 200), outline=(90, 60, 40), width=6)
+    draw.polygon([(250, 390), (600, 160), (950, 390)], fill=(160, 70, 50))
+    draw.rectangle((540, 520, 660, 700), fill=(110, 70, 40))
+    draw.text((40, 40), "DEMO", fill=(200, 0, 0))
+    exif = Image.Exif()
+    exif[0x0110] = "Demo"
+    exif[306] = "2026:03:10 09:15:00"
+    exif[0x8825] = {1: "S", 2: (6.0, 58.0, 12.5), 3: "E", 4: (111.0, 25.0, 1.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, exif=exif)
+    return out.getvalue()
+
+
 def _advance(app: Bratasena, clock: _Clock, cid: Any, stage: str, today: datetime) -> None:
     steps = ["assigned", "investigated", "notice_issued", "response_recorded", "decided"]
     wanted = {
@@ -166,6 +192,18 @@ def _advance(app: Bratasena, clock: _Clock, cid: Any, stage: str, today: datetim
         if step == "assigned":
             app.assign(cid, None, officer="petugas", actor="kabid")
         elif step == "investigated":
+            app.attach_evidence(
+                cid,
+                None,
+                upload=Upload(
+                    demo_photo(),
+                    name="demo-rumah.jpg",
+                    kind=EvidenceKind.HOUSE_FRONT,
+                    caption="Foto contoh (demo), bukan rumah sebenarnya",
+                ),
+                role=Role.OFFICER,
+                actor="petugas",
+            )
             codes = app.get_complaint(cid).reasons
             app.record_investigation(
                 cid,

@@ -53,6 +53,16 @@ class HouseholdOnPaper:
 
 
 @dataclass(frozen=True)
+class Exhibit:
+    """One attachment as a letter lists it: what it shows, its day, its hash's first digits."""
+
+    kind: str
+    day: date
+    """When the photo was taken, else when it was attached (WIB)."""
+    sha256: str
+
+
+@dataclass(frozen=True)
 class FieldCheck:
     """The field check the Berita Acara records."""
 
@@ -62,8 +72,8 @@ class FieldCheck:
     """Reason code → what was found."""
     recommendation: str
     notes: str
-    attachments: tuple[str, ...] = ()
-    """The evidence attached (none yet: evidence files come with a later release)."""
+    attachments: tuple[Exhibit, ...] = ()
+    """The field check's photos and documents on record (withdrawn ones left out)."""
 
 
 @dataclass(frozen=True)

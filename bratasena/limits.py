@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -62,19 +63,36 @@ class BodyLimitMiddleware:
     """
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int, refuse: Refusal
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_upload_bytes: int,
+        refuse: Refusal,
+        file_limits: Sequence[tuple[re.Pattern[str], int]] = (),
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_upload_bytes = max_upload_bytes
         self.refuse = refuse
+        self.file_limits = tuple(file_limits)
+        """Multipart bodies to these paths (evidence) may be this large; others keep the limit."""
+
+    def _limit(self, scope: Scope) -> int:
+        path: str = scope.get("path", "")
+        if path.startswith(UPLOAD_PATHS):
+            return self.max_upload_bytes
+        if self.file_limits and _is_multipart(scope):
+            for pattern, limit in self.file_limits:
+                if pattern.fullmatch(path):
+                    return max(limit, self.max_body_bytes)
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path: str = scope.get("path", "")
-        limit = self.max_upload_bytes if path.startswith(UPLOAD_PATHS) else self.max_body_bytes
+        limit = self._limit(scope)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -98,6 +116,31 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, counting_receive, send)
+
+
+def _is_multipart(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return bool(value.lower().startswith(b"multipart/form-data"))
+    return False
+
+
+FORM_OVERHEAD = 256 * 1024
+"""Room in a multipart body for its other fields and part headers, beside the files."""
+
+
+def evidence_limits(*, max_file_bytes: int, per_filing: int) -> list[tuple[re.Pattern[str], int]]:
+    """The multipart bodies that carry evidence and how large each may be: one file to a case
+    (the API and the case page), up to ``per_filing`` files with a complaint (the API and the
+    complaint form). Each file is checked against its own limit again when it is read."""
+    one = max_file_bytes + FORM_OVERHEAD
+    filing = max(per_filing, 1) * max_file_bytes + FORM_OVERHEAD
+    return [
+        (re.compile(r"/api/v1/cases/[^/]+/evidence"), one),
+        (re.compile(r"/kasus/[^/]+/evidence"), one),
+        (re.compile(r"/api/v1/complaints"), filing),
+        (re.compile(r"/aduan"), filing),
+    ]
 
 
 class RateLimiter:

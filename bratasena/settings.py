@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     max_upload_bytes: int = 200 * 1024 * 1024
     public_rate_limit_per_minute: int = 20
+    evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    evidence_per_case: int = Field(default=30, ge=1)
+    evidence_per_filing: int = Field(default=3, ge=0)
     read_your_writes_timeout: float = 5.0
     readiness_max_lag: int = 1000
 

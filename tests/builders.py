@@ -213,3 +213,97 @@ def production_secrets() -> dict[str, Any]:
         "secret_key": base64.b64encode(os.urandom(32)).decode(),
         "cipher_key": base64.b64encode(os.urandom(32)).decode(),
     }
+
+
+def photo(
+    *,
+    size: tuple[int, int] = (1200, 900),
+    gps: tuple[float, float] | None = (-6.9701389, 111.4169444),
+    taken: str | None = "2026:03:10 09:15:00",
+    model: str = "TestPhone X",
+    kind: str = "JPEG",
+) -> bytes:
+    """A photo made here with Pillow, with a camera model, a time and a place in its EXIF.
+
+    ``gps`` is (latitude, longitude) in degrees; Blora's town square by default.
+    """
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", size, (120, 90, 60))
+    for x in range(0, size[0], 40):  # some detail, so the encoders have work to do
+        image.paste((200, 180, 40), (x, 0, x + 20, size[1]))
+    exif = Image.Exif()
+    exif[0x0110] = model
+    if taken is not None:
+        exif[306] = taken
+    if gps is not None:
+        lat, lon = gps
+        exif[0x8825] = {
+            1: "S" if lat < 0 else "N",
+            2: _dms(abs(lat)),
+            3: "W" if lon < 0 else "E",
+            4: _dms(abs(lon)),
+        }
+    out = io.BytesIO()
+    image.save(out, kind, exif=exif)
+    return out.getvalue()
+
+
+def _dms(value: float) -> tuple[float, float, float]:
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    return float(degrees), float(minutes), round((value - degrees - minutes / 60) * 3600, 4)
+
+
+def pdf(*, script: bool = False, encrypted: bool = False) -> bytes:
+    """A one-page PDF made here with pypdf; with a JavaScript open action, or a password."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    if script:
+        writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject("app.alert(1)"),
+            }
+        )
+    if encrypted:
+        writer.encrypt("rahasia", algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def heic(size: tuple[int, int] = (640, 480)) -> bytes:
+    """An iPhone-style HEIC photo, encoded here by pillow-heif."""
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    out = io.BytesIO()
+    Image.new("RGB", size, (90, 120, 60)).save(out, "HEIF")
+    return out.getvalue()
+
+
+def png_bomb(width: int = 9000, height: int = 8000) -> bytes:
+    """A small, well-formed PNG whose header claims more pixels than any photo has."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\0" * (1 + width * 3) * 4)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from pydantic.json_schema import models_json_schema
 
 from bratasena.api import errors
 from bratasena.api.errors import BUGS, PROBLEMS, refusal
@@ -17,6 +18,7 @@ from bratasena.api.routers import (
     auth,
     cases,
     complaints,
+    evidence,
     households,
     imports,
     letters,
@@ -25,6 +27,7 @@ from bratasena.api.routers import (
     sync,
     targets,
 )
+from bratasena.api.schemas import ComplaintIn
 
 __all__ = ["install", "openapi", "refusal", "router"]
 
@@ -35,6 +38,7 @@ ROUTERS = (
     accounts,
     cases,
     letters,
+    evidence,
     households,
     imports,
     reports,
@@ -60,5 +64,15 @@ def install(app: FastAPI) -> None:
 
 
 def openapi(schema: dict[str, Any]) -> dict[str, Any]:
-    """The service's OpenAPI document completed with the API's shared components."""
+    """The service's OpenAPI document completed with the API's shared components.
+
+    Bodies a route reads itself (a complaint as JSON or multipart) are named here, so the
+    document describes them as the JSON routes' bodies are described.
+    """
+    _, named = models_json_schema(
+        [(ComplaintIn, "validation")], ref_template="#/components/schemas/{model}"
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, body in named.get("$defs", {}).items():
+        components.setdefault(name, body)
     return errors.document(schema)

@@ -97,6 +97,9 @@ class TrackOut(BaseModel):
     filed_at: datetime
     updated_at: datetime
     steps: list[StepOut]
+    evidence: int = Field(
+        default=0, description="how many photos and documents the case holds (never which)"
+    )
 
 
 # --- accounts -----------------------------------------------------------------------------------
@@ -224,6 +227,12 @@ class DecisionIn(Strict):
 
 class WithdrawalIn(Strict):
     """Why the complaint is withdrawn."""
+
+    reason: str = Field(max_length=4000)
+
+
+class EvidenceWithdrawalIn(Strict):
+    """Why an attachment is withdrawn from the case."""
 
     reason: str = Field(max_length=4000)
 

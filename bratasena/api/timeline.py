@@ -115,6 +115,13 @@ ENGLISH: dict[Step, Words] = {
         f"Letter {f['number']} delivered on {f['delivered_on']} "
         f"{DELIVERY.get(f['method'], f['method'])}."
     ),
+    Step.EVIDENCE_ATTACHED: lambda f, book: (
+        f"Evidence attached ({f['kind'].replace('_', ' ')}, {f['stage'].replace('_', ' ')}, "
+        f"{f['media_type']}), SHA-256 {f['sha256'][:12]}…."
+    ),
+    Step.EVIDENCE_WITHDRAWN: lambda f, book: (
+        f"Evidence {str(f['evidence_id'])[:8]} withdrawn: {f['reason']}."
+    ),
 }
 """One English sentence per step."""
 

@@ -55,6 +55,9 @@ class Action(StrEnum):
     DENY_APPEAL = "deny_appeal"
     ISSUE_LETTER = "issue_letter"
     RECORD_DELIVERY = "record_delivery"
+    ATTACH_FIELD_EVIDENCE = "attach_field_evidence"
+    ATTACH_RESPONSE_EVIDENCE = "attach_response_evidence"
+    WITHDRAW_EVIDENCE = "withdraw_evidence"
 
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
@@ -73,6 +76,9 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.DENY_APPEAL: frozenset({Role.SUPERVISOR}),
     Action.ISSUE_LETTER: frozenset({Role.OFFICER, Role.SUPERVISOR}),
     Action.RECORD_DELIVERY: frozenset({Role.OFFICER, Role.SUPERVISOR}),
+    Action.ATTACH_FIELD_EVIDENCE: frozenset({Role.OFFICER, Role.FACILITATOR}),
+    Action.ATTACH_RESPONSE_EVIDENCE: frozenset({Role.OFFICER}),
+    Action.WITHDRAW_EVIDENCE: frozenset({Role.SUPERVISOR}),
 }
 """The one table of who may take each action; the API, the pages and the case's own
 `available_actions` all read it (what the case's state allows is the complaint's guards)."""

@@ -25,6 +25,13 @@ from bratasena.domain.errors import (
     ReasonRequiredError,
     RuleViolationError,
 )
+from bratasena.domain.evidence import (
+    EVIDENCE_PER_CASE,
+    Attachment,
+    Evidence,
+    EvidenceStage,
+    clean_attachment,
+)
 from bratasena.domain.filing import (
     CHANNELS,
     REASONS,
@@ -123,6 +130,8 @@ class Step(StrEnum):
     JOINED = "joined"
     LETTER_ISSUED = "letter_issued"
     LETTER_DELIVERED = "letter_delivered"
+    EVIDENCE_ATTACHED = "evidence_attached"
+    EVIDENCE_WITHDRAWN = "evidence_withdrawn"
 
 
 def _require_text(value: str, field: str, what: str) -> str:
@@ -548,6 +557,79 @@ class Complaint(Aggregate):
             if self.kind == LetterKind.DECISION and complaint.decision_delivered_on is None:
                 complaint.decision_delivered_on = self.delivered_on
 
+    class EvidenceAttached(Aggregate.Event):
+        """A photo or document was attached to the case (its bytes' SHA-256 is on record)."""
+
+        step: ClassVar[Step] = Step.EVIDENCE_ATTACHED
+        public: ClassVar[bool] = False
+        leads_to: ClassVar[Status | None] = None
+        shows: ClassVar[tuple[str, ...]] = ("kind", "stage", "media_type", "sha256")
+
+        evidence_id: UUID
+        kind: str
+        stage: str
+        media_type: str
+        """Sniffed from the bytes, never taken from the file's name or the request."""
+        size: int
+        sha256: str
+        """Hex SHA-256 of the original bytes: the blob store holds them under it."""
+        name: str
+        caption: str
+        taken_at: datetime | None
+        taken_at_source: str | None
+        latitude: float | None
+        longitude: float | None
+        location_source: str | None
+        derived: dict[str, str]
+        """Hex SHA-256 of each derived image (``thumb``, ``screen``: EXIF removed)."""
+        actor: str
+
+        def apply(self, complaint: Complaint) -> None:
+            attachment = Attachment(
+                id=self.evidence_id,
+                kind=self.kind,
+                media_type=self.media_type,
+                size=self.size,
+                sha256=self.sha256,
+                name=self.name,
+                caption=self.caption,
+                taken_at=self.taken_at,
+                taken_at_source=self.taken_at_source,
+                latitude=self.latitude,
+                longitude=self.longitude,
+                location_source=self.location_source,
+                derived=dict(self.derived),
+            )
+            complaint.evidence = {
+                **complaint.evidence,
+                str(self.evidence_id): Evidence(
+                    attachment=attachment,
+                    stage=EvidenceStage(self.stage),
+                    attached_by=self.actor,
+                    attached_at=self.timestamp,
+                ),
+            }
+
+    class EvidenceWithdrawn(Aggregate.Event):
+        """An attachment was withdrawn from the case, with a reason (its record stays)."""
+
+        step: ClassVar[Step] = Step.EVIDENCE_WITHDRAWN
+        public: ClassVar[bool] = False
+        leads_to: ClassVar[Status | None] = None
+        shows: ClassVar[tuple[str, ...]] = ("evidence_id", "reason")
+
+        evidence_id: UUID
+        reason: str
+        actor: str
+
+        def apply(self, complaint: Complaint) -> None:
+            found = complaint.evidence.get(str(self.evidence_id))
+            if found is not None:
+                complaint.evidence = {
+                    **complaint.evidence,
+                    str(self.evidence_id): replace(found, withdrawn_reason=self.reason),
+                }
+
     def __init__(
         self,
         tracking_code: str,
@@ -587,6 +669,7 @@ class Complaint(Aggregate):
         self.joined_case_id: UUID | None = None
         self.letters: dict[str, Letter] = {}
         self.decision_delivered_on: date | None = None
+        self.evidence: dict[str, Evidence] = {}
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -1167,6 +1250,144 @@ class Complaint(Aggregate):
             actor=actor,
         )
 
+    # --- evidence -------------------------------------------------------------------------------
+
+    @property
+    def evidence_count(self) -> int:
+        """Attachments on record and not withdrawn (all the public tracking page tells)."""
+        return sum(1 for e in self.evidence.values() if not e.withdrawn)
+
+    def evidence_action(self) -> Action | None:
+        """Which attaching the case's stage calls for: the field check's photos (assigned,
+        investigated), the household's documents (noticed, heard, objected), or none."""
+        if self.status in (Status.ASSIGNED, Status.INVESTIGATED):
+            return Action.ATTACH_FIELD_EVIDENCE
+        if self.status in (Status.NOTICE_ISSUED, Status.RESPONSE_RECORDED, Status.APPEALED):
+            return Action.ATTACH_RESPONSE_EVIDENCE
+        return None
+
+    def check_attach(self, role: Role, actor: str, today: date) -> Action:
+        """Refuse attaching now unless this person may; the action it is.
+
+        Run before a file is read, so a refused upload costs nothing and stores nothing.
+        """
+        action = self.evidence_action()
+        if action is None:
+            raise OutOfOrderError(
+                f"no evidence is attached while the case is {self.status}: field evidence while "
+                "it is assigned or investigated, the household's documents after the notice",
+                rule="no_evidence_stage",
+            )
+        if role not in ACTION_ROLES[action]:
+            raise NotAllowedError(
+                f"a {role} does not attach evidence at this stage of the case",
+                rule="not_allowed",
+            )
+        self.check(action, actor, today)
+        return action
+
+    def attach_evidence(
+        self,
+        *,
+        role: Role,
+        attachment: Attachment,
+        actor: str,
+        at: datetime,
+        limit: int = EVIDENCE_PER_CASE,
+    ) -> None:
+        """Attach a file as the case's stage calls for (see `evidence_action`)."""
+        action = self.check_attach(role, actor, jakarta_date(at))
+        attach = (
+            self.attach_field_evidence
+            if action == Action.ATTACH_FIELD_EVIDENCE
+            else self.attach_response_evidence
+        )
+        attach(attachment=attachment, actor=actor, at=at, limit=limit)
+
+    def attach_filing_evidence(
+        self, *, attachment: Attachment, actor: str, at: datetime, limit: int = EVIDENCE_PER_CASE
+    ) -> None:
+        """Attach the complainant's own file, in the save that records their filing."""
+        self._refuse_if_final("attach evidence")
+        self._attach(attachment, EvidenceStage.FILING, actor, at, limit)
+
+    def attach_field_evidence(
+        self, *, attachment: Attachment, actor: str, at: datetime, limit: int = EVIDENCE_PER_CASE
+    ) -> None:
+        """Attach a photo or document of the field check (the assigned officer or facilitator)."""
+        self.check(Action.ATTACH_FIELD_EVIDENCE, actor, jakarta_date(at))
+        self._attach(attachment, EvidenceStage.FIELD_CHECK, actor, at, limit)
+
+    def attach_response_evidence(
+        self, *, attachment: Attachment, actor: str, at: datetime, limit: int = EVIDENCE_PER_CASE
+    ) -> None:
+        """Attach the household's documents: with its response, or with its objection."""
+        self.check(Action.ATTACH_RESPONSE_EVIDENCE, actor, jakarta_date(at))
+        stage = EvidenceStage.APPEAL if self.status == Status.APPEALED else EvidenceStage.RESPONSE
+        self._attach(attachment, stage, actor, at, limit)
+
+    def _attach(
+        self, attachment: Attachment, stage: EvidenceStage, actor: str, at: datetime, limit: int
+    ) -> None:
+        attachment = clean_attachment(attachment)
+        if len(self.evidence) >= limit:
+            raise RuleViolationError(
+                f"file: the case already has {len(self.evidence)} attachments, the most a case "
+                "may have",
+                field="file",
+                rule="too_many_attachments",
+            )
+        if str(attachment.id) in self.evidence:
+            raise RuleViolationError(
+                f"file: attachment {attachment.id} is already on record",
+                field="file",
+                rule="attachment_exists",
+            )
+        self.trigger_event(
+            self.EvidenceAttached,
+            timestamp=at,
+            evidence_id=attachment.id,
+            kind=str(attachment.kind),
+            stage=str(stage),
+            media_type=str(attachment.media_type),
+            size=attachment.size,
+            sha256=attachment.sha256,
+            name=attachment.name,
+            caption=attachment.caption,
+            taken_at=attachment.taken_at,
+            taken_at_source=attachment.taken_at_source,
+            latitude=attachment.latitude,
+            longitude=attachment.longitude,
+            location_source=attachment.location_source,
+            derived=dict(attachment.derived),
+            actor=actor,
+        )
+
+    def withdraw_evidence(self, *, evidence_id: str, reason: str, actor: str, at: datetime) -> None:
+        """Withdraw an attachment from the case with a reason; the record of it stays."""
+        self.check(Action.WITHDRAW_EVIDENCE, actor, jakarta_date(at))
+        found = self.evidence.get(str(evidence_id))
+        if found is None:
+            raise InvalidInputError(
+                f"evidence_id: the case has no attachment {evidence_id}",
+                field="evidence_id",
+                rule="unknown_attachment",
+            )
+        if found.withdrawn:
+            raise OutOfOrderError(
+                f"evidence_id: attachment {evidence_id} was already withdrawn",
+                field="evidence_id",
+                rule="attachment_withdrawn",
+            )
+        reason = _require_text(reason, "reason", "the reason for withdrawing the attachment")
+        self.trigger_event(
+            self.EvidenceWithdrawn,
+            timestamp=at,
+            evidence_id=found.id,
+            reason=reason,
+            actor=actor,
+        )
+
     # --- guards: what the state and the actor allow, whatever the input -------------------------
 
     def _may_identify(self, actor: str, today: date) -> None:
@@ -1288,6 +1509,30 @@ class Complaint(Aggregate):
         self._require_status("decide the appeal", Status.APPEALED)
         self._refuse_investigator(actor)
 
+    def _may_attach_field_evidence(self, actor: str, today: date) -> None:
+        self._refuse_if_final("attach field evidence")
+        self._require_status("attach field evidence", Status.ASSIGNED, Status.INVESTIGATED)
+        if actor != self.assigned_to:
+            raise NotAllowedError(
+                f"only the assigned officer ({self.assigned_to}) attaches field evidence",
+                rule="not_assigned_officer",
+            )
+
+    def _may_attach_response_evidence(self, actor: str, today: date) -> None:
+        self._refuse_if_final("attach the household's documents")
+        self._require_status(
+            "attach the household's documents",
+            Status.NOTICE_ISSUED,
+            Status.RESPONSE_RECORDED,
+            Status.APPEALED,
+        )
+
+    def _may_withdraw_evidence(self, actor: str, today: date) -> None:
+        if not any(not e.withdrawn for e in self.evidence.values()):
+            raise OutOfOrderError(
+                "the case has no attachment to withdraw", rule="no_attachment_to_withdraw"
+            )
+
     def _refuse_if_final(self, action: str) -> None:
         if self.is_final:
             raise FinalStateError(f"cannot {action}: the case is already {self.status}")
@@ -1329,6 +1574,9 @@ _GUARDS: dict[Action, Callable[[Complaint, str, date], None]] = {
     Action.DENY_APPEAL: Complaint._may_decide_appeal,
     Action.ISSUE_LETTER: Complaint._may_issue_letter,
     Action.RECORD_DELIVERY: Complaint._may_record_delivery,
+    Action.ATTACH_FIELD_EVIDENCE: Complaint._may_attach_field_evidence,
+    Action.ATTACH_RESPONSE_EVIDENCE: Complaint._may_attach_response_evidence,
+    Action.WITHDRAW_EVIDENCE: Complaint._may_withdraw_evidence,
 }
 """Each action's guard: the rules of the case's state and the actor, run before any input."""
 
@@ -1361,6 +1609,8 @@ EVENTS: tuple[type[Meaning], ...] = (
     Complaint.AppealDenied,
     Complaint.LetterIssued,
     Complaint.LetterDelivered,
+    Complaint.EvidenceAttached,
+    Complaint.EvidenceWithdrawn,
 )
 """Every kind of complaint event, in lifecycle order."""
 

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from bratasena.domain.calendar import add_working_days
 from bratasena.domain.complaint import EVENTS, STATUSES, Complaint, Step
+from bratasena.domain.evidence import EvidenceStage
 from bratasena.projections.records import day_text, ts
 
 DECISION_WORKING_DAYS = 30
@@ -98,7 +99,13 @@ def apply_step(row: dict[str, Any], event: Any) -> tuple[Step, str, dict[str, An
     change = ROW_CHANGES.get(type(event))
     if change is not None:
         change(row, event)
-    actor = COMPLAINANT if event.step in (Step.FILED, Step.CORROBORATED) else event.actor
+    # The complainant's own files are credited like their filing: never by name.
+    from_complainant = getattr(event, "stage", None) == EvidenceStage.FILING
+    actor = (
+        COMPLAINANT
+        if event.step in (Step.FILED, Step.CORROBORATED) or from_complainant
+        else event.actor
+    )
     fields = {name: _plain(getattr(event, name)) for name in event.shows}
     return event.step, actor, fields
 

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from bratasena import access
 from bratasena.application import Bratasena, Match, Outcome
@@ -21,7 +21,9 @@ from bratasena.domain.account import Account, Action, Role, roles_for
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import AppealDecision, Complaint, Decision
 from bratasena.domain.errors import ConflictError, DomainError, InvalidInputError
+from bratasena.domain.evidence import EvidenceKind, Source
 from bratasena.domain.letters import DELIVERY_METHODS, letter_key, number_of_key
+from bratasena.media import Upload
 from bratasena.projections import Candidate, StaffRow, Within
 from bratasena.web import complaint_words, people, timeline
 from bratasena.web.render import (
@@ -54,6 +56,8 @@ FORMS: dict[str, tuple[Action, ...]] = {
     "appeal_decision": (Action.GRANT_APPEAL, Action.DENY_APPEAL),
     "letter": (Action.ISSUE_LETTER,),
     "delivery": (Action.RECORD_DELIVERY,),
+    "evidence": (Action.ATTACH_FIELD_EVIDENCE, Action.ATTACH_RESPONSE_EVIDENCE),
+    "withdraw_evidence": (Action.WITHDRAW_EVIDENCE,),
 }
 """The case page's forms and the actions each can take: a form is shown when the case offers
 one of its actions (`Complaint.available_actions`), and the decision forms offer the outcomes
@@ -80,6 +84,8 @@ DONE: dict[str, str] = {
     "appeal_decision": "Keputusan atas keberatan sudah dicatat.",
     "letter": "Surat sudah diterbitkan dan bernomor; cetak dengan tombol Cetak.",
     "delivery": "Penyerahan surat sudah dicatat.",
+    "evidence": "Bukti sudah dilampirkan dan tercatat.",
+    "withdraw_evidence": "Lampiran sudah ditarik; catatannya tetap tersimpan.",
 }
 """The message after each form succeeded."""
 
@@ -129,7 +135,9 @@ def _case_page(
         village=village,
         household=household,
         subject=timeline.subject_of(history, full_numbers=who.sees_reporter),
-        steps=timeline.steps(row.timeline if row else [], book, names.actor),
+        steps=timeline.steps(
+            access.visible_steps(who, row.timeline) if row else [], book, names.actor
+        ),
         reports=timeline.reports(history, names.actor) if who.sees_reporter else None,
         assignee=names.actor(case.assigned_to) if case.assigned_to else None,
         actions=forms,
@@ -146,6 +154,11 @@ def _case_page(
         deliverable=[n for n, lt in case.letters.items() if lt.deliverable_on(today)],
         methods=DELIVERY_METHODS,
         may_print=who.role != Role.FACILITATOR,
+        evidence=access.visible_evidence(who, case),
+        sees_originals=who.sees_reporter,
+        evidence_stage=case.evidence_action(),
+        evidence_kinds=list(EvidenceKind),
+        evidence_max_mib=f"{app.settings.evidence_max_bytes / 1048576:g}",
         today=today,
         default_due=today + timedelta(days=14),
         message=message,
@@ -209,6 +222,57 @@ def letter_pdf(request: Request, complaint_id: UUID, key: str) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+@router.get("/kasus/{complaint_id}/bukti/{evidence_id}/{size}")
+def evidence_file(request: Request, complaint_id: UUID, evidence_id: str, size: str) -> Response:
+    """An attachment for the gallery: the EXIF-free copies for everyone who sees it, the
+    original for supervisors and auditors (`access.evidence_for`)."""
+    who = need(request, *CASE_READERS)
+    if size not in access.EVIDENCE_SIZES:
+        raise PageError(404, "Tidak ditemukan", "Ukuran itu tidak dikenal.")
+    app = access.app_of(request)
+    case = access.visible_complaint(app, who, complaint_id)
+    evidence = access.evidence_for(who, case, evidence_id, size)
+    a = evidence.attachment
+    media = a.media_type if size == access.ORIGINAL or not a.derived else "image/jpeg"
+    return Response(
+        app.evidence_bytes(evidence, size),
+        media_type=media,
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _coordinate(form: FormData, name: str) -> float | None:
+    value = text(form, name).replace(",", ".")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidInputError(f"{name}: {value!r} is not a number", field=name) from None
+
+
+def _evidence(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
+    file = f.get("file")
+    if not isinstance(file, UploadFile) or not file.filename:
+        raise InvalidInputError("file: choose a photo or a PDF", field="file", rule="empty_file")
+    limit = app.settings.evidence_max_bytes
+    try:
+        data = file.file.read(limit + 1)
+    finally:
+        file.file.close()  # the page form is read whole by the CSRF check; its file ends here
+    upload = Upload(
+        data=data,
+        name=file.filename,
+        declared=file.content_type,
+        kind=text(f, "kind") or EvidenceKind.OTHER,
+        caption=text(f, "caption"),
+        latitude=_coordinate(f, "latitude"),
+        longitude=_coordinate(f, "longitude"),
+        location_source=text(f, "location_source") or Source.TYPED,
+    )
+    return app.attach_evidence(cid, v, upload=upload, role=who.role, actor=who.username)
 
 
 def _investigate(app: Bratasena, cid: UUID, v: int, f: FormData, who: Account) -> Outcome:
@@ -319,6 +383,10 @@ COMMANDS: dict[str, Callable[[Bratasena, UUID, int, FormData, Account], Outcome]
     "appeal_decision": _decide_appeal,
     "letter": _letter,
     "delivery": _delivery,
+    "evidence": _evidence,
+    "withdraw_evidence": lambda app, cid, v, f, who: app.withdraw_evidence(
+        cid, v, evidence_id=text(f, "evidence_id"), reason=text(f, "reason"), actor=who.username
+    ),
 }
 """Each form's one application call, with the version the person saw."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bratasena.domain.account import Role
 from bratasena.domain.complaint import Decision, Status, Step
 from bratasena.domain.errors import ConflictError, DomainError
+from bratasena.domain.evidence import EvidenceKind, EvidenceStage, Source
 from bratasena.domain.filing import PUBLIC, Channel, Reason
 from bratasena.domain.household import Eligibility, Target
 from bratasena.domain.letters import DeliveryMethod, LetterKind
@@ -45,8 +46,34 @@ STEP_TITLE: dict[str, str] = {
     Step.JOINED: "Digabungkan ke kasus lain",
     Step.LETTER_ISSUED: "Surat diterbitkan",
     Step.LETTER_DELIVERED: "Surat diserahkan",
+    Step.EVIDENCE_ATTACHED: "Bukti dilampirkan",
+    Step.EVIDENCE_WITHDRAWN: "Bukti ditarik",
 }
 """The title of each step of a case's timeline (staff pages)."""
+
+EVIDENCE_KIND: dict[str, str] = {
+    EvidenceKind.HOUSE_FRONT: "Foto rumah tampak depan",
+    EvidenceKind.HOUSE_INSIDE: "Foto bagian dalam rumah",
+    EvidenceKind.VEHICLE: "Foto kendaraan",
+    EvidenceKind.DOCUMENT: "Dokumen",
+    EvidenceKind.OTHER: "Lainnya",
+}
+"""What an attachment shows."""
+
+EVIDENCE_STAGE: dict[str, str] = {
+    EvidenceStage.FILING: "dari pelapor",
+    EvidenceStage.FIELD_CHECK: "verifikasi lapangan",
+    EvidenceStage.RESPONSE: "tanggapan keluarga",
+    EvidenceStage.APPEAL: "keberatan keluarga",
+}
+"""When an attachment came in."""
+
+LOCATION_SOURCE: dict[str, str] = {
+    Source.EXIF: "dari data foto (EXIF)",
+    Source.BROWSER: "dari lokasi ponsel",
+    Source.TYPED: "diketik petugas",
+}
+"""Where a photo's time or place came from."""
 
 PUBLIC_STEP: dict[str, str] = {
     Step.FILED: "Aduan diterima",
@@ -243,6 +270,16 @@ FIELD_ERROR: dict[str, str] = {
     "method": "Pilih cara penyerahan surat.",
     "number": "Pilih surat yang diserahkan.",
     "channel": "Saluran aduan tidak dikenal.",
+    "file": "Lampirkan foto (JPEG, PNG, HEIC) atau dokumen PDF yang utuh.",
+    "caption": "Keterangan lampiran paling banyak 200 karakter.",
+    "latitude": "Lintang harus angka antara -90 dan 90, diisi bersama bujur.",
+    "longitude": "Bujur harus angka antara -180 dan 180, diisi bersama lintang.",
+    "taken_at": "Waktu pengambilan foto tidak dapat dibaca.",
+    "taken_at_source": "Sumber waktu pengambilan foto tidak dikenal.",
+    "location_source": "Sumber lokasi foto tidak dikenal.",
+    "evidence_id": "Pilih lampiran kasus ini.",
+    "files": "Paling banyak 3 berkas pada satu aduan.",
+    "complaint": "Kirim aduan sebagai JSON pada kolom complaint.",
     "role": "Peran tidak dikenal.",
     "districts": "Pilih paling sedikit satu kecamatan.",
     "desil": "Desil harus bilangan 1 sampai 10.",
@@ -365,6 +402,29 @@ RULE_ERROR: dict[str, str] = {
         "kepala dinas."
     ),
     "bad_number_format": "Format nomor surat di pengaturan tidak dapat dipakai.",
+    "unsupported_file": "Berkas ini bukan foto (JPEG, PNG, HEIC) atau dokumen PDF.",
+    "empty_file": "Berkas kosong (0 bita); pilih berkas yang benar.",
+    "file_too_large": "Berkas terlalu besar: paling besar 10 MiB per berkas.",
+    "file_name_has_path": "Nama berkas tidak boleh memuat garis miring (/ atau \\).",
+    "bad_file_name": "Nama berkas tidak dapat dipakai: ganti namanya lalu kirim lagi.",
+    "broken_file": "Berkas rusak atau terpotong; kirim berkas aslinya.",
+    "too_many_pixels": "Foto terlalu besar ukurannya (lebih dari 64 juta piksel).",
+    "pdf_has_script": "PDF yang memuat JavaScript tidak diterima.",
+    "pdf_encrypted": "PDF yang terkunci atau terenkripsi tidak diterima.",
+    "too_many_attachments": "Kasus ini sudah mencapai batas jumlah lampiran.",
+    "too_many_files": "Paling banyak 3 berkas pada satu aduan.",
+    "attachment_exists": "Lampiran ini sudah tercatat.",
+    "unknown_attachment": "Kasus ini tidak mempunyai lampiran itu.",
+    "attachment_withdrawn": "Lampiran ini sudah ditarik.",
+    "no_attachment_to_withdraw": "Tidak ada lampiran yang dapat ditarik.",
+    "no_evidence_stage": (
+        "Pada tahap ini tidak ada bukti yang dapat dilampirkan: foto lapangan saat verifikasi, "
+        "dokumen keluarga setelah pemberitahuan."
+    ),
+    "original_not_allowed": (
+        "Berkas asli (dengan data lokasi dan perangkat) hanya untuk kepala bidang dan auditor."
+    ),
+    "file_not_what_it_claims": "Isi berkas tidak sesuai dengan nama atau jenisnya.",
     "wrong_register_year": "Buku agenda surat tahun itu tidak dapat memberi nomor tahun ini.",
     "malformed_number": "Nomor harus 16 angka.",
     "unknown_province": "Kode provinsi di awal nomor tidak dikenal.",

@@ -293,7 +293,11 @@ def _field_report(facts: LetterFacts) -> dict[str, Any]:
         rows.append(("Lampiran", "tidak ada lampiran"))
     blocks.append(_facts(*rows))
     if check.attachments:
-        blocks.extend([_p("Lampiran:"), _list(list(check.attachments))])
+        exhibits = [
+            f"{labels.EVIDENCE_KIND.get(a.kind, a.kind)}, {tanggal(a.day)}, SHA-256 {a.sha256[:12]}"
+            for a in check.attachments
+        ]
+        blocks.extend([_p("Lampiran:"), _list(exhibits)])
     blocks.append(
         _p(
             "Demikian berita acara ini dibuat dengan sebenarnya untuk dipergunakan sebagaimana "

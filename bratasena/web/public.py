@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
+from starlette.datastructures import UploadFile
 
 from bratasena import access
 from bratasena.domain.errors import DomainError, InvalidInputError, NotFoundError
@@ -14,6 +15,7 @@ from bratasena.domain.filing import REASONS
 from bratasena.domain.identity import is_valid_tracking_code, validate_kk, validate_nik
 from bratasena.domain.regions import RegionBook, normalise_code
 from bratasena.limits import ThrottledError, retry_headers
+from bratasena.media import Upload
 from bratasena.web import complaint_words, labels
 from bratasena.web.render import (
     HERE,
@@ -28,7 +30,11 @@ from bratasena.web.render import (
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-STATIC = {"bratasena.css": "text/css", "desa.js": "text/javascript"}
+STATIC = {
+    "bratasena.css": "text/css",
+    "desa.js": "text/javascript",
+    "lokasi.js": "text/javascript",
+}
 
 SUBJECT_FIELDS = ("subject.name", "subject.village_code", "subject.address")
 SUBJECT_NUMBERS = ("subject.nik", "subject.kk_number")
@@ -37,7 +43,7 @@ REPORTER_FIELDS = ("reporter.name", "reporter.phone")
 
 @router.get("/static/{name}")
 def static(name: str) -> Response:
-    """The stylesheet and the one small script (cacheable for a day)."""
+    """The stylesheet and the two small scripts (cacheable for a day)."""
     if name not in STATIC:
         raise PageError(404, "Tidak ditemukan", "Berkas tidak ada.")
     return FileResponse(
@@ -81,6 +87,8 @@ def _form_page(
         errors=errors,
         districts=districts,
         chosen=chosen,
+        files_max=access.settings_of(request).evidence_per_filing,
+        file_max_mib=f"{access.settings_of(request).evidence_max_bytes / 1048576:g}",
         groups=[(d, book.villages(d.code)) for d in districts],
         reasons=REASONS,
     )
@@ -139,6 +147,18 @@ def _check(values: dict[str, Any], subject: dict[str, str], book: RegionBook) ->
     return errors
 
 
+def _uploads(files: list[UploadFile], max_bytes: int) -> list[Upload]:
+    """The complainant's files as uploads (one byte past the limit at most, so it is refused)."""
+    uploads = []
+    for file in files:
+        try:
+            data = file.file.read(max_bytes + 1)
+        finally:
+            file.file.close()
+        uploads.append(Upload(data=data, name=file.filename or "", declared=file.content_type))
+    return uploads
+
+
 @router.post("/aduan")
 def file_complaint(request: Request, form: CheckedForm) -> Response:
     """File the complaint; on a refusal, the form again with the input and the error in place."""
@@ -154,9 +174,13 @@ def file_complaint(request: Request, form: CheckedForm) -> Response:
         reporter = {k.removeprefix("reporter."): values[k] for k in REPORTER_FIELDS}
     app = access.app_of(request)
     account = viewer(request)
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+    uploads = _uploads(files, app.settings.evidence_max_bytes)
     if account is None:
         try:
-            access.limiter_of(request).check(access.client_address(request))
+            # Each file counts as one more filing against the address's limit.
+            for _ in range(1 + len(files)):
+                access.limiter_of(request).check(access.client_address(request))
         except ThrottledError as error:
             # The citizen's words stay in the form: they can send it again in a minute.
             wait = {"form": complaint_words.THROTTLED.format(seconds=error.retry_after)}
@@ -173,6 +197,7 @@ def file_complaint(request: Request, form: CheckedForm) -> Response:
             description=values["description"],
             reporter=reporter,
             filer=account,
+            uploads=uploads,
         )
     except DomainError as error:
         field = error.field or "form"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -187,17 +187,21 @@ def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
-async def checked_form(request: Request) -> FormData:
-    """The submitted form, refused unless it carries this session's CSRF token."""
+async def checked_form(request: Request) -> AsyncIterator[FormData]:
+    """The submitted form, refused unless it carries this session's CSRF token; its uploaded
+    files (evidence) are closed once the page has answered."""
     form = await request.form()
-    if not session.csrf_ok(request, form.get("csrf_token")):
-        raise PageError(
-            403,
-            "Formulir tidak sah",
-            "Formulir ini kedaluwarsa atau tidak dikirim dari halaman ini. Muat ulang halaman "
-            "lalu kirim lagi.",
-        )
-    return form
+    try:
+        if not session.csrf_ok(request, form.get("csrf_token")):
+            raise PageError(
+                403,
+                "Formulir tidak sah",
+                "Formulir ini kedaluwarsa atau tidak dikirim dari halaman ini. Muat ulang halaman "
+                "lalu kirim lagi.",
+            )
+        yield form
+    finally:
+        await form.close()
 
 
 CheckedForm = Annotated[FormData, Depends(checked_form)]

@@ -171,6 +171,14 @@ INDONESIAN: dict[Step, Callable[[dict[str, Any], RegionBook], str]] = {
     Step.APPEAL_DENIED: lambda f, book: f"Alasan: {_s(f['reason'])}.",
     Step.LETTER_ISSUED: _letter_issued,
     Step.LETTER_DELIVERED: _letter_delivered,
+    Step.EVIDENCE_ATTACHED: lambda f, book: (
+        f"{labels.EVIDENCE_KIND.get(f['kind'], f['kind'])} "
+        f"({labels.EVIDENCE_STAGE.get(f['stage'], f['stage'])}), "
+        f"SHA-256 {f['sha256'][:12]}…."
+    ),
+    Step.EVIDENCE_WITHDRAWN: lambda f, book: (
+        f"Lampiran {str(f['evidence_id'])[:8]} ditarik: {_s(f['reason'])}."
+    ),
 }
 """One Indonesian sentence per step, from the step's fields."""
 

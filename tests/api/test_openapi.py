@@ -41,10 +41,11 @@ OPERATION_IDS = {
     "getSyncStatus", "getSyncStatusAlias", "listParkedSyncItems", "retrySyncItem",
     "listHouseholdCandidates", "rematchHousehold",
     "listLetters", "issueLetter", "recordLetterDelivery", "downloadLetter",
+    "attachEvidence", "listEvidence", "fetchEvidence", "withdrawEvidence",
 }  # fmt: skip
 """Every operation's name: a generated client's function names, so a rename breaks clients."""
 
-BINARY = {"application/pdf"}
+BINARY = {"application/pdf", "image/jpeg", "image/png", "image/heic"}
 """Media types answered as bytes (a generated client maps them to application/octet-stream)."""
 
 

@@ -22,6 +22,8 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
             "bratasena.deployment",
             "bratasena.letter_facts",
             "bratasena.persistence",
+            "bratasena.blobs",
+            "bratasena.media",
         ),
     ),
     "projections": (2, ("bratasena.projections",)),

@@ -17,6 +17,7 @@ from bratasena.domain.account import Action, Role, roles_for
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import FINAL_STATUSES, STATUSES, Complaint
 from bratasena.domain.errors import DomainError
+from bratasena.domain.evidence import Attachment
 from bratasena.domain.matching import HouseholdFacts
 from tests.builders import BLORA_VILLAGE, OTHER_VILLAGE, new_complaint
 
@@ -38,6 +39,12 @@ def facts(c: Complaint, **overrides: Any) -> HouseholdFacts:
     }
     values.update(overrides)
     return HouseholdFacts(**values)
+
+
+def _photo() -> Attachment:
+    return Attachment(
+        id=uuid4(), kind="house_front", media_type="image/jpeg", size=10, sha256="0" * 64, name="a"
+    )
 
 
 def _deliverable(c: Complaint, today: date) -> str:
@@ -82,6 +89,12 @@ VALID_INPUT: dict[Action, Callable[[Complaint, date], dict[str, Any]]] = {
         "number": _deliverable(c, today),
         "delivered_on": today,
         "method": "by_hand",
+    },
+    Action.ATTACH_FIELD_EVIDENCE: lambda c, today: {"attachment": _photo()},
+    Action.ATTACH_RESPONSE_EVIDENCE: lambda c, today: {"attachment": _photo()},
+    Action.WITHDRAW_EVIDENCE: lambda c, today: {
+        "evidence_id": next((k for k, e in c.evidence.items() if not e.withdrawn), "none"),
+        "reason": "Foto salah rumah",
     },
 }
 """For each action, input its command accepts whenever the case's state and the actor allow it."""
@@ -198,6 +211,17 @@ class ComplaintLifecycle(RuleBasedStateMachine):
     @rule(days=st.integers(min_value=0, max_value=20))
     def time_passes(self, days: int) -> None:
         self.now += timedelta(days=days, hours=1)
+
+    @rule(actor=ACTORS, role=st.sampled_from(list(Role)))
+    def attach(self, actor: str, role: Role) -> None:
+        self._attempt(self.complaint.attach_evidence, role=role, attachment=_photo(), actor=actor)
+
+    @rule(actor=ACTORS, reason=TEXT)
+    def withdraw_attachment(self, actor: str, reason: str) -> None:
+        evidence_id = next(iter(self.complaint.evidence), "none")
+        self._attempt(
+            self.complaint.withdraw_evidence, evidence_id=evidence_id, reason=reason, actor=actor
+        )
 
     @rule(officer=ACTORS, actor=ACTORS)
     def assign(self, officer: str, actor: str) -> None:

@@ -233,7 +233,10 @@ def test_a_facilitator_checks_a_case_on_a_phone_and_a_supervisor_sets_the_target
     assert fits_the_screen(page)
     page.click("button:has-text('Simpan verifikasi')")
     assert "verifikasi lapangan sudah dicatat" in page.inner_text("main")
-    assert page.locator("details.action").count() == 0  # nothing more for the facilitator
+    # Nothing more for the facilitator but photos of the visit.
+    assert page.locator("details.action summary").all_inner_texts() == [
+        "Lampirkan foto verifikasi lapangan"
+    ]
     log_out(page)
 
     log_in(page, live, "kabid")

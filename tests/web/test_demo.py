@@ -36,6 +36,9 @@ def test_the_demo_seeds_once_and_prints_passwords_that_log_in(
             assert {"filed", "assigned", "investigated", "upheld", "rejected"} <= statuses
             field = views.cases.search(CaseQuery(assigned_to="pendamping")).items
             assert [row.status for row in field] == ["assigned"]  # the facilitator's queue
+            checked = views.cases.search(CaseQuery(status="investigated")).items[0]
+            [photo] = app.get_complaint(checked.complaint_id).evidence.values()
+            assert photo.attachment.latitude is not None  # the gallery has a place to show
             head = app.head()
         finally:
             views.close()

@@ -307,8 +307,8 @@ def test_the_actions_offered_follow_the_role_and_the_state(
     case = case_at(core, clock, "response_recorded")
     login(client, "budi")  # the investigator: may withdraw, may not decide
     page = client.get(f"/kasus/{case}").text
-    # After the field check its Berita Acara may be issued.
-    assert re.findall(r'action="/kasus/[^/]+/(\w+)"', page) == ["withdraw", "letter"]
+    # After the field check its Berita Acara may be issued; the household's documents attached.
+    assert re.findall(r'action="/kasus/[^/]+/(\w+)"', page) == ["withdraw", "letter", "evidence"]
     client.cookies.clear()
     login(client, "kabid")
     page = client.get(f"/kasus/{case}").text

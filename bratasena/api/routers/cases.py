@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from bratasena import access
 from bratasena.access import districts_of
 from bratasena.api.deps import (
     AppDep,
@@ -224,7 +225,7 @@ def _detail(app: Bratasena, views: Projections, case: Complaint, who: Account) -
                 text=english(entry.step, entry.fields, book),
                 fields=entry.fields,
             )
-            for entry in found.timeline
+            for entry in access.visible_steps(who, found.timeline)
         ],
         allowed_actions=case.available_actions(who.role, who.username, jakarta_date(app.clock())),
     )
