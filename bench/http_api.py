@@ -1,14 +1,22 @@
-"""HTTP requests/s and p50/p99 latency over loopback with 16 clients, beside the in-process rate.
+"""HTTP requests/s and p50/p99 latency over loopback, driven by wrk, beside same-run baselines.
 
 A real `bratasena serve` (uvicorn, projection runner thread) runs in a subprocess on a free port;
-16 threads, each with its own keep-alive httpx client, send (a) public complaint filings (each
-answer waits until the projections show the filing: read-your-writes) and (b) supervisor case-list
-pages (`GET /api/v1/cases`, 25 per page). Baselines measured in the same run on the same store,
-16 threads in this process: `Bratasena.file_complaint` called directly (no HTTP, no projection
-wait) and `CaseList.search` called directly.
+`wrk` (a native load generator, so the clients cost little of the two cores) holds 16 keep-alive
+connections for a fixed time against (a) a supervisor's case-list page (`GET /api/v1/cases`, 25 per
+page), (b) the public tracking page, and (c) public complaint filings (each answer waits until the
+projections show the filing: read-your-writes). `bench/support/wrk.lua` writes the requests
+(tokens, POST bodies). Baselines measured in the same run:
 
-    python bench/http_api.py            # 2,000 requests per workload, PostgreSQL and SQLite
-    python bench/http_api.py --quick    # 48 requests per workload, for CI
+- a bare FastAPI route (`bench/support/bare_app.py`, sync, one uvicorn worker, no middleware)
+  answering the very case-list page the service answered, for (a) and (b);
+- 16 threads in this process calling `Bratasena.file_complaint` directly (no HTTP, no projection
+  wait) for (c), and `CaseList.search` directly for reference.
+
+    python bench/http_api.py            # 10 s per workload, PostgreSQL and SQLite
+    python bench/http_api.py --quick    # 2 s per workload, for CI
+    python bench/http_api.py --profile  # also py-spy --gil on the server under the case list
+
+`.ci/run` installs wrk (Debian's package) when it is missing.
 """
 
 from __future__ import annotations
@@ -105,9 +113,8 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def server(settings: Settings) -> Iterator[str]:
-    """`bratasena serve` in a subprocess on a free loopback port; yields its base URL."""
+def service_command(settings: Settings, port: int) -> tuple[list[str], dict[str, str]]:
+    """`bratasena serve` on ``port`` over the store of ``settings``: its command and environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRATASENA_")}
     env.update(
         BRATASENA_ENVIRONMENT="test",
@@ -119,29 +126,85 @@ def server(settings: Settings) -> Iterator[str]:
             BRATASENA_DATABASE_URL=settings.database_url,
             BRATASENA_DATABASE_SCHEMA=settings.database_schema,
         )
+    return [sys.executable, "-m", "bratasena.cli", "serve", "--port", str(port)], env
+
+
+def bare_command(payload: Path, port: int) -> tuple[list[str], dict[str, str]]:
+    """The bare FastAPI baseline on ``port`` answering ``payload``: its command and environment."""
+    env = dict(os.environ, BENCH_PAYLOAD=str(payload))
+    app = "bench.support.bare_app:app"
+    command = [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--log-level", "info"]
+    return command, env
+
+
+@contextmanager
+def server(
+    make: Callable[[int], tuple[list[str], dict[str, str]]], ready: str = "/healthz"
+) -> Iterator[tuple[str, int]]:
+    """A server process on a free loopback port; yields its base URL and process id."""
     port = free_port()
+    command, env = make(port)
     process = subprocess.Popen(
-        [sys.executable, "-m", "bratasena.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                if httpx.get(f"{base}{ready}", timeout=2).status_code == 200:
                     break
             except httpx.TransportError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("bratasena serve did not start") from None
+                    raise RuntimeError(f"{command[2]} did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield base, process.pid
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+WRK_SCRIPT = ROOT / "bench" / "support" / "wrk.lua"
+
+
+def wrk(base: str, seconds: int, **lua: str) -> tuple[float, float, float]:
+    """requests/s, p50 ms and p99 ms of wrk (2 threads, CLIENTS connections) against ``base``.
+
+    ``lua`` sets the script's BENCH_* variables (mode, token, codes...); any error or non-2xx
+    answer fails the benchmark rather than flattering it.
+    """
+    env = dict(os.environ, **{f"BENCH_{k.upper()}": v for k, v in lua.items()})
+    command = ["wrk", "-t2", f"-c{CLIENTS}", f"-d{seconds}s", "--timeout", "10s"]
+    out = subprocess.run(
+        [*command, "-s", str(WRK_SCRIPT), base], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    requests, duration_us, p50, p99, errors = map(int, line.split()[1:])
+    if errors:
+        raise RuntimeError(f"wrk saw {errors} errors or non-2xx answers:\n{out}")
+    return requests / (duration_us / 1e6), p50 / 1000, p99 / 1000
+
+
+def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling the thread holding the GIL in ``pid`` (a flame graph at ``out``)."""
+    py_spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen(
+        [
+            str(py_spy),
+            "record",
+            "--gil",
+            "-p",
+            str(pid),
+            "-d",
+            str(seconds),
+            "-o",
+            str(out),
+            "-f",
+            "raw",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def complaint(registry_id: str) -> dict[str, object]:
@@ -153,14 +216,18 @@ def complaint(registry_id: str) -> dict[str, object]:
     }
 
 
-def bench_backend(backend: str, total: int) -> list[tuple[str, str, float, float, float]]:
-    """Rows of (workload, how, requests/s, p50 ms, p99 ms) for one backend."""
-    rows: list[tuple[str, str, float, float, float]] = []
+Row = tuple[str, str, float, float, float]
+"""(workload, how, requests/s, p50 ms, p99 ms)."""
+
+
+def bench_backend(backend: str, seconds: int, pool: int, flame: Path | None) -> list[Row]:
+    """The rows of one backend: each workload over HTTP and its same-run baseline."""
+    rows: list[Row] = []
     with fresh_store(backend) as settings:
         app = Bratasena(settings)
         projections = Projections(app, settings)
         try:
-            households = [registry_row(n) for n in range(1, 2 * total + 1)]
+            households = [registry_row(n) for n in range(1, 2 * pool + 1)]
             for start in range(0, len(households), 500):
                 app.import_registry(
                     households[start : start + 500], source="dtks", period="2026-01", actor="b"
@@ -168,72 +235,83 @@ def bench_backend(backend: str, total: int) -> list[tuple[str, str, float, float
             app.open_account(
                 username="kabid", role="supervisor", districts=[], password_hash="-", actor="b"
             )
+            codes: list[str] = []
 
             def file_direct(i: int) -> None:
-                app.file_complaint(**complaint(households[i]["registry_id"]))  # type: ignore[arg-type]
+                filing = app.file_complaint(**complaint(households[i]["registry_id"]))  # type: ignore[arg-type]
+                codes.append(filing.tracking_code)
 
-            rate, lat = run_parallel(total, file_direct)
+            rate, lat = run_parallel(pool, file_direct)
             rows.append(("file a complaint", "in-process", rate, *percentiles(lat)))
             projections.run_once()
 
             def search_direct(i: int) -> None:
                 projections.cases.search(CaseQuery(page=1 + i % 10, per_page=25))
 
-            rate, lat = run_parallel(total, search_direct)
+            rate, lat = run_parallel(pool, search_direct)
             rows.append(("case list page", "in-process", rate, *percentiles(lat)))
         finally:
             projections.close()
             app.close()
 
         token = issue_token(settings, "kabid")
-        with server(settings) as base:
-            local = threading.local()
-
-            def client() -> httpx.Client:
-                found: httpx.Client | None = getattr(local, "client", None)
-                if found is None:
-                    found = local.client = httpx.Client(base_url=base, timeout=60)
-                return found
-
-            def file_http(i: int) -> None:
-                body = complaint(households[total + i]["registry_id"])
-                response = client().post("/api/v1/complaints", json=body)
-                assert response.status_code == 201, response.text
-
-            rate, lat = run_parallel(total, file_http)
-            rows.append(("file a complaint", "HTTP", rate, *percentiles(lat)))
-
-            headers = {"Authorization": f"Bearer {token}"}
-
-            def list_http(i: int) -> None:
-                response = client().get(
-                    "/api/v1/cases", params={"page": 1 + i % 10, "per_page": 25}, headers=headers
-                )
-                assert response.status_code == 200, response.text
-
-            rate, lat = run_parallel(total, list_http)
-            rows.append(("case list page", "HTTP", rate, *percentiles(lat)))
+        payload = Path(settings.data_dir) / "page.json"
+        with server(lambda port: service_command(settings, port)) as (base, pid):
+            page = httpx.get(
+                f"{base}/api/v1/cases",
+                params={"per_page": 25},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            page.raise_for_status()
+            payload.write_bytes(page.content)
+            with server(lambda port: bare_command(payload, port), ready="/page") as (bare, _):
+                rows.append(("case list page", "bare FastAPI", *wrk(bare, seconds, path="/page")))
+            spy = profile(pid, seconds, flame) if flame else None
+            rows.append(("case list page", "HTTP", *wrk(base, seconds, mode="list", token=token)))
+            if spy:
+                spy.wait(timeout=60)
+            track = wrk(base, seconds, mode="track", codes=",".join(codes[:200]))
+            rows.append(("tracking page", "HTTP", *track))
+            filing = wrk(base, seconds, mode="file", first=str(pool + 1), pool=str(pool))
+            rows.append(("file a complaint", "HTTP", *filing))
     return rows
+
+
+BASELINE = {
+    "case list page": ("case list page", "bare FastAPI"),
+    "tracking page": ("case list page", "bare FastAPI"),
+    "file a complaint": ("file a complaint", "in-process"),
+}
+"""What each workload's HTTP rate is divided by (the case list's bare page serves both GETs)."""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
-    args = parser.parse_args()
-    total = 48 if args.quick else 2000
-    print(f"{total} requests per workload, {CLIENTS} concurrent clients")
-    print(
-        f"{'backend':<10} {'workload':<17} {'how':<11} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
-        f" {'HTTP/in-process':>16}"
+    parser.add_argument(
+        "--profile", type=Path, help="folder for py-spy flame graphs of the case list, per backend"
     )
-    for backend in ("postgres", "sqlite"):
-        rows = bench_backend(backend, total)
-        direct = {workload: rate for workload, how, rate, *_ in rows if how == "in-process"}
+    parser.add_argument(
+        "--backend", choices=("postgres", "sqlite"), action="append", help="only these (repeat)"
+    )
+    args = parser.parse_args()
+    seconds, pool = (2, 100) if args.quick else (10, 2000)
+    print(f"wrk: {seconds} s per workload, {CLIENTS} connections; {pool} in-process calls")
+    print(
+        f"{'backend':<10} {'workload':<17} {'how':<13} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'ratio':>6}"
+    )
+    for backend in args.backend or ("postgres", "sqlite"):
+        flame = args.profile / f"case-list-{backend}.txt" if args.profile else None
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+        rows = bench_backend(backend, seconds, pool, flame)
+        rates = {(workload, how): rate for workload, how, rate, *_ in rows}
         for workload, how, rate, p50, p99 in rows:
-            ratio = f"{rate / direct[workload]:.2f}" if how == "HTTP" else ""
+            ratio = f"{rate / rates[BASELINE[workload]]:.2f}" if how == "HTTP" else ""
             print(
-                f"{backend:<10} {workload:<17} {how:<11} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f}"
-                f" {ratio:>16}"
+                f"{backend:<10} {workload:<17} {how:<13} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f}"
+                f" {ratio:>6}"
             )
 
 

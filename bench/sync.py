@@ -9,8 +9,13 @@ baseline, measured in the same run against a fresh stand-in with the same latenc
 number of threads: bare HTTP round-trips per second (a POST of a new change, no worker, no
 database). Ratio = the worker's sends per second ÷ the baseline's round-trips per second.
 
-    python bench/sync.py            # 200 deactivations per configuration
-    python bench/sync.py --quick    # 20, 8 threads only, for CI
+A backlog run follows (issue 18): 10,000 deactivations written with the worker stopped, drained
+on PostgreSQL to the two stand-ins answering in 50 ms with the default in-flight count
+(`BRATASENA_SYNC_IN_FLIGHT`); reported: seconds to drain, beside the raw round-trips at the same
+concurrency.
+
+    python bench/sync.py            # 200 deactivations per configuration; a backlog of 10,000
+    python bench/sync.py --quick    # 20, the default in-flight count only; a backlog of 100
 """
 
 from __future__ import annotations
@@ -123,8 +128,11 @@ def drain(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for CI")
+    parser.add_argument("--backlog-only", type=int, metavar="N", help="only a backlog of N")
+    parser.add_argument("--in-flight", type=int, help="instead of the default in-flight count")
     args = parser.parse_args()
     total = 20 if args.quick else 200
+    in_flight = args.in_flight or Settings.model_fields["sync_in_flight"].default
     backends = ["sqlite"] + (["postgres"] if postgres_reachable() else [])
     print(f"deactivations per configuration: {total} (each sent to 2 stand-in targets)")
     print(
@@ -132,9 +140,12 @@ def main() -> None:
         f"{'raw rt/s':>8} {'ratio':>6} {'lag p50 s':>9} {'lag max s':>9}"
     )
     with tempfile.TemporaryDirectory() as tmp:
+        if args.backlog_only:
+            backlog(Path(tmp), backends[-1], args.backlog_only, in_flight)
+            return
         for backend in backends:
             for latency in (0.0, 50.0):
-                for threads in (8,) if args.quick else (1, 8):
+                for threads in (in_flight,) if args.quick else (1, 8, in_flight):
                     schema = f"bench_sync_{uuid.uuid4().hex[:8]}"
                     base: dict[str, object] = {
                         "environment": "test",
@@ -155,6 +166,29 @@ def main() -> None:
                         f"{result['lag_p50']:>9.2f} {result['lag_max']:>9.2f}",
                         flush=True,
                     )
+        backlog(Path(tmp), backends[-1], 100 if args.quick else 10_000, in_flight)
+
+
+def backlog(tmp: Path, backend: str, total: int, in_flight: int) -> None:
+    """Drain a backlog of ``total`` deactivations at 50 ms with the default in-flight count."""
+    schema = f"bench_sync_{uuid.uuid4().hex[:8]}"
+    base: dict[str, object] = {"environment": "test", "data_dir": tmp / uuid.uuid4().hex}
+    if backend == "postgres":
+        base.update(database_url=POSTGRES_URL, database_schema=schema)
+    try:
+        result = drain(base, 50.0, in_flight, total)
+    finally:
+        if backend == "postgres":
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    raw = raw_round_trips(50.0, in_flight, min(2 * total, 4000))
+    print(
+        f"backlog: {total} deactivations on {backend}, 50 ms targets, {in_flight} in flight: "
+        f"drained in {total / result['rate']:.1f} s ({result['sends']:.0f} sends/s; raw "
+        f"round-trips {raw:.0f}/s, ratio {result['sends'] / raw:.2f}); lag p50 "
+        f"{result['lag_p50']:.1f} s, last {result['lag_max']:.1f} s",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

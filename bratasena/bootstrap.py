@@ -28,11 +28,11 @@ from bratasena import api, web
 from bratasena.application import Bratasena
 from bratasena.domain.calendar import now_utc
 from bratasena.domain.errors import DomainError
-from bratasena.headers import SecurityHeaders
+from bratasena.gate import Gate
 from bratasena.integration.sync import SyncWorker
 from bratasena.limit_store import LimitStore, limit_store
-from bratasena.limits import BodyLimitMiddleware, LoginThrottle, RateLimiter, evidence_limits
-from bratasena.metrics import Metrics, MetricsMiddleware
+from bratasena.limits import LoginThrottle, RateLimiter, evidence_limits
+from bratasena.metrics import Metrics
 from bratasena.projections import Projections
 from bratasena.settings import Settings
 from bratasena.web.letters import Press
@@ -49,7 +49,7 @@ class Service:
         *,
         clock: Callable[[], datetime] = now_utc,
         background: bool = False,
-        sync_concurrency: int = 8,
+        sync_concurrency: int | None = None,
     ) -> None:
         settings.check_deployable()
         self.settings = settings
@@ -195,9 +195,11 @@ def create_app(
     asgi.state.service = service
     api.install(asgi)
     web.install(asgi)
-    # Middleware wraps in reverse order of adding: metrics sees every request, limits included.
+    # One layer: metrics see every request, refusals by size included; every answer gets headers.
     asgi.add_middleware(
-        BodyLimitMiddleware,
+        Gate,
+        metrics=service.metrics,
+        hsts=settings.environment != "development",
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
         refuse=_refusal,
@@ -205,6 +207,4 @@ def create_app(
             max_file_bytes=settings.evidence_max_bytes, per_filing=settings.evidence_per_filing
         ),
     )
-    asgi.add_middleware(SecurityHeaders, hsts=settings.environment != "development")
-    asgi.add_middleware(MetricsMiddleware, metrics=service.metrics)
     return asgi

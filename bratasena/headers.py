@@ -1,41 +1,37 @@
 """Headers every answer carries: referrer policy, HSTS outside development, no caching of the API.
 
-Pages set their own policy (`web.render.CONTENT_SECURITY_POLICY`) beside their cookie; this
-middleware adds what holds for every answer, pages, API and operations alike.
+Pages set their own policy (`web.render.CONTENT_SECURITY_POLICY`) beside their cookie; the
+service's one middleware (`bratasena.gate.Gate`) adds what holds for every answer, pages, API and
+operations alike, through `secure`.
 """
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message
 
 HSTS = "max-age=31536000; includeSubDomains"
 
+_ALWAYS = ((b"referrer-policy", b"same-origin"), (b"x-content-type-options", b"nosniff"))
+_HSTS = (b"strict-transport-security", HSTS.encode())
+_NO_STORE = (b"cache-control", b"no-store")
 
-class SecurityHeaders:
-    """Adds the headers of `__init__`'s arguments to every HTTP answer (pure ASGI, no copying)."""
 
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
-        self.app = app
-        self.hsts = hsts
+def secure(start: Message, *, api: bool, hsts: bool) -> None:
+    """Add the headers an answer lacks to its `http.response.start` message, in place.
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        api = str(scope.get("path", "")).startswith("/api/")
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("Referrer-Policy", "same-origin")
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                if self.hsts:
-                    headers.setdefault("Strict-Transport-Security", HSTS)
-                # API answers carry NIKs, names and case facts: no cache, shared or private,
-                # keeps a copy.
-                if api or headers.get("content-type", "").startswith("application/json"):
-                    headers.setdefault("Cache-Control", "no-store")
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
+    A header the route set itself is kept (set-default semantics). API answers, and any JSON,
+    carry NIKs, names and case facts: no cache, shared or private, keeps a copy.
+    """
+    headers: list[tuple[bytes, bytes]] = list(start.get("headers", ()))
+    present = {name.lower() for name, _ in headers}
+    wanted = [*_ALWAYS, _HSTS] if hsts else list(_ALWAYS)
+    if b"cache-control" not in present and (
+        api
+        or any(
+            name.lower() == b"content-type" and value.startswith(b"application/json")
+            for name, value in headers
+        )
+    ):
+        wanted.append(_NO_STORE)
+    headers.extend(pair for pair in wanted if pair[0] not in present)
+    start["headers"] = headers

@@ -8,8 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope
 
 from bratasena.domain.errors import DomainError
 from bratasena.limit_store import LimitStore, MemoryStore
@@ -51,71 +50,54 @@ class BodyOverflow(HTTPException):
         super().__init__(413, BodyTooLargeError(limit).message)
 
 
-Refusal = Callable[[Scope, DomainError], Response]
-"""How the service answers a refusal for a path (problem+json for the API, a page otherwise)."""
+def body_limit(
+    scope: Scope,
+    *,
+    max_body_bytes: int,
+    max_upload_bytes: int,
+    file_limits: Sequence[tuple[re.Pattern[str], int]] = (),
+) -> int:
+    """The most bytes a request may send: uploads get the larger limit, and multipart bodies to
+    the ``file_limits`` paths (evidence) theirs; others keep ``max_body_bytes``."""
+    path: str = scope.get("path", "")
+    if path.startswith(UPLOAD_PATHS):
+        return max_upload_bytes
+    if file_limits and _is_multipart(scope):
+        for pattern, limit in file_limits:
+            if pattern.fullmatch(path):
+                return max(limit, max_body_bytes)
+    return max_body_bytes
 
 
-class BodyLimitMiddleware:
-    """Refuse bodies over the limit: at once by Content-Length, or while counting streamed bytes.
+def declared_length(scope: Scope) -> int:
+    """The request's Content-Length, or 0 without one (or with a malformed one).
 
-    A client can omit Content-Length (chunked) or lie about it, so the bytes are counted as they
-    arrive too; past the limit the read fails with 413 before the body is ever parsed.
+    A client can omit it (chunked) or lie, so the bytes are counted as they arrive too
+    (`counted`).
     """
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        max_body_bytes: int,
-        max_upload_bytes: int,
-        refuse: Refusal,
-        file_limits: Sequence[tuple[re.Pattern[str], int]] = (),
-    ) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-        self.max_upload_bytes = max_upload_bytes
-        self.refuse = refuse
-        self.file_limits = tuple(file_limits)
-        """Multipart bodies to these paths (evidence) may be this large; others keep the limit."""
 
-    def _limit(self, scope: Scope) -> int:
-        path: str = scope.get("path", "")
-        if path.startswith(UPLOAD_PATHS):
-            return self.max_upload_bytes
-        if self.file_limits and _is_multipart(scope):
-            for pattern, limit in self.file_limits:
-                if pattern.fullmatch(path):
-                    return max(limit, self.max_body_bytes)
-        return self.max_body_bytes
+def counted(receive: Receive, limit: int) -> Receive:
+    """``receive`` that fails with 413 once the body's bytes pass ``limit``, before parsing."""
+    received = 0
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self._limit(scope)
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    declared = 0
-                if declared > limit:
-                    response = self.refuse(scope, BodyTooLargeError(limit))
-                    response.headers["Connection"] = "close"
-                    await response(scope, receive, send)
-                    return
-        received = 0
+    async def counting_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyOverflow(limit)
+        return message
 
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyOverflow(limit)
-            return message
-
-        await self.app(scope, counting_receive, send)
+    return counting_receive
 
 
 def _is_multipart(scope: Scope) -> bool:

@@ -1,13 +1,15 @@
-"""Request counts and latency per route template, written as Prometheus text by hand."""
+"""Request counts and latency per route template, written as Prometheus text by hand.
+
+`bratasena.gate.Gate` times every request and files it under its route template, never its raw
+path: raw paths carry ids (and tracking codes), and as labels they would grow without bound and
+leak.
+"""
 
 from __future__ import annotations
 
 import threading
-import time
 from bisect import bisect_left
 from collections import defaultdict
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 BUCKETS: tuple[float, ...] = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 """Latency histogram bucket bounds in seconds (a last +Inf bucket is implied)."""
@@ -64,35 +66,3 @@ class Metrics:
 
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-class MetricsMiddleware:
-    """Times every HTTP request and files it under its route template, never its raw path.
-
-    Raw paths carry ids (and tracking codes): as labels they would grow without bound and leak.
-    """
-
-    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def recording_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.observe(
-                scope.get("method", "GET"), route, status, time.perf_counter() - started
-            )

@@ -2,14 +2,19 @@
 
 Events go to SQLite files by default and to PostgreSQL when configured (`event_store_env`); views
 and workers keep their own tables through `Database`. Everything else of the application goes
-through the `eventsourcing` library's public API, except three shortcuts, all here. Each was
-measured, each has its own test on both backends (tests/integration/test_persistence.py), and each
+through the `eventsourcing` library's public API, except four shortcuts, all here. Each was
+measured, each has its own test on both backends (tests/integration/test_persistence.py;
+`current_versions` in test_registry_digests.py), and each
 was written against eventsourcing 9.5.6 (`LIBRARY_VERSION`: a test fails on any other release, so
 an upgrade starts by re-reading the library code each one names):
 
-* `load_many`: many aggregates in one query, folded without a runtime-protocol check per event;
-* `put_unchecked`: a batch's events into the store without `save()`'s checks per aggregate;
+* `load_many`: many aggregates in one query, folded without a runtime-protocol check per event
+  (not for one aggregate: on PostgreSQL its explicit read transaction and unprepared statement
+  made single reads 30–40 % slower than `Repository.get`, as measured for issue 18);
+* `put_unchecked`: a batch's events into the store without `save()`'s checks per aggregate
+  (every use case's save goes this way too: `Bratasena._save`);
 * `insert_events_in_binary`: the PostgreSQL recorder's INSERT sent in psycopg's binary format;
+* `current_versions`: aggregates' current versions by index (the registry digests' check);
 
 and one more for a transaction pooler in front of PostgreSQL (`without_prepared_statements`).
 """
@@ -191,6 +196,41 @@ def _select_histories(recorder: Recorder, keys: Sequence[UUID]) -> list[StoredEv
                 found.extend(_stored(row) for row in lite.fetchall())
         return found
     return None
+
+
+def current_versions(app: Application[UUID], keys: Sequence[UUID]) -> dict[UUID, int]:
+    """Each existing aggregate's current version, read from the recorder's event table by index.
+
+    For `registry_digests`: a digest is trusted only at the version it names. Reads the columns of
+    eventsourcing 9.5.6's event tables as `load_many` does; other recorders answer nothing (every
+    digest is then distrusted, and the import compares rows in full).
+    """
+    recorder = app.recorder
+    found: dict[UUID, int] = {}
+    chunks = [keys[start : start + _CHUNK] for start in range(0, len(keys), _CHUNK)]
+    if isinstance(recorder, PostgresAggregateRecorder):
+        statement = SQL(
+            "SELECT originator_id, MAX(originator_version) AS version FROM {}.{} "
+            "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with recorder.datastore.transaction(commit=False) as pg:
+            for chunk in chunks:
+                pg.execute(statement, (list(chunk),))
+                found.update((UUID(str(r["originator_id"])), r["version"]) for r in pg.fetchall())
+        return found
+    from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        with recorder.datastore.transaction(commit=False) as lite:
+            for chunk in chunks:
+                lite.execute(
+                    "SELECT originator_id, MAX(originator_version) AS version "
+                    f"FROM {recorder.events_table_name} "
+                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) GROUP BY originator_id",
+                    [key.hex for key in chunk],
+                )
+                found.update((UUID(str(r["originator_id"])), r["version"]) for r in lite.fetchall())
+    return found
 
 
 def _stored(row: Any) -> StoredEvent:

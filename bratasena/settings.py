@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     sync_max_attempts: int = 0
     sync_backoff_base_seconds: float = 1.0
     sync_backoff_max_seconds: float = 300.0
+    # Sends in flight at once across the targets. With targets answering in 50 ms, 8 drained about
+    # 50 deactivations a second (docs/benchmarks.md, issue 6): a backlog of 10,000 took minutes.
+    # 32 is sized for a minute (docs/benchmarks.md, issue 18).
+    sync_in_flight: int = Field(default=32, ge=1, le=256)
 
     projection_batch_size: int = Field(default=500, ge=1)
     poll_interval_seconds: float = 0.2

@@ -6,11 +6,12 @@ may take an action comes from the domain's table, what a caller may see from `br
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
 from bratasena import access
@@ -27,30 +28,73 @@ from bratasena.settings import Settings
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
-AppDep = Annotated[Bratasena, Depends(access.app_of)]
+# A dependency written as a plain `def` runs in the thread pool: a hand-off to a worker thread and
+# back, per dependency and request. Those that only read the service's parts, or check an account
+# already read, do no I/O, so they are coroutines and run on the event loop at once. Those that
+# read the store (the account, the views, the rate limit) stay plain functions.
+
+
+async def _app(request: Request) -> Bratasena:
+    return access.app_of(request)
+
+
+async def _settings(request: Request) -> Settings:
+    return access.settings_of(request)
+
+
+async def _throttle(request: Request) -> LoginThrottle:
+    return access.throttle_of(request)
+
+
+async def _metrics(request: Request) -> Metrics:
+    return access.metrics_of(request)
+
+
+async def _client(request: Request) -> str:
+    return access.client_address(request)
+
+
+async def _views(request: Request) -> Projections:
+    return access.views_of(request)
+
+
+async def _sync(request: Request) -> SyncWorker:
+    return access.sync_of(request)
+
+
+async def _limiter(request: Request) -> RateLimiter:
+    return access.limiter_of(request)
+
+
+AppDep = Annotated[Bratasena, Depends(_app)]
 """The application: the use cases over the event store."""
 
-SettingsDep = Annotated[Settings, Depends(access.settings_of)]
-ThrottleDep = Annotated[LoginThrottle, Depends(access.throttle_of)]
-MetricsDep = Annotated[Metrics, Depends(access.metrics_of)]
-ClientAddress = Annotated[str, Depends(access.client_address)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+ThrottleDep = Annotated[LoginThrottle, Depends(_throttle)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
+ClientAddress = Annotated[str, Depends(_client)]
 
 
-def fresh_views(request: Request) -> Projections:
-    """The views, caught up first when no runner thread does it in this process."""
+async def fresh_views(request: Request) -> Projections:
+    """The views, caught up first when no runner thread does it in this process.
+
+    With a runner thread (`bratasena serve`) there is nothing to do and no thread hand-off;
+    without one the catching up reads the store, in the thread pool.
+    """
     views = access.views_of(request)
-    views.refresh()
+    if not views.tailing:
+        await run_in_threadpool(views.refresh)
     return views
 
 
 ViewsDep = Annotated[Projections, Depends(fresh_views)]
 """The projected views, for routes that read them."""
 
-WaitingViewsDep = Annotated[Projections, Depends(access.views_of)]
+WaitingViewsDep = Annotated[Projections, Depends(_views)]
 """The projected views, for commands: they wait for their own position afterwards."""
 
 
-SyncDep = Annotated[SyncWorker, Depends(access.sync_of)]
+SyncDep = Annotated[SyncWorker, Depends(_sync)]
 
 
 def optional_account(
@@ -70,7 +114,7 @@ OptionalAccount = Annotated[Account | None, Depends(optional_account)]
 
 def public_rate_limit(
     account: OptionalAccount,
-    limiter: Annotated[RateLimiter, Depends(access.limiter_of)],
+    limiter: Annotated[RateLimiter, Depends(_limiter)],
     client: ClientAddress,
 ) -> Account | None:
     """The caller's account, after counting an anonymous caller against its address's limit.
@@ -85,7 +129,7 @@ def public_rate_limit(
 RateLimitedCaller = Annotated[Account | None, Depends(public_rate_limit)]
 
 
-def current_account(account: OptionalAccount) -> Account:
+async def current_account(account: OptionalAccount) -> Account:
     """The calling staff account; 401 without a valid token."""
     if account is None:
         raise NotAuthenticatedError("log in first: this needs a staff account's bearer token")
@@ -95,19 +139,19 @@ def current_account(account: OptionalAccount) -> Account:
 CurrentAccount = Annotated[Account, Depends(current_account)]
 
 
-def role(*roles: Role) -> Callable[[Account], Account]:
+def role(*roles: Role) -> Callable[[Account], Awaitable[Account]]:
     """A dependency that lets only accounts with one of ``roles`` through (403 for others)."""
 
-    def check(account: CurrentAccount) -> Account:
+    async def check(account: CurrentAccount) -> Account:
         return access.require(account, *roles)
 
     return check
 
 
-def may(*actions: Action) -> Callable[[Account], Account]:
+def may(*actions: Action) -> Callable[[Account], Awaitable[Account]]:
     """A dependency that lets through the roles the domain's table gives an action."""
 
-    def check(account: CurrentAccount) -> Account:
+    async def check(account: CurrentAccount) -> Account:
         return access.require_action(account, *actions)
 
     return check
@@ -147,7 +191,7 @@ def scoped_case(complaint_id: UUID, account: CurrentAccount, app: AppDep) -> Com
 ScopedCase = Annotated[Complaint, Depends(scoped_case)]
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(

@@ -28,7 +28,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     sync.add_argument("--once", action="store_true", help="send what is due now and exit")
     sync.add_argument(
-        "--concurrency", type=int, default=8, help="changes in flight at once (default 8)"
+        "--concurrency",
+        type=int,
+        default=None,
+        help="changes in flight at once (default: BRATASENA_SYNC_IN_FLIGHT, 32)",
     )
     sync.set_defaults(handler=_run)
     actions = sync.add_subparsers(dest="action", required=False, metavar="ACTION")
@@ -41,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 @contextmanager
-def _worker(concurrency: int = 8) -> Iterator[SyncWorker]:
+def _worker(concurrency: int | None = None) -> Iterator[SyncWorker]:
     with Service(get_settings(), sync_concurrency=concurrency) as service:
         yield service.sync
 

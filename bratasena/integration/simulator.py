@@ -234,6 +234,9 @@ def _rejected(code: str, message: str) -> dict[str, Any]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    # The listen backlog: socketserver's default of 5 reset connections when the sync worker (32
+    # sends in flight by default) or a benchmark opened dozens at once.
+    request_queue_size = 128
     target: StandInTarget
 
     def handle_error(self, request: Any, client_address: Any) -> None:

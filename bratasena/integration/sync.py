@@ -129,12 +129,13 @@ class SyncWorker:
         app: Bratasena,
         settings: Settings,
         *,
-        concurrency: int = 8,
+        concurrency: int | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``concurrency``: sends in flight at once (default: the `sync_in_flight` setting)."""
         self.app = app
         self.settings = settings
-        self.concurrency = max(1, concurrency)
+        self.concurrency = max(1, settings.sync_in_flight if concurrency is None else concurrency)
         self.clock = clock
         self.outbox = Outbox(settings, TARGETS)
         self.targets = {t.name: t for t in enabled_targets(settings)}

@@ -73,6 +73,11 @@ class Projections:
         """The projections that the runner feeds and that can be rebuilt."""
         return sorted(self._runner.views)
 
+    @property
+    def tailing(self) -> bool:
+        """Whether a runner thread of this process tails the log (then `refresh` does nothing)."""
+        return self._tailing.is_set()
+
     def run_once(self) -> int:
         """Catch up with the log in batches; the number of events applied."""
         return self._runner.run_once()
@@ -95,7 +100,7 @@ class Projections:
         Reads of views call this first: without a runner thread (`bratasena api`, the tests) the
         process applies what other processes (the sync worker, imports, the CLI) appended since.
         """
-        if self._tailing.is_set():
+        if self.tailing:
             return
         deadline = time.monotonic() + self.settings.read_your_writes_timeout
         applied = 0

@@ -6,8 +6,10 @@ import random
 from collections.abc import Callable, Iterator
 
 import pytest
+from pydantic import ValidationError
 
 from bratasena.application import Bratasena
+from bratasena.bootstrap import Service
 from bratasena.domain.errors import NotFoundError, RuleViolationError
 from bratasena.domain.household import Household
 from bratasena.integration.client import build_payload, read_answer
@@ -295,3 +297,12 @@ def test_backoff_grows_within_its_bounds() -> None:
         ceiling = min(300.0, 2.0 ** (attempts - 1))
         assert max(1.0, ceiling / 2) <= delay <= ceiling
     assert backoff_delay(30, 1.0, 300.0, rng) >= 150.0
+
+
+def test_the_in_flight_count_comes_from_the_settings(make_settings: MakeSettings) -> None:
+    with Service(make_settings(sync_in_flight=3)) as service:
+        assert service.sync.concurrency == 3
+    with Service(make_settings()) as service:
+        assert service.sync.concurrency == 32
+    with pytest.raises(ValidationError, match="sync_in_flight"):
+        make_settings(sync_in_flight=0)

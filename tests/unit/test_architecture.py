@@ -22,6 +22,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
             "bratasena.deployment",
             "bratasena.letter_facts",
             "bratasena.persistence",
+            "bratasena.registry_digests",
             "bratasena.blobs",
             "bratasena.media",
         ),
@@ -33,6 +34,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
         (
             "bratasena.access",
             "bratasena.canonical",
+            "bratasena.gate",
             "bratasena.headers",
             "bratasena.limits",
             "bratasena.limit_store",

@@ -6,9 +6,9 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from bratasena import access
@@ -158,6 +158,7 @@ async def read_file_at(
     status_code=201,
     operation_id="fileComplaint",
     summary="File a complaint (public; facilitators and staff with their token)",
+    response_model=FiledOut,
     response_model_exclude_none=True,
     openapi_extra={
         "requestBody": {
@@ -176,7 +177,7 @@ def file_complaint(
     who: RateLimitedCaller,
     app: AppDep,
     views: WaitingViewsDep,
-) -> FiledOut:
+) -> Response:
     """Every filing gets its own tracking code; one about a household with an open case joins
     that case, which only staff are told. As multipart, the complainant's photos or documents
     come along (supervisors and auditors alone see them)."""
@@ -191,23 +192,40 @@ def file_complaint(
         uploads=filing.uploads,
     )
     views.caught_up(filed.position)
-    return filed_out(filed, staff=who is not None)
+    return answer(filed_out(filed, staff=who is not None), status_code=201, exclude_none=True)
 
 
 @router.get(
     "/track/{tracking_code}",
     operation_id="trackComplaint",
     summary="A complaint's progress, for the public",
+    response_model=TrackOut,
 )
-def track(tracking_code: Annotated[str, Path(max_length=40)], app: AppDep) -> TrackOut:
+def track(tracking_code: Annotated[str, Path(max_length=40)], app: AppDep) -> Response:
     """Status and dated steps only: no names, NIK, reasons or findings."""
     progress = app.progress(tracking_code)
     steps = [StepOut(step=step, at=at) for step, at in progress.steps]
-    return TrackOut(
+    out = TrackOut(
         tracking_code=progress.tracking_code,
         status=progress.status,
         filed_at=steps[0].at,
         updated_at=steps[-1].at,  # internal events (corroborations) do not show through
         steps=steps,
         evidence=progress.evidence,
+    )
+    return answer(out)
+
+
+def answer(out: BaseModel, *, status_code: int = 200, exclude_none: bool = False) -> Response:
+    """A public route's model as its JSON answer, written once, here.
+
+    Returned as a model, FastAPI would validate the service's own answer again and, for a plain
+    `def` route, do so in a worker thread: one more thread hand-off per request on the busiest
+    public routes (docs/benchmarks.md, issue 18). ``exclude_none`` for a route documented with
+    `response_model_exclude_none` (the filing's).
+    """
+    return Response(
+        out.model_dump_json(exclude_none=exclude_none),
+        status_code=status_code,
+        media_type="application/json",
     )

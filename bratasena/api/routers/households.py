@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 from uuid import UUID
 
@@ -116,7 +115,7 @@ def search(
         )
     )
     return HouseholdPage(
-        items=[HouseholdOut.model_validate(asdict(row)) for row in found.items],
+        items=[HouseholdOut.model_validate(row, from_attributes=True) for row in found.items],
         total=found.total,
         page=found.page,
         per_page=found.per_page,
@@ -132,7 +131,7 @@ def get_household(
     scope = districts_of(who)
     if row is None or (scope is not None and row.district_code not in scope):
         raise NotFoundError(f"no household with id {household_id}")
-    out = HouseholdOut.model_validate(asdict(row))
+    out = HouseholdOut.model_validate(row, from_attributes=True)
     if who.sees_reporter:
         household = app.get_household(household_id)
         out.kk_number, out.head_nik = household.kk_number, household.head_nik

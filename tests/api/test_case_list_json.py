@@ -1,0 +1,50 @@
+"""The case list writes its JSON straight from the projected rows (issue 18): the bytes must be
+exactly what the documented `CasePage` model would have answered, headers included."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from bratasena.api.routers.cases import CasePage, case_out
+from bratasena.application import Bratasena
+from bratasena.projections import CaseQuery, Projections
+from tests.api.conftest import Headers, complaint_body
+from tests.builders import register, registry_row
+
+
+def test_the_case_list_answers_case_page_json_from_the_rows(
+    api: FastAPI, client: TestClient, core: Bratasena, staff: dict[str, Headers]
+) -> None:
+    register(core, registry_row(1), registry_row(2), registry_row(3))
+    for n in (1, 2, 3):
+        filed = client.post("/api/v1/complaints", json=complaint_body(f"DTKS-{n:06d}"))
+        assert filed.status_code == 201, filed.text
+    # Staff see the real ids; assign one so a nullable field holds a value.
+    listed = client.get("/api/v1/cases", headers=staff["kabid"]).json()
+    first = listed["items"][0]["complaint_id"]
+    assigned = client.post(
+        f"/api/v1/cases/{first}/assignment",
+        json={"officer": "budi"},
+        headers={**staff["kabid"], "If-Match": '"1"'},
+    )
+    assert assigned.status_code == 200, assigned.text
+
+    answer = client.get("/api/v1/cases?per_page=2&page=1", headers=staff["kabid"])
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["cache-control"] == "no-store"
+    views: Projections = api.state.service.projections
+    found = views.cases.search(CaseQuery(page=1, per_page=2))
+    documented = CasePage(
+        items=[case_out(row) for row in found.items],
+        total=found.total,
+        page=found.page,
+        per_page=found.per_page,
+    )
+    assert answer.content == documented.model_dump_json().encode()
+    page = CasePage.model_validate_json(answer.content)
+    assert (page.total, page.page, page.per_page, len(page.items)) == (3, 1, 2, 2)
+    assert {item.assigned_to for item in page.items} <= {"budi", None}
+    assert any(item.assigned_to == "budi" for item in page.items)
