@@ -157,7 +157,7 @@ def test_officer_investigates_and_records_the_response_supervisor_upholds_report
     page.goto(f"{live}/laporan?tahun=2026")
     shoot(page, "09-laporan")
     april = page.locator("#tabel-bulan tbody tr").nth(3).inner_text().split("\t")
-    assert april[0] == "April 2026"
+    assert april[0] == "April 2026 (belum berjalan)"  # the decision takes effect then
     assert april[1:5] == ["1", "0", "1", "10"]  # one removal against a target of ten
     assert page.inner_text("#total-bersih") == "1"
     assert page.inner_text("#target-tahunan") == "120"
@@ -165,7 +165,7 @@ def test_officer_investigates_and_records_the_response_supervisor_upholds_report
     assert page.locator("svg.chart polyline.target").count() == 2
 
     page.goto(f"{case}/riwayat")
-    assert page.locator("table tbody tr").count() == 6  # filed … upheld, nothing hidden
+    assert page.locator("ol.audit > li").count() == 6  # filed … upheld, nothing hidden
     shoot(page, "14-audit")
     page.goto(f"{live}/rumah-tangga?registry_id=DTKS-000001")
     shoot(page, "15-cari-keluarga")
