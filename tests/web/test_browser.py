@@ -55,11 +55,13 @@ def test_a_citizen_files_a_complaint_on_a_phone_and_tracks_it(browser: Any, live
     shoot(page, "01-beranda-hp")
     assert fits_the_screen(page)
     page.click("a.button:has-text('Buat aduan')")
-    # The script filters the village list in place: only Jati's villages remain selectable.
+    # The script filters the village list in place: only Jati's villages remain selectable. It
+    # listens once the page has loaded, and filters after the change event: wait for both.
+    page.wait_for_load_state("load")
     page.select_option("#f-kecamatan", "331601")
-    visible = page.eval_on_selector_all(
-        "#f-subject-village_code optgroup:not([disabled])", "groups => groups.length"
-    )
+    enabled = "#f-subject-village_code optgroup:not([disabled])"
+    page.wait_for_function(f"document.querySelectorAll({enabled!r}).length === 1", timeout=5000)
+    visible = page.eval_on_selector_all(enabled, "groups => groups.length")
     assert visible == 1
     page.select_option("#f-subject-village_code", "3316012001")
     page.fill("#f-subject-name", "Sutrisno 1")
