@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: run test check bench bench-quick ci clean
 
@@ -15,7 +16,11 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## the whole service on the embedded SQLite default with a demo, at http://127.0.0.1:8000
 	$(PY) -m bratasena.cli serve --demo
 
-test: $(STAMP)  ## the test suite (PostgreSQL tests run when the local server answers)
+$(AXE): package.json package-lock.json  ## axe-core for the browser tests, as pinned (npm)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+test: $(STAMP) $(AXE)  ## the test suite (PostgreSQL tests run when the local server answers)
 	$(PY) -m pytest
 
 check: $(STAMP)  ## formatting, lint and types
@@ -32,4 +37,4 @@ bench-quick: $(STAMP)  ## every benchmark at tiny sizes, so they never rot
 ci: check test
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache node_modules

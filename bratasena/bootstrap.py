@@ -139,7 +139,10 @@ class Service:
 
 
 def _refusal(scope: Scope, error: DomainError) -> Response:
-    # Refusals before a route runs (a body over the limit) are answered as the API answers.
+    # Refusals before a route runs (a body over the limit): a page on the pages' paths, else as
+    # the API answers.
+    if web.errors.is_page(scope.get("path", "")):
+        return web.errors.refusal(scope, error)
     return api.refusal(error)
 
 

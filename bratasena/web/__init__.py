@@ -9,7 +9,9 @@ from fastapi import APIRouter, FastAPI
 
 from bratasena.web import (
     accounts,
+    audit,
     cases,
+    errors,
     facilitator,
     households,
     password,
@@ -26,6 +28,7 @@ PAGES = (
     staff,
     password,
     accounts,
+    audit,
     cases,
     facilitator,
     households,
@@ -37,8 +40,10 @@ PAGES = (
 
 
 def install(app: FastAPI) -> None:
-    """Mount the pages on the service's app."""
+    """Mount the pages on the service's app, and answer errors on their paths as pages (after
+    `bratasena.api.install`, whose handlers the API's paths keep)."""
     router = APIRouter(include_in_schema=False)
     for module in PAGES:
         router.include_router(module.router)
     app.include_router(router)
+    errors.install(app)

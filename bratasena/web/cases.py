@@ -20,12 +20,12 @@ from bratasena.application import Bratasena, Match, Outcome
 from bratasena.domain.account import Account, Action, Role, roles_for
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import AppealDecision, Complaint, Decision
-from bratasena.domain.errors import ConflictError, DomainError, InvalidInputError, NotFoundError
+from bratasena.domain.errors import ConflictError, DomainError, InvalidInputError
 from bratasena.domain.evidence import EvidenceKind, Source
 from bratasena.domain.letters import DELIVERY_METHODS, letter_key, number_of_key
 from bratasena.media import Upload
 from bratasena.projections import Candidate, StaffRow, Within
-from bratasena.web import labels, timeline
+from bratasena.web import complaint_words, labels, people, timeline
 from bratasena.web.render import (
     CheckedForm,
     PageError,
@@ -126,6 +126,7 @@ def _case_page(
     book = app.regions
     village = book.village(case.village_code) if book.has_village(case.village_code) else None
     available = case.available_actions(who.role, who.username, today)
+    names = people.Names(app)
     forms = forms_for(available)
     matching = "identify" in forms or "rematch" in forms
     query, within = search or ("", Within.DISTRICT)
@@ -141,8 +142,11 @@ def _case_page(
         household=household,
         effect=effect,
         subject=timeline.subject_of(history, full_numbers=who.sees_reporter),
-        steps=timeline.steps(access.visible_steps(who, row.timeline) if row else [], book),
-        reports=timeline.reports(history) if who.sees_reporter else None,
+        steps=timeline.steps(
+            access.visible_steps(who, row.timeline) if row else [], book, names.actor
+        ),
+        reports=timeline.reports(history, names.actor) if who.sees_reporter else None,
+        assignee=names.actor(case.assigned_to) if case.assigned_to else None,
         actions=forms,
         assignees=_assignees(app, views.staff, case)
         if "assign" in forms or "reassign" in forms
@@ -421,7 +425,7 @@ def act(request: Request, complaint_id: UUID, action: str, form: CheckedForm) ->
                 "action": action,
                 # A stale form is shown again with what the person typed, against the new state.
                 "values": values,
-                "errors": {field: labels.error_text(error)},
+                "errors": {field: complaint_words.step_error(action, error)},
                 "codes": [c for c in form.getlist("reason_codes") if isinstance(c, str)],
                 "stale": stale,
             },
@@ -429,15 +433,3 @@ def act(request: Request, complaint_id: UUID, action: str, form: CheckedForm) ->
     views.caught_up(outcome.position)
     done = "joined" if isinstance(outcome, Match) and outcome.joined else action
     return redirect(f"/kasus/{complaint_id}?ok={done}")
-
-
-@router.get("/kasus/{complaint_id}/riwayat")
-def audit(request: Request, complaint_id: UUID) -> Response:
-    """Every stored event of the case, oldest first, with its actor and data (audit view)."""
-    need(request, Role.SUPERVISOR, Role.AUDITOR)
-    app = access.app_of(request)
-    history = app.history(complaint_id)
-    if not history[0].type.startswith("Complaint."):
-        raise NotFoundError(f"no complaint with id {complaint_id}")
-    case = app.get_complaint(complaint_id)
-    return render(request, "audit.html", case=case, history=history)

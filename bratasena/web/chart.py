@@ -10,8 +10,12 @@ from markupsafe import Markup
 
 from bratasena.web.labels import MONTH
 
-WIDTH, HEIGHT = 400, 230
-LEFT, RIGHT, TOP, BOTTOM = 34, 8, 14, 26
+WIDTH, HEIGHT = 360, 230
+LEFT, RIGHT, TOP, BOTTOM = 40, 6, 16, 28
+FONT = 13
+"""Text size in viewBox units: the viewBox is about as wide as a phone's content box (390 px less
+the page's padding), so labels stay at 12 px or more there instead of shrinking with the SVG."""
+FUTURE = "#b9dcc6"
 BAR = "#2e7d4f"
 TARGET = "#c0392b"
 CUMULATIVE = "#1f5fa8"
@@ -41,11 +45,12 @@ def _scale(low: float, high: float) -> tuple[float, Any]:
     return step, (y, top, bottom)
 
 
-def _frame(title: str, step: float, axis: Any) -> list[str]:
+def _frame(title: str, step: float, axis: Any, running: int = 12) -> list[str]:
     y, top, bottom = axis
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" font-size="11">',
+        f'xmlns="http://www.w3.org/2000/svg" font-family="system-ui, sans-serif" '
+        f'font-size="{FONT}">',
         f"<title>{escape(title)}</title>",
     ]
     value = bottom
@@ -60,27 +65,37 @@ def _frame(title: str, step: float, axis: Any) -> list[str]:
     slot = (WIDTH - LEFT - RIGHT) / 12
     for index, name in enumerate(MONTH):
         x = LEFT + slot * (index + 0.5)
+        colour = "#444" if index < running else "#888"
         parts.append(
-            f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle" fill="#444">{name[:3]}</text>'
+            f'<text x="{x:.1f}" y="{HEIGHT - 8}" text-anchor="middle" fill="{colour}">'
+            f"{name[:3]}</text>"
         )
     return parts
 
 
-def monthly(months: list[dict[str, Any]]) -> Markup:
-    """Net removals of each month as bars, the month's target as a line over them."""
+def monthly(months: list[dict[str, Any]], running: int = 12) -> Markup:
+    """Net removals of each month as bars, the month's target as a line over them.
+
+    Months after the ``running``-th have not begun: their bars (decisions already taken that
+    take effect then) are drawn pale and titled "belum berjalan", never as a finished month.
+    """
     values = [int(m["net_removals"]) for m in months]
     targets = [int(m["target"]) for m in months]
     step, axis = _scale(min(0, *values), max(1, *values, *targets))
     y = axis[0]
-    parts = _frame("Penonaktifan bersih per bulan dibanding target bulanan", step, axis)
+    parts = _frame("Penonaktifan bersih per bulan dibanding target bulanan", step, axis, running)
     slot = (WIDTH - LEFT - RIGHT) / 12
     for index, (value, month) in enumerate(zip(values, months, strict=True)):
         x = LEFT + slot * index + slot * 0.18
         top, base = sorted((y(value), y(0)))
-        label = escape(f"{month['month']}: {value} dinonaktifkan, target {month['target']}")
+        future = index >= running
+        label = f"{MONTH[index]}: {value} dinonaktifkan, target {month['target']}"
+        if future:
+            label += " (belum berjalan)"
         parts.append(
-            f'<rect class="bar" x="{x:.1f}" y="{top:.1f}" width="{slot * 0.64:.1f}" '
-            f'height="{max(base - top, 0.5):.1f}" fill="{BAR}"><title>{label}</title></rect>'
+            f'<rect class="bar{" future" if future else ""}" x="{x:.1f}" y="{top:.1f}" '
+            f'width="{slot * 0.64:.1f}" height="{max(base - top, 0.5):.1f}" '
+            f'fill="{FUTURE if future else BAR}"><title>{escape(label)}</title></rect>'
         )
         if value:
             parts.append(

@@ -14,7 +14,7 @@ from bratasena.projections.reconciliation_report import Effect
 
 STATUS: dict[str, str] = {
     Status.FILED: "Diterima",
-    Status.ASSIGNED: "Ditugaskan ke petugas",
+    Status.ASSIGNED: "Ditugaskan",
     Status.INVESTIGATED: "Sudah diverifikasi lapangan",
     Status.NOTICE_ISSUED: "Pemberitahuan dikirim ke keluarga",
     Status.RESPONSE_RECORDED: "Tanggapan keluarga dicatat",
@@ -78,7 +78,7 @@ LOCATION_SOURCE: dict[str, str] = {
 
 PUBLIC_STEP: dict[str, str] = {
     Step.FILED: "Aduan diterima",
-    Step.ASSIGNED: "Ditugaskan ke petugas",
+    Step.ASSIGNED: "Ditugaskan untuk verifikasi lapangan",
     Step.INVESTIGATED: "Verifikasi lapangan selesai",
     Step.NOTICE_ISSUED: "Keluarga diberi kesempatan menanggapi",
     Step.RESPONSE_RECORDED: "Tanggapan keluarga dicatat",
@@ -118,9 +118,9 @@ ROLE: dict[str, str] = {
     Role.SUPERVISOR: "Kepala Bidang",
     Role.AUDITOR: "Auditor",
     Role.ADMIN: "Administrator",
-    PUBLIC: "Masyarakat",
+    PUBLIC: "Pelapor",
 }
-"""Each staff role, and the public (what citizens do without an account)."""
+"""Each staff role, and the citizen who files without an account: "Pelapor" on every page."""
 
 CHANNEL: dict[str, str] = {
     Channel.WEB: "formulir web",
@@ -259,7 +259,7 @@ FIELD_ERROR: dict[str, str] = {
     "subject.kk_number": "Nomor KK tidak valid: 16 angka seperti tertulis di Kartu Keluarga.",
     "subject.registry_id": "Nomor data terpadu tidak dikenal.",
     "reasons": "Pilih paling sedikit satu alasan.",
-    "description": "Jelaskan singkat mengapa keluarga ini dinilai mampu.",
+    "description": "Jelaskan singkat apa yang Anda lihat atau ketahui tentang alasan yang dipilih.",
     "reporter.name": "Tulis nama Anda, atau pilih melapor tanpa nama.",
     "reporter.nik": "NIK Anda tidak valid: 16 angka seperti tertulis di KTP.",
     "reporter.village_code": "Desa/kelurahan Anda tidak dikenal.",
@@ -454,7 +454,7 @@ RULE_ERROR: dict[str, str] = {
     "bad_date": "Tanggal di dalam nomor (lahir pada NIK, terbit pada KK) bukan tanggal yang ada.",
     "future_date": "Tanggal di dalam nomor itu masih di masa depan.",
     "zero_serial": "Empat angka terakhir nomor tidak boleh 0000.",
-    "malformed_tracking_code": "Kode lacak terdiri dari 10 huruf dan angka, seperti ABCD-EFGH-JK.",
+    "malformed_tracking_code": "Kode lacak terdiri dari 10 huruf dan angka, seperti ABCD-EFGH-JT.",
     "tracking_code_check_failed": "Kode lacak itu salah ketik; periksa lagi setiap hurufnya.",
     "malformed_region_code": "Kode wilayah tidak sah.",
     "invalid_registry_id": (
@@ -463,6 +463,9 @@ RULE_ERROR: dict[str, str] = {
     ),
 }
 """What to tell a person when a rule refuses a command, keyed by the rule's stable name."""
+
+TRACKING_EXAMPLE = "ABCD-EFGH-JT"
+"""The tracking code the messages show as an example: one that passes the check symbol."""
 
 PASSWORD_PAGE = {
     "title": "Ganti kata sandi",
@@ -502,6 +505,8 @@ def error_text(error: DomainError) -> str:
     field = error.field or ""
     if error.rule in NUMBER_RULES and field in FIELD_ERROR:
         return f"{FIELD_ERROR[field]} {RULE_ERROR[error.rule]}"
+    if error.rule == "reason_required" and field in FIELD_ERROR:
+        return FIELD_ERROR[field]  # the field that is empty, not always a "reason"
     if error.rule in RULE_ERROR and error.rule not in ("invalid_input", "rule_violated"):
         return RULE_ERROR[error.rule]
     if field in FIELD_ERROR:
@@ -513,8 +518,13 @@ def error_text(error: DomainError) -> str:
 
 
 def reason_phrase(code: str) -> str:
-    """A reason as it reads inside a sentence."""
-    return REASON.get(code, code).lower()
+    """A reason as it reads inside a sentence: the first letter lowered, acronyms (UMK, ASN,
+    TNI) kept as they are."""
+    words = REASON.get(code, code)
+    first = words.split(" ", 1)[0].strip(",")
+    if first.isupper() or any(c.isupper() for c in first[1:]):
+        return words
+    return words[:1].lower() + words[1:]
 
 
 def month_label(month: str) -> str:

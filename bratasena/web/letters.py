@@ -76,16 +76,21 @@ class Press:
         """The PDF of a letter's content in a layout version: the same bytes every time."""
         if template not in LAYOUTS:
             raise ValueError(f"unknown letter layout {template!r}")
-        # Imported here, not with the module: loading WeasyPrint (Pango, fonts) takes about a
-        # second, which only issuing or downloading a letter should pay.
-        from weasyprint import HTML
-
         html = _environment().get_template(f"letters/{template}/letter.html").render(c=content)
-        # No pdf_identifier and no dates in the document: nothing in the bytes but the content.
-        pdf: bytes = HTML(string=html, base_url=str(HERE), url_fetcher=_own_files()).write_pdf(
-            pdf_identifier=None
-        )
-        return pdf
+        return print_pdf(html)
+
+
+def print_pdf(html: str) -> bytes:
+    """A page of this package (its fonts as ``fonts/…``) printed to PDF, the same bytes every
+    time: no pdf_identifier and no dates in the document, nothing fetched from elsewhere."""
+    # Imported here, not with the module: loading WeasyPrint (Pango, fonts) takes about a
+    # second, which only printing should pay.
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=html, base_url=str(HERE), url_fetcher=_own_files()).write_pdf(
+        pdf_identifier=None
+    )
+    return pdf
 
 
 class _OwnFiles:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -11,9 +12,11 @@ from starlette.datastructures import UploadFile
 from bratasena import access
 from bratasena.domain.errors import DomainError, InvalidInputError, NotFoundError
 from bratasena.domain.filing import REASONS
-from bratasena.domain.identity import is_valid_tracking_code
+from bratasena.domain.identity import is_valid_tracking_code, validate_kk, validate_nik
+from bratasena.domain.regions import RegionBook, normalise_code
+from bratasena.limits import ThrottledError, retry_headers
 from bratasena.media import Upload
-from bratasena.web import labels
+from bratasena.web import complaint_words, labels
 from bratasena.web.render import (
     HERE,
     CheckedForm,
@@ -97,18 +100,50 @@ def complaint_form(request: Request, kecamatan: str | None = None) -> Response:
     return _form_page(request, {"identitas": "anonim"}, {}, kecamatan)
 
 
-def _missing(values: dict[str, Any], subject: dict[str, str]) -> dict[str, str]:
+def _refused(check: Callable[..., object], *args: Any, **kwargs: Any) -> str | None:
+    """The Indonesian message of a domain check's refusal, or None when it passes."""
+    try:
+        check(*args, **kwargs)
+    except DomainError as error:
+        return labels.error_text(error)
+    return None
+
+
+def _village(book: RegionBook, code: str) -> object:
+    return book.village(
+        normalise_code(code, field="subject.village_code"), field="subject.village_code"
+    )
+
+
+def _check(values: dict[str, Any], subject: dict[str, str], book: RegionBook) -> dict[str, str]:
+    """Every refusal the form can find by itself, all at once, each at its field.
+
+    The domain's own validators decide (the same ones the command runs again), so the page never
+    accepts what the command would refuse; only the rules that need the store come one by one.
+    """
     errors: dict[str, str] = {}
-    if not subject["village_code"] and not (subject["nik"] or subject["kk_number"]):
+    numbered = bool(subject["nik"] or subject["kk_number"])
+    if not subject["village_code"] and not numbered:
         errors["subject.village_code"] = labels.FIELD_ERROR["subject.village_code"]
-    if not subject["name"] and not (subject["nik"] or subject["kk_number"]):
+    elif subject["village_code"]:
+        village = _refused(_village, book, subject["village_code"])
+        if village:
+            errors["subject.village_code"] = village
+    if not subject["name"] and not numbered:
         errors["subject.name"] = labels.FIELD_ERROR["subject.name"]
+    for name, validate in (("nik", validate_nik), ("kk_number", validate_kk)):
+        number = subject[name]
+        if number and (refusal := _refused(validate, number, field=f"subject.{name}")):
+            errors[f"subject.{name}"] = refusal
     if not values["reasons"]:
         errors["reasons"] = labels.FIELD_ERROR["reasons"]
     if not values["description"]:
-        errors["description"] = labels.FIELD_ERROR["description"]
+        errors["description"] = complaint_words.description_error(values["reasons"])
     if values["identitas"] == "nama" and not values["reporter.name"]:
         errors["reporter.name"] = labels.FIELD_ERROR["reporter.name"]
+    if values["identitas"] == "anonim" and values["reporter.phone"]:
+        # A number typed while "anonymous" is chosen would be dropped: say so instead.
+        errors["reporter.phone"] = complaint_words.ANONYMOUS_PHONE
     return errors
 
 
@@ -142,11 +177,17 @@ def file_complaint(request: Request, form: CheckedForm) -> Response:
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     uploads = _uploads(files, app.settings.evidence_max_bytes)
     if account is None:
-        # Each file counts as one more filing against the address's limit.
-        for _ in range(1 + len(files)):
-            access.limiter_of(request).check(access.client_address(request))
-    # The rules the form can check itself are all reported at once; the rest come one by one.
-    errors = _missing(values, subject)
+        try:
+            # Each file counts as one more filing against the address's limit.
+            for _ in range(1 + len(files)):
+                access.limiter_of(request).check(access.client_address(request))
+        except ThrottledError as error:
+            # The citizen's words stay in the form: they can send it again in a minute.
+            wait = {"form": complaint_words.THROTTLED.format(seconds=error.retry_after)}
+            answer = _form_page(request, values, wait, None, status=429)
+            answer.headers.update(retry_headers(error))
+            return answer
+    errors = _check(values, subject, app.regions)
     if errors:
         return _form_page(request, values, errors, None, status=422)
     try:
@@ -160,8 +201,10 @@ def file_complaint(request: Request, form: CheckedForm) -> Response:
         )
     except DomainError as error:
         field = error.field or "form"
-        errors = {field: labels.error_text(error)}
-        return _form_page(request, values, errors, None, status=422)
+        message = labels.error_text(error)
+        if field == "description":
+            message = complaint_words.description_error(values["reasons"])
+        return _form_page(request, values, {field: message}, None, status=422)
     access.views_of(request).caught_up(filing.position)
     return redirect(f"/aduan/terkirim/{filing.tracking_code}")
 
@@ -187,7 +230,7 @@ def track(request: Request, kode: str | None = None) -> Response:
     if not is_valid_tracking_code(code):
         error = (
             "Kode lacak tidak sah. Periksa lagi: kode terdiri dari 10 huruf/angka, "
-            "misalnya ABCD-EFGH-JK."
+            "misalnya ABCD-EFGH-JT."
         )
     else:
         try:

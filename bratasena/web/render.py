@@ -21,7 +21,7 @@ from bratasena import access
 from bratasena.domain.account import Account, Role
 from bratasena.domain.errors import DomainError, InvalidInputError, NotAllowedError, NotFoundError
 from bratasena.limits import ThrottledError, retry_headers
-from bratasena.web import labels, session
+from bratasena.web import labels, people, session
 
 HERE = Path(__file__).parent
 WIB = ZoneInfo("Asia/Jakarta")
@@ -33,6 +33,31 @@ CONTENT_SECURITY_POLICY = (
 )
 """The pages' policy: scripts, styles and forms from this site only, and nothing inline, so an
 injected ``<script>`` or ``style=`` would not run even if escaping ever failed."""
+
+
+PAGE: dict[int, tuple[str, str]] = {
+    400: ("Permintaan tidak dapat dibaca", "Kiriman dari peramban tidak dapat dibaca."),
+    403: ("Tidak berwenang", "Anda tidak berwenang membuka halaman ini."),
+    404: (
+        "Halaman tidak ditemukan",
+        "Alamat ini tidak ada, atau data yang dicari tidak ditemukan. Periksa lagi alamatnya.",
+    ),
+    405: ("Tidak dapat diproses", "Halaman ini tidak menerima permintaan seperti itu."),
+    413: (
+        "Kiriman terlalu besar",
+        "Isian atau berkas yang dikirim melebihi batas ukuran. Kurangi isinya lalu kirim lagi.",
+    ),
+    422: ("Isian tidak sah", "Isian tidak dapat diterima; periksa lagi lalu kirim ulang."),
+    429: (
+        "Mohon tunggu",
+        "Terlalu banyak permintaan dari alamat Anda; coba lagi beberapa menit lagi.",
+    ),
+    500: (
+        "Terjadi kesalahan",
+        "Terjadi kesalahan di sistem kami dan sudah dicatat. Silakan coba lagi nanti.",
+    ),
+}
+"""The title and the message of each status a page can answer with."""
 
 
 class LoginRequired(Exception):
@@ -73,6 +98,20 @@ def angka(value: float | int | None) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
+def lama(seconds: float | None) -> str:
+    """A duration in plain Indonesian: ``kurang dari 1 menit``, ``12 menit``, ``2 jam 5 menit``,
+    ``3 hari 4 jam`` (whole units: a queue's age needs no decimals)."""
+    if not seconds or seconds < 60:
+        return "kurang dari 1 menit"
+    minutes = int(seconds // 60)
+    days, hours, rest = minutes // 1440, minutes // 60 % 24, minutes % 60
+    if days:
+        return f"{angka(days)} hari" + (f" {hours} jam" if hours else "")
+    if hours:
+        return f"{hours} jam" + (f" {rest} menit" if rest else "")
+    return f"{rest} menit"
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """The templates, autoescaped (every value is HTML-escaped unless marked safe)."""
@@ -83,7 +122,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(tanggal=tanggal, waktu=waktu, angka=angka, urlq=quote)
+    env.filters.update(tanggal=tanggal, waktu=waktu, angka=angka, lama=lama, urlq=quote)
     env.globals.update(labels=labels)
     return env
 
@@ -122,14 +161,25 @@ def need(request: Request, *roles: Role) -> Account:
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page from a template, with the account, the CSRF token and the path in its context."""
+    app = access.app_of(request)
     base = {
         "who": viewer(request),
         "csrf": session.current(request).csrf,
         "path": request.url.path,
-        "regency": access.app_of(request).regions.regency.name,
+        "regency": app.regions.regency.name,
+        # Lists name accounts and households, each read once per page and only when shown.
+        "person": people.Names(app).actor,
+        "households_of": functools.partial(_households_of, access.views_of(request)),
+        "assignees_of": functools.partial(people.assignees, access.views_of(request).staff),
     }
     html = environment().get_template(template).render(**base, **context)
     return HTMLResponse(html, status_code=status)
+
+
+def _households_of(views: Any, rows: list[Any]) -> dict[Any, Any]:
+    """The matched households of a list's case rows by id, read in one query."""
+    wanted = {row.household_id for row in rows if row.household_id}
+    return {h.household_id: h for h in views.households.many(wanted)} if wanted else {}
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -187,29 +237,24 @@ class PageRoute(APIRoute):
                 back = target if request.method == "GET" else "/petugas"
                 response = redirect(f"/masuk?lanjut={quote(back, safe='')}")
             except PageError as error:
-                response = _error_page(request, error.status, error.title, error.message)
+                response = error_page(request, error.status, error.title, error.message)
             except ThrottledError as error:
-                message = (
-                    "Terlalu banyak permintaan dari alamat Anda; coba lagi beberapa menit lagi."
-                )
-                response = _error_page(request, 429, "Mohon tunggu", message)
+                response = error_page(request, 429)
                 response.headers.update(retry_headers(error))
             except NotFoundError:
-                response = _error_page(
-                    request, 404, "Tidak ditemukan", "Data yang dicari tidak ditemukan."
-                )
+                response = error_page(request, 404)
             except NotAllowedError as error:
-                response = _error_page(request, 403, "Tidak berwenang", labels.error_text(error))
+                response = error_page(request, 403, "Tidak berwenang", labels.error_text(error))
             except DomainError as error:
-                response = _error_page(
+                response = error_page(
                     request,
                     access.http_status(error),
                     "Tidak dapat diproses",
                     labels.error_text(error),
                 )
             except HTTPException as error:
-                response = _error_page(
-                    request, error.status_code, "Mohon tunggu", "Permintaan tidak dapat diproses."
+                response = error_page(
+                    request, error.status_code if error.status_code in PAGE else 400
                 )
                 response.headers.update(error.headers or {})
             session.store(request, response)
@@ -222,5 +267,18 @@ class PageRoute(APIRoute):
         return page
 
 
-def _error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
-    return render(request, "error.html", status=status, title=title, message=message)
+def error_page(
+    request: Request, status: int, title: str | None = None, message: str | None = None
+) -> HTMLResponse:
+    """The error page of a status, with the account's menu when it can still be read."""
+    default_title, default_message = PAGE.get(status, PAGE[400 if status < 500 else 500])
+    words = {"title": title or default_title, "message": message or default_message}
+    try:
+        return render(request, "error.html", status=status, **words)
+    except Exception:  # the store itself may be what failed: the page without the menu
+        html = (
+            environment()
+            .get_template("error.html")
+            .render(who=None, csrf="", path=request.url.path, regency="", **words)
+        )
+        return HTMLResponse(html, status_code=status)

@@ -59,6 +59,7 @@ def _report_page(
     # The cumulative line stops at next month: this month's upholds take effect then, and
     # later months have nothing yet.
     through = 12 if year < today.year else (min(12, today.month + 1) if year == today.year else 0)
+    running = 12 if year < today.year else (today.month if year == today.year else 0)
     form = None
     if who.role in TARGET_SETTERS:
         # Prefilled from the event store (not the view), with the version the change is checked
@@ -79,10 +80,11 @@ def _report_page(
         status=status,
         year=year,
         data=data,
-        monthly_chart=chart.monthly(data["months"]),
+        monthly_chart=chart.monthly(data["months"], running),
         cumulative_chart=chart.cumulative(data["months"], data["annual_target"], through),
         through=through,
         after_months=app.settings.reconcile_after_months,
+        running=running,
         message=message,
         targets_form=form,
     )

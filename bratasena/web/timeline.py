@@ -9,14 +9,15 @@ from typing import Any
 
 from bratasena.application import AuditEvent
 from bratasena.domain.complaint import Step
+from bratasena.domain.filing import PUBLIC
 from bratasena.domain.identity import mask_number
 from bratasena.domain.regions import RegionBook
 from bratasena.projections import TimelineEntry
 from bratasena.projections.case_steps import COMPLAINANT as VIEW_COMPLAINANT
-from bratasena.web import labels
+from bratasena.web import labels, people
 from bratasena.web.render import tanggal
 
-COMPLAINANT = "Pelapor"
+COMPLAINANT = people.COMPLAINANT
 """Who a filing is credited to for roles that may not know the complainant."""
 
 
@@ -147,7 +148,7 @@ INDONESIAN: dict[Step, Callable[[dict[str, Any], RegionBook], str]] = {
         f"Keluarga ini sedang diperiksa dalam kasus {f['tracking_code']}; aduan ini "
         "digabungkan ke kasus tersebut."
     ),
-    Step.ASSIGNED: lambda f, book: f"Ditugaskan kepada {f['officer']}.",
+    Step.ASSIGNED: lambda f, book: f"Ditugaskan kepada {f['officer']}.",  # a name by `steps`
     Step.REASSIGNED: lambda f, book: (
         f"Dialihkan dari {f['previous_officer']} kepada {f['officer']}. Alasan: {_s(f['reason'])}."
     ),
@@ -182,27 +183,40 @@ INDONESIAN: dict[Step, Callable[[dict[str, Any], RegionBook], str]] = {
 """One Indonesian sentence per step, from the step's fields."""
 
 
-def steps(entries: list[TimelineEntry], book: RegionBook) -> list[Line]:
+PEOPLE = ("officer", "previous_officer")
+"""Fields of a step that name an account by its username."""
+
+
+def steps(
+    entries: list[TimelineEntry], book: RegionBook, names: Callable[[str], str] = str
+) -> list[Line]:
     """The timeline in Indonesian; filings are credited to "Pelapor" whoever reads it (the page
-    shows who complained separately, to those who may see it)."""
+    shows who complained separately, to those who may see it); accounts by ``names`` (the full
+    name and role, `people.Names`)."""
     return [
         Line(
             at=entry.at,
             label=labels.STEP_TITLE[entry.step],
-            actor=COMPLAINANT if entry.actor == VIEW_COMPLAINANT else entry.actor,
-            text=INDONESIAN[entry.step](entry.fields, book),
+            actor=COMPLAINANT if entry.actor == VIEW_COMPLAINANT else names(entry.actor),
+            text=INDONESIAN[entry.step](_named(entry, names), book),
         )
         for entry in entries
     ]
 
 
-def reports(history: list[AuditEvent]) -> list[Report]:
+def _named(entry: TimelineEntry, names: Callable[[str], str]) -> dict[str, Any]:
+    """The step's fields with the accounts it names (assignee, previous assignee) as names."""
+    people = {k: names(v) for k, v in entry.fields.items() if k in PEOPLE and v}
+    return {**entry.fields, **people} if people else entry.fields
+
+
+def reports(history: list[AuditEvent], names: Callable[[str], str] = str) -> list[Report]:
     """Who filed and corroborated, with their words: only for roles that see the complainant."""
     return [
         Report(
             at=e.recorded_at,
             channel=labels.CHANNEL.get(e.data["channel"], e.data["channel"]),
-            filed_by=labels.ROLE.get(e.actor, e.actor),
+            filed_by=COMPLAINANT if e.actor == PUBLIC else names(e.actor),
             reporter=e.data.get("reporter"),
             description=e.data.get("description", ""),
         )

@@ -33,6 +33,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
         3,
         (
             "bratasena.access",
+            "bratasena.canonical",
             "bratasena.gate",
             "bratasena.headers",
             "bratasena.limits",

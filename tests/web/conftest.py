@@ -24,6 +24,12 @@ from tests.builders import Clock, registry_row
 
 PASSWORD = "kata-sandi-yang-panjang"
 SCREENSHOTS = Path("test-artifacts/screenshots")
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+  .filter(v => v.impact === "serious" || v.impact === "critical")
+  .map(v => ({id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}))"""
+"""axe-core's serious and critical violations on the document, each with where (first five)."""
 
 STAFF: dict[str, tuple[str, list[str]]] = {
     "budi": ("officer", ["331601"]),
@@ -150,7 +156,31 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+@cache
+def axe_source() -> str:
+    """axe-core as installed by npm from package.json (`.ci/run` and `make test` install it)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `npm ci` in the project folder (package.json pins it)")
+    return AXE.read_text()
+
+
+def accessible(page: Any) -> None:
+    """axe-core on the page as it stands: no serious or critical violation of any rule.
+
+    Injected from the file through the browser's evaluation channel, which the pages' Content
+    Security Policy does not govern, so the pages need no exception for it.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(axe_source())
+    found = page.evaluate(AXE_RUN)
+    assert not found, f"axe on {page.url}: " + "; ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {', '.join(v['nodes'])}" for v in found
+    )
+
+
 def shoot(page: Any, name: str) -> None:
-    """A full-page screenshot for review, in test-artifacts/screenshots/ (gitignored)."""
+    """Check the page with axe-core, then a full-page screenshot for review, in
+    test-artifacts/screenshots/ (gitignored): every state a browser test looks at is checked."""
+    accessible(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

@@ -55,11 +55,13 @@ def test_a_citizen_files_a_complaint_on_a_phone_and_tracks_it(browser: Any, live
     shoot(page, "01-beranda-hp")
     assert fits_the_screen(page)
     page.click("a.button:has-text('Buat aduan')")
-    # The script filters the village list in place: only Jati's villages remain selectable.
+    # The script filters the village list in place: only Jati's villages remain selectable. It
+    # listens once the page has loaded, and filters after the change event: wait for both.
+    page.wait_for_load_state("load")
     page.select_option("#f-kecamatan", "331601")
-    visible = page.eval_on_selector_all(
-        "#f-subject-village_code optgroup:not([disabled])", "groups => groups.length"
-    )
+    enabled = "#f-subject-village_code optgroup:not([disabled])"
+    page.wait_for_function(f"document.querySelectorAll({enabled!r}).length === 1", timeout=5000)
+    visible = page.eval_on_selector_all(enabled, "groups => groups.length")
     assert visible == 1
     page.select_option("#f-subject-village_code", "3316012001")
     page.fill("#f-subject-name", "Sutrisno 1")
@@ -157,7 +159,7 @@ def test_officer_investigates_and_records_the_response_supervisor_upholds_report
     page.goto(f"{live}/laporan?tahun=2026")
     shoot(page, "09-laporan")
     april = page.locator("#tabel-bulan tbody tr").nth(3).inner_text().split("\t")
-    assert april[0] == "April 2026"
+    assert april[0] == "April 2026 (belum berjalan)"  # the decision takes effect then
     # One removal decided, none yet confirmed by an extract, against a target of ten.
     assert april[1:6] == ["1", "0", "0", "1", "10"]
     assert page.inner_text("#total-bersih") == "1"
@@ -166,7 +168,7 @@ def test_officer_investigates_and_records_the_response_supervisor_upholds_report
     assert page.locator("svg.chart polyline.target").count() == 2
 
     page.goto(f"{case}/riwayat")
-    assert page.locator("table tbody tr").count() == 6  # filed … upheld, nothing hidden
+    assert page.locator("ol.audit > li").count() == 6  # filed … upheld, nothing hidden
     shoot(page, "14-audit")
     page.goto(f"{live}/rumah-tangga?registry_id=DTKS-000001")
     shoot(page, "15-cari-keluarga")

@@ -90,7 +90,7 @@ def test_a_post_without_the_session_csrf_token_is_refused_and_changes_nothing(
             assert answer.status_code == 403, (action, token)
             assert "Formulir tidak sah" in answer.text
     assert core.head() == head
-    assert "Keluar (kabid)" in client.get("/").text  # still logged in: /keluar was refused too
+    assert "Keluar (Kabid)" in client.get("/").text  # still logged in: /keluar was refused too
 
 
 def test_a_refused_complaint_comes_back_with_the_input_and_each_error_at_its_field(
@@ -208,7 +208,7 @@ def test_a_stale_form_is_refused_and_the_case_is_shown_as_it_is_now(
     assert answer.status_code == 409
     assert "sudah diubah orang lain" in answer.text
     assert '<option value="budi" selected>' in answer.text  # what the person chose is kept
-    assert "Ditugaskan kepada pkh." in answer.text  # against the case as it is now
+    assert "Ditugaskan kepada Pkh (Pendamping PKH)." in answer.text  # the case as it is now
     assert core.get_complaint(case).assigned_to == "pkh"
 
 
@@ -351,8 +351,9 @@ def test_the_complainant_and_full_numbers_only_reach_supervisors_and_auditors(
     assert "Mobil &lt;img src=x onerror=alert(1)&gt;" in auditor
     assert "3316011503200001" in client.get(f"/rumah-tangga/{household}").text
     history = client.get(f"/kasus/{filing.id}/riwayat").text
-    assert "Complaint.Filed" in history
+    assert "Aduan diterima" in history
     assert "0812000111" in history
+    assert "Siti &lt;script&gt;" in history
 
 
 def test_login_refuses_a_wrong_password_and_never_redirects_off_the_site(

@@ -28,7 +28,7 @@ def test_the_kabid_sees_the_queues_and_reassigns_a_checked_case_with_a_reason(
         "version": str(core.get_complaint(cid).version), "officer": "pkh", "reason": " ",
     })  # fmt: skip
     assert refused.status_code == 422
-    assert "Alasan wajib diisi" in refused.text
+    assert "Tulis alasan pengalihan tugas." in refused.text  # the step's own reason (16b)
     assert core.get_complaint(cid).assigned_to == "budi"
     done = post_form(client, case_page, f"{case_page}/reassign", {
         "version": str(core.get_complaint(cid).version), "officer": "pkh",

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from bratasena.api.canonical import jsonable, next_chain
 from bratasena.api.deps import AppDep, Auditing
 from bratasena.api.schemas import AuditEventOut, StateOut
+from bratasena.canonical import export, jsonable
 from bratasena.domain.errors import InvalidInputError, NotFoundError
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -34,19 +34,7 @@ def events(kind: Kind, aggregate_id: UUID, who: Auditing, app: AppDep) -> list[A
     """Oldest first, each with a chain hash that lets an exported history be verified later."""
     history = app.history(aggregate_id)
     _check_kind(kind, history[0].type, aggregate_id)
-    chain = ""
-    out: list[AuditEventOut] = []
-    for event in history:
-        exported = {
-            "version": event.version,
-            "type": event.type,
-            "recorded_at": jsonable(event.recorded_at),
-            "actor": event.actor,
-            "data": jsonable(event.data),
-        }
-        chain = next_chain(chain, exported)
-        out.append(AuditEventOut(**exported, chain=chain))
-    return out
+    return [AuditEventOut(**event) for event in export(history)]
 
 
 @router.get(

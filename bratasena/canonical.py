@@ -1,5 +1,8 @@
 """Canonical JSON of exported events and the SHA-256 chain over them (see the README to verify).
 
+The API's audit export and the audit page's downloads both come from `export`, so the chain a
+person reads on the page is the one the API returns.
+
 Canonical JSON of an event (what is hashed): the object with exactly the members ``version``,
 ``type``, ``recorded_at``, ``actor`` and ``data`` as the audit API returns them, serialised with
 keys sorted at every level, no whitespace (separators ``,`` and ``:``), non-ASCII characters as
@@ -17,6 +20,8 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
+
+from bratasena.application import AuditEvent
 
 
 def jsonable(value: Any) -> Any:
@@ -53,3 +58,20 @@ def canonical_json(event: dict[str, Any]) -> str:
 def next_chain(previous: str, event: dict[str, Any]) -> str:
     """The chain value of an event that follows an event with chain ``previous``."""
     return hashlib.sha256((previous + canonical_json(event)).encode("utf-8")).hexdigest()
+
+
+def export(history: list[AuditEvent]) -> list[dict[str, Any]]:
+    """An aggregate's events as exported (oldest first), each with its ``chain`` value."""
+    chain = ""
+    out: list[dict[str, Any]] = []
+    for event in history:
+        exported = {
+            "version": event.version,
+            "type": event.type,
+            "recorded_at": jsonable(event.recorded_at),
+            "actor": event.actor,
+            "data": jsonable(event.data),
+        }
+        chain = next_chain(chain, exported)
+        out.append({**exported, "chain": chain})
+    return out
