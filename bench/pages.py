@@ -44,6 +44,7 @@ from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.regions import region_book
 from bratasena.integration.synthetic import name_of
 from bratasena.projections import CaseQuery, HouseholdQuery, Projections
+from bratasena.projections.report_files import report_csv
 from bratasena.settings import Settings
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -289,12 +290,12 @@ def measure(
         (
             "report /laporan (SVG charts)",
             get(staff["kabid"], f"/laporan?tahun={NOW.year}"),
-            lambda: views.report.year(NOW.year),
+            lambda: views.removal_report(NOW.year),
         ),
         (
             "report CSV",
             get(staff["kabid"], f"/laporan/{NOW.year}.csv"),
-            lambda: views.report.csv(NOW.year),
+            lambda: report_csv(views.removal_report(NOW.year)),
         ),
         ("sync page (admin)", get(staff["admin"], "/sinkron"), None),
         (

@@ -6,7 +6,7 @@ import hashlib
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -41,6 +41,8 @@ from bratasena.domain.identity import new_tracking_code, normalise_tracking_code
 from bratasena.domain.letters import Letter, LetterKind, LetterRegister
 from bratasena.domain.lookup import HouseholdLookup
 from bratasena.domain.matching import HouseholdFacts
+from bratasena.domain.proposals import ProposalList, cutoff_date
+from bratasena.domain.reconciliation import ReconciliationLog
 from bratasena.domain.regions import RegionBook, normalise_code, region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
 from bratasena.domain.tracking import JoinedCase
@@ -60,6 +62,7 @@ from bratasena.persistence import (
     event_store_env,
     insert_events_in_binary,
     load_many,
+    originators_of,
     put_unchecked,
     without_prepared_statements,
 )
@@ -163,12 +166,17 @@ class ImportCounts:
     unchanged: int = 0
     position: int = 0
     household_ids: list[UUID] = field(default_factory=list)
+    reconciled: Counter[str] = field(default_factory=Counter)
+    """Reconciliation events recorded, by event class name (``RemovalConfirmed``…)."""
+    listed: list[UUID] = field(default_factory=list)
+    """The household ids of every row of the batch, changed or not (the extract lists them)."""
 
     def add(self, other: ImportCounts) -> None:
         self.registered += other.registered
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.position = max(self.position, other.position)
+        self.reconciled.update(other.reconciled)
 
 
 @dataclass(frozen=True)
@@ -1059,12 +1067,23 @@ class Bratasena(Application[UUID]):
         return [self._get(Household, hid) for hid in lookup.household_ids]
 
     def import_registry(
-        self, rows: Sequence[dict[str, Any]], *, source: str, period: str, actor: str
+        self,
+        rows: Sequence[dict[str, Any]],
+        *,
+        source: str,
+        period: str,
+        actor: str,
+        reconcile: bool = False,
+        compare: Container[UUID] = (),
     ) -> ImportCounts:
         """Register new households and record what changed for known ones, in one transaction.
 
         Rows must already be validated field by field (see the registry importer); an unchanged
-        row records nothing, so importing the same extract twice adds no events.
+        row records nothing, so importing the same extract twice adds no events. With
+        ``reconcile`` each known household is also reconciled with its row (`Household.reconcile`)
+        in the same transaction. The households in ``compare`` (those reconciliation may record
+        something on: see `reconciliation_candidates`) are loaded even when their row is
+        unchanged, since a removal still not applied is an unchanged row.
         """
         now = self.clock()
         counts = ImportCounts()
@@ -1078,7 +1097,7 @@ class Bratasena(Application[UUID]):
         row_digests = {
             hid: digests.digest(row)
             for row, hid in zip(rows, all_hids, strict=True)
-            if times[hid] == 1
+            if times[hid] == 1 and not (reconcile and hid in compare)
         }
         skipped = digests.unchanged(self, row_digests)
         counts.unchanged += len(skipped)
@@ -1086,6 +1105,7 @@ class Bratasena(Application[UUID]):
         # Everything the batch touches is read up front in two queries (households, then the
         # lookups of their old and new numbers) instead of one query per aggregate: at registry
         # scale the per-aggregate round trips, not the writes, dominated the import.
+        counts.listed = all_hids
         hids = [ids.household_id(row["registry_id"]) for row in rows]
         households = load_many(self, Household, hids)
         lookup_ids: dict[tuple[str, str], UUID] = {}
@@ -1139,12 +1159,18 @@ class Bratasena(Application[UUID]):
                 counts.registered += 1
             else:
                 old_kk, old_nik = household.kk_number, household.head_nik
-                if not household.update_registry(
+                had_programmes = bool(household.programs)
+                changed = household.update_registry(
                     row=row, source=source, period=period, actor=actor, at=now
+                )
+                counts.updated += changed
+                counts.unchanged += not changed
+                if reconcile and self._reconcile(
+                    household, counts, period, True, had_programmes, actor=actor, at=now
                 ):
-                    counts.unchanged += 1
+                    changed = True
+                if not changed:
                     continue
-                counts.updated += 1
                 if household.kk_number != old_kk:
                     unlink("kk", old_kk, hid)
                     link("kk", household.kk_number, hid)
@@ -1169,6 +1195,160 @@ class Bratasena(Application[UUID]):
             [(hid, households[hid].version, row_digests[hid]) for hid in hids if hid in row_digests]
         )
         return counts
+
+    def check_reconcilable(self, period: str) -> None:
+        """Refuse (rule ``older_extract``) an extract older than one already reconciled."""
+        log = self._find(ReconciliationLog, ids.reconciliation_log_id())
+        if log is not None:
+            log.check(period)
+
+    def reconciliation_candidates(self) -> set[UUID]:
+        """The households an extract's unchanged row may still tell something: those decided
+        here (deactivated or reactivated) and those that left the registry elsewhere."""
+        found: set[UUID] = set()
+        for kind in (Household.Deactivated, Household.Reactivated, Household.LeftRegistryElsewhere):
+            found.update(originators_of(self, kind))
+        return found
+
+    def reconcile_unlisted(
+        self, listed: set[UUID], *, period: str, actor: str, batch_size: int = 500
+    ) -> ImportCounts:
+        """Reconcile every registered household the extract of ``period`` does not list.
+
+        ``listed`` holds the ids of the households the extract has a row for (valid or not): the
+        others left it, which is recorded on them and never deactivates them. Saved in batches.
+        """
+        counts = ImportCounts()
+        unlisted = originators_of(self, Household.Registered, excluding=listed)
+        for batch in iter_batches(unlisted, batch_size):
+            now = self.clock()
+            households = load_many(self, Household, batch)
+            changed = [
+                h
+                for h in households.values()
+                if self._reconcile(h, counts, period, False, False, actor=actor, at=now)
+            ]
+            if changed:
+                recordings = put_unchecked(self, changed)
+                counts.position = max(counts.position, *(r.notification.id for r in recordings))
+        return counts
+
+    def record_reconciled(self, *, period: str, source: str, actor: str) -> int:
+        """Note the period reconciled (once per period); the log position of the note, or 0."""
+        log_id = ids.reconciliation_log_id()
+        log = self._find(ReconciliationLog, log_id)
+        now = self.clock()
+        if log is None:
+            log = ReconciliationLog.open(
+                id=log_id, period=period, source=source, actor=actor, at=now
+            )
+        elif not log.record(period=period, source=source, actor=actor, at=now):
+            return 0
+        return self._save(log)
+
+    def _reconcile(
+        self,
+        household: Household,
+        counts: ImportCounts,
+        period: str,
+        listed: bool,
+        had_programmes: bool,
+        *,
+        actor: str,
+        at: datetime,
+    ) -> bool:
+        if not household.reconcile(
+            period=period,
+            listed=listed,
+            had_programmes=had_programmes,
+            after_months=self.settings.reconcile_after_months,
+            actor=actor,
+            at=at,
+        ):
+            return False
+        counts.reconciled[type(household.pending_events[-1]).__name__] += 1
+        return True
+
+    # --- proposal lists -------------------------------------------------------------------------
+
+    def prepare_proposals(self, month: str | None = None, *, actor: str) -> Outcome:
+        """Gather the month's list of upheld deactivations not yet proposed (see domain.proposals).
+
+        A household is proposed once per deactivation: decided on or before the cut-off day (in
+        Asia/Jakarta), still deactivated, and in no earlier list. Its decision letter's number is
+        taken from its complaint. Each household records `Household.Proposed`, which the sync
+        sends on as an update of its deactivation.
+        """
+        today = jakarta_date(self.clock())
+        month = _month(month or today.strftime("%Y-%m"))
+        cutoff = cutoff_date(month, self.settings.proposal_cutoff_day)
+        pid = ids.proposal_id(month)
+        if self._find(ProposalList, pid) is not None:
+            raise OutOfOrderError(
+                f"month: the list of {month} was already gathered",
+                field="month",
+                rule="already_prepared",
+            )
+        households = load_many(self, Household, originators_of(self, Household.Deactivated))
+        due = sorted(
+            (
+                h
+                for h in households.values()
+                if h.status == Eligibility.DEACTIVATED
+                and h.deactivated_at is not None
+                and jakarta_date(h.deactivated_at) <= cutoff
+                and (h.proposal is None or h.proposal[0] != h.status_changes[-1])
+            ),
+            key=lambda h: (h.village_code, h.registry_id),
+        )
+        complaints = load_many(
+            self, Complaint, [h.deactivated_by_complaint for h in due if h.deactivated_by_complaint]
+        )
+        items = [
+            _proposal_item(h, complaints.get(h.deactivated_by_complaint))
+            if h.deactivated_by_complaint
+            else _proposal_item(h, None)
+            for h in due
+        ]
+        now = self.clock()
+        proposal = ProposalList.prepare(
+            id=pid, month=month, cutoff=cutoff, today=today, items=items, actor=actor, at=now
+        )
+        for household in due:
+            household.propose(list_number=proposal.number, actor=actor, at=now)
+        # One transaction: a household is in a list exactly when its Proposed event is stored.
+        return self._outcome(proposal, *due)
+
+    def approve_proposals(
+        self, month: str, *, approved_on: date, sk_number: str, actor: str
+    ) -> Outcome:
+        """Record the Bupati's approval of a month's list: the SK's date and number, once."""
+        proposal = self.get_proposals(month)
+        now = self.clock()
+        proposal.approve(
+            approved_on=approved_on,
+            sk_number=sk_number,
+            today=jakarta_date(now),
+            actor=actor,
+            at=now,
+        )
+        households = load_many(self, Household, [UUID(i["household_id"]) for i in proposal.items])
+        for household in households.values():
+            household.record_proposal_approval(
+                sk_number=proposal.sk_number or "", approved_on=approved_on, actor=actor, at=now
+            )
+        return self._outcome(proposal, *households.values())
+
+    def proposal_list(self, proposal_id: UUID) -> ProposalList:
+        """A proposal list by its id (a command's outcome names it)."""
+        return self._get(ProposalList, proposal_id)
+
+    def get_proposals(self, month: str) -> ProposalList:
+        """A month's proposal list."""
+        found = self._find(ProposalList, ids.proposal_id(_month(month)))
+        if found is None:
+            raise NotFoundError(f"month: no proposal list for {month}", field="month")
+        return found
 
     def record_sync_answers(
         self, answers: Sequence[SyncAnswer], *, actor: str
@@ -1432,6 +1612,35 @@ def _audit_event(event: Any) -> AuditEvent:
         data=data,
         step=event.step if isinstance(event, COMPLAINT_EVENTS) else None,
     )
+
+
+def _month(month: str) -> str:
+    text = month.strip()
+    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit():
+        raise InvalidInputError(f"month: {month!r} is not a month; write YYYY-MM", field="month")
+    if not 1 <= int(text[5:]) <= 12:
+        raise InvalidInputError(f"month: {month!r} is not a month; write YYYY-MM", field="month")
+    return text
+
+
+def _proposal_item(household: Household, complaint: Complaint | None) -> dict[str, Any]:
+    """A household as the proposal list names it (BNBA), with its decision letter's number."""
+    decision = ""
+    if complaint is not None:
+        letters = [x for x in complaint.letters.values() if x.kind == LetterKind.DECISION]
+        decision = max(letters, key=lambda x: x.issued_on).number if letters else ""
+    return {
+        "household_id": str(household.id),
+        "event_version": household.status_changes[-1],
+        "registry_id": household.registry_id,
+        "kk_number": household.kk_number,
+        "head_nik": household.head_nik,
+        "head_name": household.head_name,
+        "address": household.address,
+        "village_code": household.village_code,
+        "reason_codes": list(household.deactivation_reasons),
+        "decision_number": decision,
+    }
 
 
 def iter_batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:

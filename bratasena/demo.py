@@ -20,12 +20,15 @@ from PIL import Image, ImageDraw
 
 from bratasena.access import hash_password
 from bratasena.application import Bratasena, iter_batches
+from bratasena.domain import ids
 from bratasena.domain.account import Role
-from bratasena.domain.calendar import jakarta_date
+from bratasena.domain.calendar import jakarta_date, month_of
 from bratasena.domain.errors import NotFoundError
 from bratasena.domain.evidence import EvidenceKind
+from bratasena.domain.reconciliation import months_between
+from bratasena.integration.registry_import import import_registry_file
 from bratasena.integration.simulator import StandInTarget, TargetState
-from bratasena.integration.synthetic import generate_rows
+from bratasena.integration.synthetic import generate_rows, write_extract
 from bratasena.media import Upload
 from bratasena.settings import Settings
 from bratasena.web.letters import Press
@@ -34,6 +37,8 @@ HOUSEHOLDS = 3000
 SEED = 16
 OFFICER_DISTRICTS = 3
 """The demo officer works in the three districts with the most households."""
+EXTRACT_MONTHS = 3
+"""A DTSEN extract is seeded for each of the last three months (this one included)."""
 
 
 @dataclass
@@ -100,7 +105,8 @@ def seed(settings: Settings, households: int = HOUSEHOLDS) -> dict[str, str] | N
                 actor="demo",
             )
         pool = [row for d in busiest for row in by_district[d]]
-        _cases(app, clock, pool, field_district=busiest[0])
+        upheld = _cases(app, clock, pool, field_district=busiest[0])
+        _extracts(app, rows, upheld, Path(settings.data_dir) / "extracts")
         return passwords
     finally:
         app.close()
@@ -108,9 +114,9 @@ def seed(settings: Settings, households: int = HOUSEHOLDS) -> dict[str, str] | N
 
 def _cases(
     app: Bratasena, clock: _Clock, pool: list[dict[str, Any]], *, field_district: str
-) -> None:
+) -> list[str]:
     """Cases at every stage: upheld ones in the last three months, the rest open today; and one
-    waiting for the facilitator's field check in their district."""
+    waiting for the facilitator's field check in their district. The upheld households' ids."""
     today = clock.now
     stages = [
         *[("upheld", 90 - 9 * i) for i in range(4)],
@@ -128,9 +134,12 @@ def _cases(
     # Spread the cases over the officer's villages rather than the first few rows.
     households = iter(pool[:: max(1, min(7, len(pool) // len(stages)))])
     used: set[str] = set()
+    upheld: list[str] = []
     for number, (stage, days_ago) in enumerate(stages):
         household = next(households)
         used.add(household["registry_id"])
+        if stage == "upheld":
+            upheld.append(household["registry_id"])
         clock.now = today - timedelta(days=days_ago, hours=2)
         reporter = None if number % 2 else {"name": "Warga (demo)", "phone": "081200000000"}
         filing = app.file_complaint(
@@ -154,6 +163,43 @@ def _cases(
     )
     clock.now = today
     app.assign(filing.id, None, officer="pendamping", actor="kabid")
+    return upheld
+
+
+def _extracts(app: Bratasena, rows: list[dict[str, Any]], upheld: list[str], folder: Path) -> None:
+    """One DTSEN extract a month for the last three months, written to ``folder`` and imported in
+    order, so the report has removals confirmed and removals not applied: of the households
+    deactivated here, once in effect, one in three stays in its programmes (the removal is stuck),
+    the others are gone from the extract or listed without a programme. A few households with no
+    decision here leave the latest extract (counted as leaving elsewhere)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    now = month_of(app.clock())
+    effective = {
+        rid: app.get_household(ids.household_id(rid)).effective_month or now for rid in upheld
+    }
+    for back in range(EXTRACT_MONTHS - 1, -1, -1):
+        period = _month_before(now, back)
+        extract = []
+        for index, row in enumerate(rows):
+            rid = row["registry_id"]
+            if rid in effective and months_between(effective[rid], period) >= 0:
+                turn = upheld.index(rid) % 3
+                if turn == 1:
+                    continue
+                if turn == 2:
+                    row = {**row, "programs": []}
+            elif back == 0 and index % 400 == 399:
+                continue
+            extract.append(row)
+        path = folder / f"dtsen-{period}.csv"
+        write_extract(extract, path)
+        import_registry_file(app, path, source="dtsen", period=period, actor="demo")
+
+
+def _month_before(month: str, back: int) -> str:
+    """The month ``back`` months before ``month`` (both "YYYY-MM")."""
+    count = int(month[:4]) * 12 + int(month[5:7]) - 1 - back
+    return f"{count // 12:04d}-{count % 12 + 1:02d}"
 
 
 @cache

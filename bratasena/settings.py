@@ -102,6 +102,12 @@ class Settings(BaseSettings):
     sync_in_flight: int = Field(default=32, ge=1, le=256)
 
     projection_batch_size: int = Field(default=500, ge=1)
+    # A deactivation still in an extract this many months after its effective month is "not
+    # applied" (the national data lags about a month).
+    reconcile_after_months: int = Field(default=1, ge=0, le=12)
+    # The day of the month the proposal list (usulan penonaktifan) is gathered; 1–28 so that
+    # every month has it (a value outside is refused at start-up).
+    proposal_cutoff_day: int = Field(default=17, ge=1, le=28)
     poll_interval_seconds: float = 0.2
 
     redis_url: str | None = None

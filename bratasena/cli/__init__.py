@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bratasena.cli.accounts",
     "bratasena.cli.projections",
     "bratasena.cli.registry",
+    "bratasena.cli.proposals",
     "bratasena.cli.sync",
 )
 """Modules that add subcommands through a ``register(subparsers)`` function."""

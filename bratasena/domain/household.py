@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from bratasena.domain.calendar import next_month
 from bratasena.domain.errors import InvalidInputError, OutOfOrderError
+from bratasena.domain.reconciliation import Evidence, months_between, removal_evidence
 
 
 class Program(StrEnum):
@@ -144,6 +145,8 @@ class Household(Aggregate):
             household.status = Eligibility.DEACTIVATED
             household.effective_month = self.effective_month
             household.deactivated_by_complaint = self.complaint_id
+            household.deactivated_at = self.timestamp
+            household.deactivation_reasons = tuple(self.reason_codes)
             household.status_changes = (*household.status_changes, self.originator_version)
 
     class Reactivated(Aggregate.Event):
@@ -190,6 +193,89 @@ class Household(Aggregate):
                 (self.target, self.event_version): ("rejected", self.reason_code),
             }
 
+    class RemovalConfirmed(Aggregate.Event):
+        """An extract shows the deactivation in effect: gone, no programme, or desil above them."""
+
+        period: str
+        event_version: int
+        effective_month: str
+        evidence: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.removal_in_effect = (self.event_version, self.period)
+
+    class RemovalNotApplied(Aggregate.Event):
+        """N months after its effective month an extract still lists the household in programmes."""
+
+        period: str
+        event_version: int
+        effective_month: str
+        programs: list[str]
+        months: int
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.removal_in_effect = None
+            household.not_applied = (self.event_version, self.period)
+
+    class ReactivationNotApplied(Aggregate.Event):
+        """N months after its effective month an extract still shows the household out of aid."""
+
+        period: str
+        event_version: int
+        effective_month: str
+        evidence: str
+        months: int
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.not_applied = (self.event_version, self.period)
+
+    class LeftRegistryElsewhere(Aggregate.Event):
+        """An extract dropped the household, or its programmes, with no decision here: a fact
+        about that extract, never a deactivation."""
+
+        period: str
+        evidence: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.left_registry = self.period
+
+    class ReturnedToRegistry(Aggregate.Event):
+        """An extract lists the household in a programme again after it had left the registry."""
+
+        period: str
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.left_registry = None
+
+    class Proposed(Aggregate.Event):
+        """The deactivation was put in the month's proposal list to the Bupati (usulan)."""
+
+        list_number: str
+        event_version: int
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.proposal = (self.event_version, self.list_number, None)
+            household.sync_updates = (*household.sync_updates, self.originator_version)
+
+    class ProposalApproved(Aggregate.Event):
+        """The Bupati approved the list holding the deactivation: the decree's (SK's) number."""
+
+        list_number: str
+        sk_number: str
+        approved_on: date
+        event_version: int
+        actor: str
+
+        def apply(self, household: Household) -> None:
+            household.proposal = (self.event_version, self.list_number, self.sk_number)
+            household.sync_updates = (*household.sync_updates, self.originator_version)
+
     def __init__(
         self,
         registry_id: str,
@@ -218,10 +304,22 @@ class Household(Aggregate):
         self.status = Eligibility.ACTIVE
         self.effective_month: str | None = None
         self.deactivated_by_complaint: UUID | None = None
+        self.deactivated_at: datetime | None = None
+        self.deactivation_reasons: tuple[str, ...] = ()
         self.open_complaint_id: UUID | None = None
         self.complaints_received = 0
         self.sync_state: dict[tuple[str, int], tuple[str, str]] = {}
         self.status_changes: tuple[int, ...] = ()
+        self.removal_in_effect: tuple[int, str] | None = None
+        """(deactivation's version, the extract's period) once an extract confirmed it."""
+        self.not_applied: tuple[int, str] | None = None
+        """(change's version, the extract's period) of the latest extract that did not apply it."""
+        self.left_registry: str | None = None
+        self.proposal: tuple[int, str, str | None] | None = None
+        """(deactivation's version, proposal list number, SK number once approved)."""
+        self.sync_updates: tuple[int, ...] = ()
+        """Versions of events that update a change at the targets (its proposal, its approval)."""
+        """The period of the extract that dropped the household with no decision here."""
 
     # --- commands -------------------------------------------------------------------------------
 
@@ -352,6 +450,109 @@ class Household(Aggregate):
             actor=actor,
         )
 
+    def reconcile(
+        self,
+        *,
+        period: str,
+        listed: bool,
+        had_programmes: bool,
+        after_months: int,
+        actor: str,
+        at: datetime,
+    ) -> bool:
+        """Record what the extract of ``period`` shows of the latest decision here, if anything.
+
+        ``listed``: the extract has a row for the household (already applied to it as
+        `RegistryUpdated`); ``had_programmes``: it held a programme before that row. A decision
+        whose effective month is after the extract's period is not judged by it. Each fact is
+        recorded once per decision (confirmed) or per decision and period (not applied), so an
+        extract imported again records nothing (returns False).
+        """
+        if not self.status_changes:
+            return self._reconcile_undecided(period, listed, had_programmes, actor, at)
+        change = self.status_changes[-1]
+        if self.effective_month is None or period < self.effective_month:
+            return False
+        late = months_between(self.effective_month, period)
+        evidence = removal_evidence(listed=listed, programs=self.programs, desil=self.desil)
+        fields = {
+            "timestamp": at,
+            "period": period,
+            "event_version": change,
+            "effective_month": self.effective_month,
+            "actor": actor,
+        }
+        if self.status == Eligibility.DEACTIVATED:
+            if evidence is not None:
+                if self.removal_in_effect is not None and self.removal_in_effect[0] == change:
+                    return False
+                self.trigger_event(self.RemovalConfirmed, evidence=evidence, **fields)
+                return True
+            if late < after_months or self.not_applied == (change, period):
+                return False
+            self.trigger_event(
+                self.RemovalNotApplied, programs=list(self.programs), months=late, **fields
+            )
+            return True
+        out = Evidence.NO_PROGRAMMES if listed and not self.programs else None
+        out = Evidence.NOT_LISTED if not listed else out
+        if out is None or late < after_months or self.not_applied == (change, period):
+            return False
+        self.trigger_event(self.ReactivationNotApplied, evidence=out, months=late, **fields)
+        return True
+
+    def _reconcile_undecided(
+        self, period: str, listed: bool, had_programmes: bool, actor: str, at: datetime
+    ) -> bool:
+        if self.left_registry is None:
+            if not listed or (had_programmes and not self.programs):
+                evidence = Evidence.NOT_LISTED if not listed else Evidence.NO_PROGRAMMES
+                self.trigger_event(
+                    self.LeftRegistryElsewhere,
+                    timestamp=at,
+                    period=period,
+                    evidence=evidence,
+                    actor=actor,
+                )
+                return True
+            return False
+        if listed and self.programs:
+            self.trigger_event(self.ReturnedToRegistry, timestamp=at, period=period, actor=actor)
+            return True
+        return False
+
+    def propose(self, *, list_number: str, actor: str, at: datetime) -> None:
+        """Note that the current deactivation is in a proposal list (sent on as an update)."""
+        if self.status != Eligibility.DEACTIVATED:
+            raise OutOfOrderError(
+                f"household {self.registry_id} is not deactivated", rule="not_deactivated"
+            )
+        self.trigger_event(
+            self.Proposed,
+            timestamp=at,
+            list_number=list_number,
+            event_version=self.status_changes[-1],
+            actor=actor,
+        )
+
+    def record_proposal_approval(
+        self, *, sk_number: str, approved_on: date, actor: str, at: datetime
+    ) -> None:
+        """Note the Bupati's approval of the list holding the deactivation (sent as an update)."""
+        if self.proposal is None:
+            raise OutOfOrderError(
+                f"household {self.registry_id} is in no proposal list", rule="not_proposed"
+            )
+        self.trigger_event(
+            self.ProposalApproved,
+            timestamp=at,
+            list_number=self.proposal[1],
+            sk_number=sk_number,
+            approved_on=approved_on,
+            event_version=self.proposal[0],
+            actor=actor,
+        )
+
     def sync_outcome(self, target: str, event_version: int) -> tuple[str, str] | None:
         """("synced", reference) or ("rejected", reason) once a target answered for a change."""
         return self.sync_state.get((target, event_version))
@@ -395,10 +596,10 @@ class Household(Aggregate):
     def _check_sync(self, target: str, event_version: int, *, allow_rejected: bool = True) -> None:
         if target not in TARGETS:
             raise InvalidInputError(f"target: unknown target system {target!r}", field="target")
-        if event_version not in self.status_changes:
+        if event_version not in self.status_changes and event_version not in self.sync_updates:
             raise InvalidInputError(
                 f"event_version: version {event_version} of household {self.registry_id} "
-                "is not a deactivation or reactivation",
+                "is not a deactivation, a reactivation or an update of one",
                 field="event_version",
             )
         outcome = self.sync_outcome(target, event_version)

@@ -44,3 +44,13 @@ def lookup_id(kind: str, value: str, secret: bytes) -> UUID:
 def letter_register_id(year: int) -> UUID:
     """The register of outgoing letters (buku agenda surat keluar) of a calendar year."""
     return uuid5(NAMESPACE, f"letters:{year}")
+
+
+def reconciliation_log_id() -> UUID:
+    """The regency's log of reconciled registry periods (one per event store)."""
+    return uuid5(NAMESPACE, "reconciliation")
+
+
+def proposal_id(month: str) -> UUID:
+    """The proposal list (usulan penonaktifan) of a month ("YYYY-MM")."""
+    return uuid5(NAMESPACE, f"proposal:{month}")

@@ -72,6 +72,8 @@ def build_payload(app: Bratasena, household_id: UUID, event_version: int) -> dic
     # One read of the history up to the version gives both the event and the state it left.
     events = list(app.events.get(household_id, lte=event_version))
     event = events[-1] if events else None
+    if isinstance(event, Household.Proposed | Household.ProposalApproved):
+        return _update_payload(app, household_id, events)
     if (
         event is None
         or event.originator_version != event_version
@@ -102,6 +104,30 @@ def build_payload(app: Bratasena, household_id: UUID, event_version: int) -> dic
         ),
         "effective_month": event.effective_month,
         "complaint_reference": complaint_reference,
+        "decided_by": event.actor,
+        "decided_at": event.timestamp.isoformat(),
+        "regency": app.settings.regency,
+        "source": "bratasena",
+    }
+
+
+def _update_payload(app: Bratasena, household_id: UUID, events: list[Any]) -> dict[str, Any]:
+    """An update of a deactivation already sent: its proposal list's number, and the number and
+    date of the Bupati's SK once approved (null before)."""
+    event = events[-1]
+    household = project_aggregate(None, events)
+    assert isinstance(household, Household)
+    deactivation = next(e for e in events if e.originator_version == event.event_version)
+    approved = isinstance(event, Household.ProposalApproved)
+    return {
+        "idempotency_key": idempotency_key(household_id, event.originator_version),
+        "change": "update",
+        "updates": idempotency_key(household_id, event.event_version),
+        "registry_id": household.registry_id,
+        "effective_month": deactivation.effective_month,
+        "proposal_number": event.list_number,
+        "sk_number": event.sk_number if approved else None,
+        "sk_date": event.approved_on.isoformat() if approved else None,
         "decided_by": event.actor,
         "decided_at": event.timestamp.isoformat(),
         "regency": app.settings.regency,

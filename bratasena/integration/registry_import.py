@@ -7,6 +7,11 @@ transaction through `Bratasena.import_registry`, which records nothing for an un
 import that crashed or was interrupted is completed, without duplicates, by running it again. Each
 bad row is written to an error report (line, column, reason) beside the input; the report never
 repeats a NIK or KK number, only says what is wrong with it.
+
+Every import is also reconciled (see `domain.reconciliation`): each household decided here is
+compared with its row, or its absence, in the extract, and what the extract shows is recorded on
+it. Rows are reconciled in their import batch; the households the extract does not list, after the
+last batch. An extract older than one already reconciled is imported but not reconciled.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from uuid import UUID
 
 from bratasena.application import Bratasena
-from bratasena.domain.errors import InvalidInputError
+from bratasena.domain import ids
+from bratasena.domain.errors import InvalidInputError, OutOfOrderError
 from bratasena.domain.household import PROGRAMS
 from bratasena.domain.identity import parse_kk, parse_nik, validate_registry_id
 from bratasena.domain.regions import RegionBook, normalise_code
@@ -99,6 +106,10 @@ class ImportReport:
     position: int = 0
     error_report: Path | None = None
     errors: int = 0
+    reconciled: dict[str, int] = field(default_factory=dict)
+    """Reconciliation events recorded, by event class name (``RemovalConfirmed``…)."""
+    reconciliation_refused: str | None = None
+    """Why the extract was not reconciled (an older period than one already reconciled)."""
 
     @property
     def accepted(self) -> int:
@@ -118,6 +129,11 @@ class ImportReport:
         )
         if self.error_report is not None:
             text += f"; error report: {self.error_report}"
+        if self.reconciliation_refused is not None:
+            text += f"; not reconciled: {self.reconciliation_refused}"
+        else:
+            found = ", ".join(f"{n:,} {name}" for name, n in sorted(self.reconciled.items()))
+            text += f"; reconciled: {found or 'nothing new'}"
         return text
 
 
@@ -166,21 +182,44 @@ def import_registry_file(
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
     error_report: Path | None = None,
+    reconcile: bool = True,
 ) -> ImportReport:
     """Import an extract file into the event store; see the module docstring.
 
     Raises `RegistryFileError` before storing anything when the file cannot be read. ``progress``
     is called after each committed batch (the report so far); an exception it raises stops the
-    import with every earlier batch kept.
+    import with every earlier batch kept, and the extract unreconciled until it is imported again.
+    ``reconcile=False`` imports without reconciling (to measure what reconciling costs).
     """
     path = Path(path)
     report = ImportReport(path=path, source=check_source(source), period=check_period(period))
     report_path = error_report or error_report_path(path)
     validator = RowValidator(app.regions)
     batch: list[dict[str, Any]] = []
+    # The households the extract lists: the ids the batches compute anyway, and those of the
+    # refused rows that name a registry id (a bad row still says the household is listed).
+    listed: set[UUID] = set()
+    compare: set[UUID] = set()
+    if reconcile:
+        try:
+            app.check_reconcilable(report.period)
+        except OutOfOrderError as refusal:
+            report.reconciliation_refused = refusal.message
+            reconcile = False
+        else:
+            compare = app.reconciliation_candidates()
 
     def flush() -> None:
-        counts = app.import_registry(batch, source=report.source, period=report.period, actor=actor)
+        counts = app.import_registry(
+            batch,
+            source=report.source,
+            period=report.period,
+            actor=actor,
+            reconcile=reconcile,
+            compare=compare,
+        )
+        _count_reconciled(report, counts.reconciled)
+        listed.update(counts.listed)
         report.registered += counts.registered
         report.updated += counts.updated
         report.unchanged += counts.unchanged
@@ -200,6 +239,8 @@ def import_registry_file(
             if problems:
                 report.rejected += 1
                 errors.write(problems)
+                if reconcile and problems[0].registry_id:
+                    listed.add(ids.household_id(problems[0].registry_id))
                 continue
             batch.append(row)
             if len(batch) >= batch_size:
@@ -211,7 +252,19 @@ def import_registry_file(
     if report.error_report is None:
         # A report left by an earlier run of the same file would describe errors now fixed.
         report_path.unlink(missing_ok=True)
+    if reconcile:
+        counts = app.reconcile_unlisted(
+            listed, period=report.period, actor=actor, batch_size=batch_size
+        )
+        _count_reconciled(report, counts.reconciled)
+        logged = app.record_reconciled(period=report.period, source=report.source, actor=actor)
+        report.position = max(report.position, counts.position, logged)
     return report
+
+
+def _count_reconciled(report: ImportReport, found: dict[str, int]) -> None:
+    for name, count in found.items():
+        report.reconciled[name] = report.reconciled.get(name, 0) + count
 
 
 class RowValidator:

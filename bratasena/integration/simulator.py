@@ -190,7 +190,7 @@ class StandInTarget:
         if self.chance(faults.hang_rate):
             time.sleep(faults.hang_seconds)
         missing = [name for name in REQUIRED_FIELDS if not body.get(name)]
-        if missing or body.get("change") not in ("deactivation", "reactivation"):
+        if missing or body.get("change") not in ("deactivation", "reactivation", "update"):
             return 422, _rejected("invalid_payload", f"missing or bad fields: {missing}")
         registry_id = str(body["registry_id"])
         with state.lock:
@@ -201,6 +201,8 @@ class StandInTarget:
             if self.chance(faults.reject_rate):
                 return 422, _rejected("random_refusal", "simulated refusal")
             current = state.status.get(registry_id, "active")
+            if body["change"] == "update" and str(body.get("updates", "")) not in state.applied:
+                return 422, _rejected("unknown_change", "no applied change has that key")
             if body["change"] == "deactivation" and current == "deactivated":
                 return 422, _rejected("already_deactivated", "the household is already inactive")
             if body["change"] == "reactivation" and current != "deactivated":
@@ -218,9 +220,10 @@ class StandInTarget:
                 "payload": body,
                 "answer": answer,
             }
-            state.status[registry_id] = (
-                "deactivated" if body["change"] == "deactivation" else "active"
-            )
+            if body["change"] != "update":  # an update adds facts to a change, nothing else
+                state.status[registry_id] = (
+                    "deactivated" if body["change"] == "deactivation" else "active"
+                )
             state.save()
         if self.chance(faults.lost_answer_rate):
             return 500, {"status": "error", "message": "simulated answer lost after applying"}

@@ -3,9 +3,11 @@
 Two halves over the worker's own tables (`integration/outbox.py`):
 
 * follow: read the log after the targets' positions and, for each ``Household.Deactivated`` /
-  ``Household.Reactivated`` and each target of the domain (configured or not), insert an outbox
-  item *in the same transaction* that advances that target's position, so a crash neither skips
-  nor repeats an event, and a target switched on later receives everything recorded before it;
+  ``Household.Reactivated`` (and each update of one: ``Proposed`` in a proposal list,
+  ``ProposalApproved`` by the Bupati) and each target of the domain (configured or not), insert
+  an outbox item *in the same transaction* that advances that target's position, so a crash
+  neither skips nor repeats an event, and a target switched on later receives everything
+  recorded before it;
 * dispatch: send due items of the enabled targets from a small thread pool. Per household and
   target only the lowest unfinished version is ever due, so a reactivation never overtakes the
   deactivation it reverses, while other households keep flowing. Accepted →
@@ -64,7 +66,15 @@ log = logging.getLogger(__name__)
 
 ACTOR = "sync-worker"
 FOLLOW_BATCH = 500
-TOPICS = (get_topic(Household.Deactivated), get_topic(Household.Reactivated))
+CHANGES: dict[type, str] = {
+    Household.Deactivated: "deactivation",
+    Household.Reactivated: "reactivation",
+    Household.Proposed: "update",
+    Household.ProposalApproved: "update",
+}
+"""The household events sent to the targets, and the kind of change each is: a deactivation's
+proposal list and the Bupati's approval of it follow the deactivation as updates."""
+TOPICS = tuple(get_topic(kind) for kind in CHANGES)
 
 
 @dataclass(frozen=True)
@@ -171,10 +181,8 @@ class SyncWorker:
             changes: list[Change] = []
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
-                assert isinstance(event, Household.Deactivated | Household.Reactivated)
-                change = (
-                    "deactivation" if isinstance(event, Household.Deactivated) else "reactivation"
-                )
+                assert isinstance(event, Household.Event)
+                change = CHANGES[type(event)]
                 key = idempotency_key(event.originator_id, event.originator_version)
                 changes.extend(
                     Change(

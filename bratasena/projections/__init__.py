@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import Any
 
 from bratasena.application import Bratasena
 from bratasena.persistence import Database
@@ -29,6 +30,7 @@ from bratasena.projections.household_status import (
 )
 from bratasena.projections.officer_dashboard import Dashboard, DistrictCount, OfficerDashboard
 from bratasena.projections.reads import Reads, ReplicaLag
+from bratasena.projections.reconciliation_report import ReconciliationReport
 from bratasena.projections.records import Page
 from bratasena.projections.removal_report import RemovalReport
 from bratasena.projections.runner import ProjectionStatus, Runner
@@ -54,14 +56,17 @@ class Projections:
         self.cases = CaseList(self.reads, app, settings)
         self.households = HouseholdStatus(self.reads, app, settings)
         self.report = RemovalReport(self.reads, app, settings)
+        self.reconciliation = ReconciliationReport(self.reads, app, settings)
         self.staff = StaffDirectory(self.reads, app, settings)
-        self.dashboard = OfficerDashboard(self.reads, settings, self.cases, self.report)
+        self.dashboard = OfficerDashboard(
+            self.reads, settings, self.cases, self.report, self.reconciliation
+        )
         self.candidates = HouseholdCandidates(self.households, self.cases)
         self.queues = SupervisorQueues(self.reads, settings, self.cases, self.staff)
         self._runner = Runner(
             app,
             self.db,
-            [self.cases, self.households, self.report, self.staff],
+            [self.cases, self.households, self.report, self.reconciliation, self.staff],
             settings.projection_batch_size,
         )
         self._runner.setup()
@@ -126,6 +131,13 @@ class Projections:
         log.warning("projections did not reach position %s within %ss", position, timeout)
         return False
 
+    def removal_report(self, year: int) -> dict[str, Any]:
+        """The year's removal report with the confirmed removals beside the decided ones (by
+        month and district) and the removals not applied: the target is judged on both."""
+        report = self.report.year(year)
+        self.reconciliation.add_to(report, year)
+        return report
+
     def status(self) -> list[ProjectionStatus]:
         """Each projection's position, the head of the log and the lag."""
         return self._runner.status()
@@ -162,6 +174,7 @@ __all__ = [
     "Projections",
     "Queue",
     "Queues",
+    "ReconciliationReport",
     "RemovalReport",
     "ReplicaLag",
     "SearchKind",

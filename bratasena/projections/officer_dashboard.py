@@ -4,7 +4,9 @@ It owns no tables: it reads the case list's and the removal report's, so it is a
 are. Open cases are those awaiting a decision (before it, or appealed). Removals follow the report:
 ``removals`` are deactivations taking effect this month (decided last month) against this month's
 target; ``decided_this_month`` are deactivations decided this month, which take effect next month
-and count against next month's target. Both are office-wide, like the targets.
+and count against next month's target. Both are office-wide, like the targets, and so is
+``confirmed_removals``: of this month's removals, those a registry extract showed in effect. The
+removals not applied are listed for the caller's districts (see `ReconciliationReport`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bratasena.projections.case_list import (
     CaseRow,
     overdue_condition,
 )
+from bratasena.projections.reconciliation_report import ReconciledHousehold, ReconciliationReport
 from bratasena.projections.records import placeholders
 from bratasena.projections.removal_report import RemovalReport
 from bratasena.settings import Settings
@@ -63,18 +66,26 @@ class Dashboard:
     target: int
     decided_this_month: int
     next_month_target: int
+    confirmed_removals: int
+    not_applied: list[ReconciledHousehold]
 
 
 class OfficerDashboard:
     """Queries for the dashboard over the case list and the removal report."""
 
     def __init__(
-        self, db: Reader, settings: Settings, cases: CaseList, report: RemovalReport
+        self,
+        db: Reader,
+        settings: Settings,
+        cases: CaseList,
+        report: RemovalReport,
+        reconciliation: ReconciliationReport,
     ) -> None:
         self.db = db
         self.settings = settings
         self.cases = cases
         self.report = report
+        self.reconciliation = reconciliation
 
     def summary(
         self, *, districts: Sequence[str] | None, officer: str | None, today: date
@@ -154,6 +165,8 @@ class OfficerDashboard:
             target=figures.targets[today.year][today.month - 1],
             decided_this_month=decided,
             next_month_target=figures.targets[following.year][following.month - 1],
+            confirmed_removals=self.reconciliation.confirmed(today.year)[0].get(month, 0),
+            not_applied=self.reconciliation.not_applied(scope),
         )
 
 

@@ -15,7 +15,6 @@ few hundred rows whatever the size of the log.
 
 from __future__ import annotations
 
-import io
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -29,7 +28,6 @@ from bratasena.domain.complaint import Complaint
 from bratasena.domain.errors import InvalidInputError
 from bratasena.domain.household import Household
 from bratasena.domain.regions import region_book
-from bratasena.domain.spreadsheet import SafeWriter
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
 from bratasena.persistence import Cursor
 from bratasena.projections.records import bulk_insert, chunked, placeholders, upsert
@@ -42,24 +40,6 @@ _DECISIONS: dict[type, str] = {
     Complaint.AppealGranted: "appeal_granted",
     Complaint.AppealDenied: "appeal_denied",
 }
-
-MONTH_FIELDS = (
-    "month",
-    "target",
-    "deactivations",
-    "reactivations",
-    "net_removals",
-    "cumulative_net",
-    "cumulative_target",
-    "complaints_filed",
-    "corroborated",
-    "upheld",
-    "rejected",
-    "share_upheld",
-    "appeals_granted",
-    "appeals_denied",
-    "median_days_to_decision",
-)
 
 
 @dataclass
@@ -388,26 +368,6 @@ class RemovalReport(View[ReportRows]):
             ],
         }
 
-    def csv(self, year: int) -> str:
-        """The year's report as CSV: the months (and a total line), then districts, then reasons."""
-        report = self.year(year)
-        out = io.StringIO()
-        writer = SafeWriter(out, lineterminator="\n")
-        writer.writerow(MONTH_FIELDS)
-        for month in report["months"]:
-            writer.writerow([_cell(month[f]) for f in MONTH_FIELDS])
-        totals = {**report["totals"], "month": "total", "target": report["annual_target"]}
-        writer.writerow([_cell(totals.get(f)) for f in MONTH_FIELDS])
-        writer.writerow([])
-        writer.writerow(["district_code", "district_name", "deactivations", "reactivations", "net"])
-        for row in report["by_district"]:
-            writer.writerow(list(row.values()))
-        writer.writerow([])
-        writer.writerow(["reason", "deactivations", "reactivations", "net"])
-        for row in report["by_reason"]:
-            writer.writerow(list(row.values()))
-        return out.getvalue()
-
     def _district_name(self, code: str) -> str:
         try:
             return region_book(self.settings.regency).district(code).name
@@ -435,10 +395,6 @@ def median_of(histogram: Counter[int]) -> float | None:
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def _cell(value: Any) -> Any:
-    return "" if value is None else value
 
 
 def _date(text: str) -> date:

@@ -15,6 +15,7 @@ from bratasena.web import (
     facilitator,
     households,
     password,
+    proposals,
     public,
     queues,
     report,
@@ -33,6 +34,7 @@ PAGES = (
     households,
     queues,
     report,
+    proposals,
     sync_page,
 )
 

@@ -25,7 +25,7 @@ from bratasena.domain.evidence import EvidenceKind, Source
 from bratasena.domain.letters import DELIVERY_METHODS, letter_key, number_of_key
 from bratasena.media import Upload
 from bratasena.projections import Candidate, StaffRow, Within
-from bratasena.web import complaint_words, people, timeline
+from bratasena.web import complaint_words, labels, people, timeline
 from bratasena.web.render import (
     CheckedForm,
     PageError,
@@ -117,6 +117,12 @@ def _case_page(
     history = app.history(complaint_id)
     today = jakarta_date(app.clock())
     household = views.households.get(case.household_id) if case.household_id else None
+    effect = None
+    if household is not None and household.status == "deactivated":
+        effect = labels.effect_line(
+            views.reconciliation.effect(household.household_id),
+            views.reconciliation.latest_period(),
+        )
     book = app.regions
     village = book.village(case.village_code) if book.has_village(case.village_code) else None
     available = case.available_actions(who.role, who.username, today)
@@ -134,6 +140,7 @@ def _case_page(
         row=row,
         village=village,
         household=household,
+        effect=effect,
         subject=timeline.subject_of(history, full_numbers=who.sees_reporter),
         steps=timeline.steps(
             access.visible_steps(who, row.timeline) if row else [], book, names.actor

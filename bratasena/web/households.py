@@ -198,4 +198,7 @@ def household(request: Request, household_id: UUID) -> Response:
         may_open_cases=who.role != Role.ADMIN,
         registry=household_history.registry_lines(history, village_name),
         changes=household_history.status_lines(history),
+        effect=labels.effect_line(
+            views.reconciliation.effect(household_id), views.reconciliation.latest_period()
+        ),
     )

@@ -10,6 +10,7 @@ from bratasena.domain.filing import PUBLIC, Channel, Reason
 from bratasena.domain.household import Eligibility, Target
 from bratasena.domain.letters import DeliveryMethod, LetterKind
 from bratasena.domain.matching import Concern
+from bratasena.projections.reconciliation_report import Effect
 
 STATUS: dict[str, str] = {
     Status.FILED: "Diterima",
@@ -135,6 +136,15 @@ HOUSEHOLD_STATUS: dict[str, str] = {
     Eligibility.DEACTIVATED: "Dinonaktifkan",
 }
 
+RECONCILIATION: dict[str, str] = {
+    "removal_confirmed": "Penonaktifan berlaku di DTSEN",
+    "removal_not_applied": "Penonaktifan belum berlaku",
+    "reactivation_not_applied": "Pengaktifan kembali belum berlaku",
+    "left_registry_elsewhere": "Keluar dari registri tanpa keputusan di sini",
+    "returned_to_registry": "Kembali ke registri",
+}
+"""What a registry extract showed of a household (`projections.reconciliation_report.KINDS`)."""
+
 SYNC_STATE: dict[str, str] = {
     "pending": "Menunggu dikirim",
     "synced": "Sudah diterima",
@@ -239,6 +249,9 @@ MONTH: tuple[str, ...] = (
 )
 
 FIELD_ERROR: dict[str, str] = {
+    "sk_number": "Tulis nomor SK Bupati (paling banyak 100 karakter).",
+    "approved_on": "Tanggal SK harus di antara tanggal batas daftar dan hari ini.",
+    "month": "Tulis bulan sebagai TTTT-BB, misalnya 2026-05.",
     "subject": "Sebutkan nomor KK atau NIK kepala keluarga, atau nama kepala keluarga dan desanya.",
     "subject.name": "Tulis nama kepala keluarga.",
     "subject.village_code": "Pilih desa/kelurahan tempat keluarga tinggal.",
@@ -375,6 +388,15 @@ RULE_ERROR: dict[str, str] = {
     ),
     "not_deactivated": "Keluarga ini tidak sedang dinonaktifkan.",
     "already_synced": "Sistem tujuan sudah menjawab perubahan ini.",
+    "before_cutoff": "Daftar usulan bulan ini baru dapat disusun mulai tanggal batasnya (cut-off).",
+    "nothing_to_propose": "Belum ada penonaktifan yang dikabulkan dan belum diusulkan.",
+    "already_prepared": "Daftar usulan bulan ini sudah disusun.",
+    "not_proposed": "Keluarga ini belum masuk daftar usulan penonaktifan.",
+    "already_approved": "Daftar usulan ini sudah disahkan; pengesahan tidak dicatat dua kali.",
+    "older_extract": (
+        "Data ini untuk periode yang lebih lama dari data yang sudah direkonsiliasi. Data tetap "
+        "diimpor, tetapi tidak dicocokkan dengan keputusan penonaktifan."
+    ),
     "reason_too_short": (
         "Alasan keputusan yang mencabut bantuan harus jelas: paling sedikit 30 karakter."
     ),
@@ -509,3 +531,23 @@ def month_label(month: str) -> str:
     """``2026-03`` as ``Maret 2026``."""
     year, number = month.split("-")
     return f"{MONTH[int(number) - 1]} {year}"
+
+
+def effect_line(effect: Effect | None, latest_period: str | None) -> str | None:
+    """Whether the household's latest decision shows in the registry: "Berlaku di DTSEN sejak
+    Mei 2026", or "Belum berlaku (periode Juni 2026)" with the latest extract that was checked
+    (the effective month while no extract has reached it). None when there is nothing to say."""
+    if effect is None:
+        return None
+    if effect.deactivated and effect.state == "confirmed":
+        return f"Berlaku di DTSEN sejak {month_label(effect.period)}"
+    checked = effect.period or (
+        latest_period
+        if latest_period and latest_period >= effect.effective_month
+        else effect.effective_month
+    )
+    if effect.deactivated:
+        return f"Belum berlaku (periode {month_label(checked)})"
+    if effect.state == "not_applied":
+        return f"Pengaktifan kembali belum berlaku (periode {month_label(checked)})"
+    return None

@@ -15,6 +15,7 @@ from bratasena import access
 from bratasena.domain.account import Account, Role
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.errors import ConflictError, DomainError
+from bratasena.domain.regions import region_book
 from bratasena.web import chart, exports, labels
 from bratasena.web.exports import Sheet
 from bratasena.web.render import (
@@ -54,7 +55,7 @@ def _report_page(
     app, views = access.app_of(request), access.views_of(request)
     views.refresh()
     today = jakarta_date(app.clock())
-    data = views.report.year(year)
+    data = views.removal_report(year)
     # The cumulative line stops at next month: this month's upholds take effect then, and
     # later months have nothing yet.
     through = 12 if year < today.year else (min(12, today.month + 1) if year == today.year else 0)
@@ -72,6 +73,7 @@ def _report_page(
             "failed": failed is not None,
             **(failed or {}),
         }
+    data["not_applied"] = with_district_names(data["not_applied"], app.settings.regency)
     return render(
         request,
         "report.html",
@@ -81,6 +83,7 @@ def _report_page(
         monthly_chart=chart.monthly(data["months"], running),
         cumulative_chart=chart.cumulative(data["months"], data["annual_target"], through),
         through=through,
+        after_months=app.settings.reconcile_after_months,
         running=running,
         message=message,
         targets_form=form,
@@ -166,24 +169,27 @@ MONTH_HEADER = (
     ("appeals_granted", "Keberatan dikabulkan"),
     ("appeals_denied", "Keberatan ditolak"),
     ("median_days_to_decision", "Median hari sampai keputusan"),
+    ("confirmed_removals", "Berlaku di DTSEN"),
 )
 """The report's monthly columns (the projection's keys) with their Indonesian headers."""
 
 
 def report_sheets(data: dict[str, Any]) -> list[Sheet]:
-    """The year's report as three tables: months with a total line, districts, reasons."""
+    """The year's report as four tables: months with a total line, districts, reasons, and the
+    removals not applied (with `Projections.removal_report`'s confirmed removals beside)."""
     keys = [key for key, _ in MONTH_HEADER]
     months = [[labels.month_label(m["month"]), *(m[k] for k in keys[1:])] for m in data["months"]]
     totals = {**data["totals"], "target": data["annual_target"]}
     months.append(["Jumlah", *(totals.get(k) for k in keys[1:])])
     net = ("Dinonaktifkan", "Diaktifkan kembali", "Penonaktifan bersih")
+    district_keys = ("deactivations", "reactivations", "net_removals", "confirmed_removals")
     return [
         Sheet(f"Bulanan {data['year']}", [h for _, h in MONTH_HEADER], months),
         Sheet(
             "Kecamatan",
-            ["Kode kecamatan", "Kecamatan", *net],
+            ["Kode kecamatan", "Kecamatan", *net, "Berlaku di DTSEN"],
             [
-                [d["district_code"], d["district_name"], *list(d.values())[2:]]
+                [d["district_code"], d["district_name"], *(d.get(k) for k in district_keys)]
                 for d in data["by_district"]
             ],
         ),
@@ -193,6 +199,32 @@ def report_sheets(data: dict[str, Any]) -> list[Sheet]:
             [
                 [labels.REASON.get(r["reason"], r["reason"]), *list(r.values())[1:]]
                 for r in data["by_reason"]
+            ],
+        ),
+        Sheet(
+            "Belum berlaku",
+            [
+                "ID registri",
+                "Kode kecamatan",
+                "Keputusan",
+                "Berlaku",
+                "Data registri",
+                "Bulan sejak berlaku",
+                "Referensi DTJateng",
+                "Referensi DTSEN",
+            ],
+            [
+                [
+                    r["registry_id"],
+                    r["district_code"],
+                    labels.RECONCILIATION.get(r["kind"], r["kind"]),
+                    r["effective_month"],
+                    r["period"],
+                    r["months"],
+                    r["dtjateng_reference"],
+                    r["dtsen_reference"],
+                ]
+                for r in data.get("not_applied", [])
             ],
         ),
     ]
@@ -216,4 +248,10 @@ def _download(request: Request, year: int, fmt: str) -> Response:
     views = access.views_of(request)
     views.refresh()
     year = _year(year, year)
-    return exports.download(report_sheets(views.report.year(year)), f"penonaktifan-{year}", fmt)
+    return exports.download(report_sheets(views.removal_report(year)), f"penonaktifan-{year}", fmt)
+
+
+def with_district_names(rows: list[dict[str, Any]], regency: str) -> list[dict[str, Any]]:
+    """Not-applied rows with their district's name, for the pages."""
+    names = {d.code: d.name for d in region_book(regency).districts()}
+    return [{**row, "district_name": names.get(row["district_code"], "")} for row in rows]

@@ -14,6 +14,7 @@ from bratasena.domain.complaint import STATUSES
 from bratasena.domain.errors import DomainError
 from bratasena.limits import ThrottledError
 from bratasena.projections import CaseQuery
+from bratasena.projections.reconciliation_report import as_report_row
 from bratasena.web import exports, labels, session
 from bratasena.web.render import (
     CheckedForm,
@@ -25,6 +26,7 @@ from bratasena.web.render import (
     text,
     viewer,
 )
+from bratasena.web.report import with_district_names
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -173,6 +175,10 @@ def dashboard(
         query=query,
         statuses=STATUSES,
         districts=districts,
+        not_applied=with_district_names(
+            [as_report_row(r) for r in summary.not_applied], app.settings.regency
+        ),
+        after_months=app.settings.reconcile_after_months,
     )
 
 

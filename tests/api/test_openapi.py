@@ -36,7 +36,8 @@ OPERATION_IDS = {
     "recordInvestigation",
     "issueNotice", "recordResponse", "decideCase", "withdrawCase", "recordAppeal", "decideAppeal",
     "searchHouseholds", "getHousehold", "importRegistry",
-    "getDashboard", "getQueues", "getRemovalReport", "setTargets",
+    "getDashboard", "getQueues", "getRemovalReport", "getReconciliationReport", "setTargets",
+    "prepareProposals", "getProposals", "approveProposals",
     "getHistory", "getStateAt",
     "getSyncStatus", "getSyncStatusAlias", "listParkedSyncItems", "retrySyncItem",
     "listHouseholdCandidates", "rematchHousehold",
@@ -45,7 +46,13 @@ OPERATION_IDS = {
 }  # fmt: skip
 """Every operation's name: a generated client's function names, so a rename breaks clients."""
 
-BINARY = {"application/pdf", "image/jpeg", "image/png", "image/heic"}
+BINARY = {
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/heic",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",  # XLSX files
+}
 """Media types answered as bytes (a generated client maps them to application/octet-stream)."""
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from bratasena import deployment
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
-from tests.builders import Clock, case_at, open_staff, register
+from tests.builders import Clock, case_at, deactivate_many, open_staff, register
 
 
 def run_cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -89,3 +89,18 @@ def test_history_of_an_unknown_id_says_so(settings: Settings) -> None:
 def test_keygen_prints_an_aes_key(settings: Settings) -> None:
     out = run_cli(settings, "keygen")
     assert len(base64.b64decode(out.stdout.strip())) == 32
+
+
+def test_prepare_proposals_gathers_the_list_once_and_writes_its_bnba(
+    app: Bratasena, settings: Settings, clock: Clock, tmp_path: Path
+) -> None:
+    deactivate_many(app, clock, 2)  # on 10 March 2026, before that month's cut-off
+    out = run_cli(
+        settings, "prepare-proposals", "--month", "2026-03", "--xlsx", str(tmp_path / "b.xlsx")
+    )
+    assert out.returncode == 0, out.stderr
+    assert "list 03/USUL-NONAKTIF/2026: 2 households (cut-off 2026-03-17)" in out.stdout
+    assert (tmp_path / "b.xlsx").read_bytes()[:4] == b"PK\x03\x04"
+    again = run_cli(settings, "prepare-proposals", "--month", "2026-03")
+    assert again.returncode == 0  # a daily run says so and goes on
+    assert "already gathered" in again.stdout

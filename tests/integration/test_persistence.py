@@ -23,7 +23,7 @@ from bratasena.application import Bratasena
 from bratasena.domain import ids
 from bratasena.domain.household import Household
 from bratasena.domain.lookup import HouseholdLookup
-from bratasena.persistence import LIBRARY_VERSION, load_many, put_unchecked
+from bratasena.persistence import LIBRARY_VERSION, load_many, originators_of, put_unchecked
 from bratasena.settings import Settings
 from tests.builders import Clock, kk, register, registry_row
 
@@ -52,6 +52,23 @@ def test_the_shortcuts_were_written_against_the_installed_library() -> None:
     # On a new release, re-read the library code each shortcut names (bratasena/persistence.py),
     # run these tests on both backends, then move LIBRARY_VERSION.
     assert version("eventsourcing") == LIBRARY_VERSION
+
+
+# --- originators_of ------------------------------------------------------------------------------
+
+
+def test_originators_of_names_each_aggregate_with_an_event_of_the_class_once(
+    app: Bratasena,
+) -> None:
+    hids = register(app, *(registry_row(n) for n in (1, 2, 3)))
+    app.import_registry([registry_row(2, desil=4)], source="dtks", period="2026-02", actor="a")
+
+    assert sorted(originators_of(app, Household.Registered)) == sorted(hids)
+    assert originators_of(app, Household.RegistryUpdated) == [hids[1]]
+    assert originators_of(app, Household.Deactivated) == []
+    assert sorted(originators_of(app, Household.Registered, excluding={hids[0]})) == sorted(
+        hids[1:]
+    )
 
 
 # --- load_many ----------------------------------------------------------------------------------

@@ -61,7 +61,11 @@ def test_an_extract_registers_every_household_and_finds_them_by_nik_and_kk(
     assert report.error_report is None
     assert not (tmp_path / "dtks.errors.csv").exists()
     kinds = Counter(kind for _, kind in topics_after(app, 0))
-    assert kinds == {"Household.Registered": 30, "HouseholdLookup.Started": 60}
+    assert kinds == {
+        "Household.Registered": 30,
+        "HouseholdLookup.Started": 60,
+        "ReconciliationLog.Opened": 1,  # the first period reconciled
+    }
     household = app.find_households(nik=rows[7]["head_nik"])[0]
     assert household.registry_id == rows[7]["registry_id"]
     assert household.programs == tuple(rows[7]["programs"])
@@ -290,12 +294,17 @@ def test_generate_then_import_round_trips_with_exit_status_0_1_and_2(
     partly = run_cli(settings, "import-registry", str(path), "--source", "dtsen")
     assert partly.returncode == 1
     assert "40 unchanged, 1 rejected" in partly.stdout
+    assert "reconciled: nothing new" in partly.stdout  # this month's extract: nobody left it
     assert str(tmp_path / "blora.errors.csv") in partly.stdout
 
     (tmp_path / "notes.csv").write_text("nama,alamat\nSutrisno,Krajan\n", encoding="utf-8")
     refused = run_cli(settings, "import-registry", str(tmp_path / "notes.csv"))
     assert refused.returncode == 2
     assert "lacks the columns registry_id, kk_number" in refused.stderr
+
+    older = run_cli(settings, "import-registry", str(path), "--period", "2025-05")
+    assert older.returncode == 1
+    assert "not reconciled: period: the extract of 2025-05 is older than" in older.stdout
 
     bad_period = run_cli(settings, "import-registry", str(path), "--period", "2025-13")
     assert bad_period.returncode == 2

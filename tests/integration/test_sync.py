@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 
 import pytest
 from pydantic import ValidationError
@@ -82,6 +83,42 @@ def test_an_upheld_complaint_reaches_both_targets_with_the_contract_payload(
         assert outcome == ("synced", change["reference"])
     status = sync.status()
     assert (status.lag, status.pending, status.done, status.parked) == (0, 0, 2, 0)
+
+
+def test_the_proposal_list_and_the_bupatis_sk_follow_the_deactivation_as_updates(
+    worker: tuple[Bratasena, SyncWorker], targets: dict[str, StandInTarget], clock: Clock
+) -> None:
+    app, sync = worker
+    register(app)
+    open_staff(app)
+    case_at(app, clock, "upheld")
+    sync.run_once()  # the province sees the deactivation at once, before any list
+    clock.now = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)
+    app.prepare_proposals(actor="kabid")
+    sync.run_once()
+    app.approve_proposals(
+        "2026-03", approved_on=date(2026, 3, 17), sk_number="188.4/21/2026", actor="kabid"
+    )
+    sync.run_once()
+    household = app.find_households(registry_id="DTKS-000001")[0]
+    deactivation = f"{household.id}:{household.status_changes[0]}"
+    for target in targets.values():
+        changes = received(target)
+        assert [c["change"] for c in changes] == ["deactivation", "update", "update"]
+        listed, approved = changes[1]["payload"], changes[2]["payload"]
+        assert (listed["updates"], listed["proposal_number"], listed["sk_number"]) == (
+            deactivation,
+            "03/USUL-NONAKTIF/2026",
+            None,
+        )
+        assert (approved["updates"], approved["sk_number"], approved["sk_date"]) == (
+            deactivation,
+            "188.4/21/2026",
+            "2026-03-17",
+        )
+    for version in household.sync_updates:
+        assert household.sync_outcome("dtsen", version) is not None
+    assert sync.status().done == 6
 
 
 def test_a_deactivation_and_its_reactivation_reach_the_target_in_order(

@@ -160,7 +160,8 @@ def test_officer_investigates_and_records_the_response_supervisor_upholds_report
     shoot(page, "09-laporan")
     april = page.locator("#tabel-bulan tbody tr").nth(3).inner_text().split("\t")
     assert april[0] == "April 2026 (belum berjalan)"  # the decision takes effect then
-    assert april[1:5] == ["1", "0", "1", "10"]  # one removal against a target of ten
+    # One removal decided, none yet confirmed by an extract, against a target of ten.
+    assert april[1:6] == ["1", "0", "0", "1", "10"]
     assert page.inner_text("#total-bersih") == "1"
     assert page.inner_text("#target-tahunan") == "120"
     assert page.locator("svg.chart rect.bar").count() == 12

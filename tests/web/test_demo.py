@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from bratasena.application import Bratasena
 from bratasena.bootstrap import create_app
 from bratasena.demo import prepare
+from bratasena.domain.calendar import jakarta_date
 from bratasena.projections import CaseQuery, Projections
 from bratasena.settings import Settings
 from tests.web.conftest import csrf_of
@@ -39,6 +40,14 @@ def test_the_demo_seeds_once_and_prints_passwords_that_log_in(
             checked = views.cases.search(CaseQuery(status="investigated")).items[0]
             [photo] = app.get_complaint(checked.complaint_id).evidence.values()
             assert photo.attachment.latitude is not None  # the gallery has a place to show
+            # Three monthly extracts: some removals confirmed, some stuck.
+            year = jakarta_date(app.clock()).year
+            confirmed = sum(
+                sum(views.reconciliation.confirmed(y)[0].values()) for y in (year - 1, year)
+            )
+            assert confirmed > 0
+            assert views.reconciliation.not_applied()
+            assert len(list((settings.data_dir / "extracts").glob("dtsen-*.csv"))) == 3
             head = app.head()
         finally:
             views.close()

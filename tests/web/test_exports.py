@@ -33,11 +33,11 @@ def test_the_report_downloads_for_indonesian_excel_as_csv_and_xlsx(
     assert rows[4][:3] == ["April 2026", "10", "1"]  # upheld in March, effective in April
     assert rows[13][0] == "Jumlah"
     assert rows[15] == ["Kode kecamatan", "Kecamatan", "Dinonaktifkan", "Diaktifkan kembali",
-                        "Penonaktifan bersih"]  # fmt: skip
+                        "Penonaktifan bersih", "Berlaku di DTSEN"]  # fmt: skip
     assert rows[16][:3] == ["331601", "Jati", "1"]
 
     book = load_workbook(io.BytesIO(client.get("/laporan/2026.xlsx").content))
-    assert book.sheetnames == ["Bulanan 2026", "Kecamatan", "Alasan"]
+    assert book.sheetnames == ["Bulanan 2026", "Kecamatan", "Alasan", "Belum berlaku"]
     months = list(book["Bulanan 2026"].iter_rows(values_only=True))
     assert months[0][:2] == ("Bulan", "Target")
     assert months[4][:3] == ("April 2026", 10, 1)

@@ -34,6 +34,8 @@ def test_every_page_answers_its_roles_and_refuses_the_others(
         f"/rumah-tangga/{household}": {"officer", "supervisor", "auditor", "admin"},
         "/laporan": {"supervisor", "auditor"},
         "/laporan/2026.csv": {"supervisor", "auditor"},
+        "/laporan/2026.xlsx": {"supervisor", "auditor"},
+        "/usulan": {"supervisor", "auditor"},
         "/sinkron": {"admin"},
         "/akun": {"admin"},
         "/akun/budi": {"admin"},

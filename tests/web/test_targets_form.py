@@ -24,7 +24,7 @@ def version_on(page: str) -> str:
 
 def target_column(page: str) -> list[str]:
     table = page.split('id="tabel-bulan"')[1].split("</table>")[0]
-    return [cells[4] for cells in re.findall(r"<tr>" + r"<td[^>]*>([^<]*)</td>\s*" * 9, table)]
+    return [cells[5] for cells in re.findall(r"<tr>" + r"<td[^>]*>([^<]*)</td>\s*" * 10, table)]
 
 
 def test_a_supervisor_sets_the_years_targets_and_the_report_shows_them(

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 
 from bratasena.api.deps import Admin, AppDep, WaitingViewsDep
 from bratasena.domain.errors import InvalidInputError
-from bratasena.integration.registry_import import import_registry_file
+from bratasena.integration.registry_import import ImportReport, import_registry_file
 
 router = APIRouter(prefix="/api/v1/registry", tags=["registry"])
 
@@ -38,6 +38,19 @@ class RowErrorOut(BaseModel):
     reason: str
 
 
+class ImportReconciliationOut(BaseModel):
+    """What comparing the extract with the decisions taken here recorded on the households."""
+
+    reconciled: bool
+    refused: str | None
+    """Why the extract was not reconciled: its period is older than one already reconciled."""
+    removals_confirmed: int
+    removals_not_applied: int
+    reactivations_not_applied: int
+    left_registry_elsewhere: int
+    returned_to_registry: int
+
+
 class ImportOut(BaseModel):
     """What the import did with the rows; bad rows are listed, good ones were saved."""
 
@@ -48,6 +61,7 @@ class ImportOut(BaseModel):
     rejected: int
     errors: list[RowErrorOut]
     errors_total: int
+    reconciliation: ImportReconciliationOut
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,20 @@ def import_extract(upload: UploadDep, who: Admin, app: AppDep, views: WaitingVie
         rejected=report.rejected,
         errors=_row_errors(report.error_report),
         errors_total=report.errors,
+        reconciliation=_reconciliation(report),
+    )
+
+
+def _reconciliation(report: ImportReport) -> ImportReconciliationOut:
+    found = report.reconciled
+    return ImportReconciliationOut(
+        reconciled=report.reconciliation_refused is None,
+        refused=report.reconciliation_refused,
+        removals_confirmed=found.get("RemovalConfirmed", 0),
+        removals_not_applied=found.get("RemovalNotApplied", 0),
+        reactivations_not_applied=found.get("ReactivationNotApplied", 0),
+        left_registry_elsewhere=found.get("LeftRegistryElsewhere", 0),
+        returned_to_registry=found.get("ReturnedToRegistry", 0),
     )
 
 

@@ -17,8 +17,11 @@ from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import Status
 from bratasena.domain.filing import Reason
 from bratasena.projections import Queue
+from bratasena.projections.report_files import report_csv, report_xlsx
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- the dashboard ------------------------------------------------------------------------------
 
@@ -29,6 +32,19 @@ class DistrictOpenOut(BaseModel):
     district_code: str
     district_name: str
     open: int
+
+
+class ReconciledOut(BaseModel):
+    """A household decided here, as one extract showed it."""
+
+    registry_id: str
+    district_code: str
+    kind: Literal["removal_confirmed", "removal_not_applied", "reactivation_not_applied"]
+    evidence: str = Field(description="not_listed, no_programmes or desil_above; or empty")
+    effective_month: str = Field(description="YYYY-MM")
+    period: str = Field(description="the extract's period, YYYY-MM")
+    months: int = Field(description="months from the effective month to the extract")
+    references: dict[str, str] = Field(description="target → its reference of the change")
 
 
 class DashboardOut(BaseModel):
@@ -53,6 +69,12 @@ class DashboardOut(BaseModel):
     target: int
     decided_this_month: int
     next_month_target: int
+    confirmed_removals: int = Field(
+        description="of this month's removals, those a registry extract shows in effect"
+    )
+    not_applied: list[ReconciledOut] = Field(
+        description="removals (and reactivations) an extract still did not apply, N months on"
+    )
 
 
 @router.get(
@@ -124,6 +146,9 @@ class RemovalTotalsOut(BaseModel):
     appeals_granted: int
     appeals_denied: int
     median_days_to_decision: float | None
+    confirmed_removals: int = Field(
+        description="deactivations of the period that a registry extract shows in effect"
+    )
 
 
 class RemovalMonthOut(BaseModel):
@@ -144,6 +169,9 @@ class RemovalMonthOut(BaseModel):
     appeals_granted: int
     appeals_denied: int
     median_days_to_decision: float | None
+    confirmed_removals: int = Field(
+        description="of the deactivations taking effect this month, those an extract confirmed"
+    )
 
 
 class DistrictRemovalsOut(BaseModel):
@@ -154,6 +182,20 @@ class DistrictRemovalsOut(BaseModel):
     deactivations: int
     reactivations: int
     net_removals: int
+    confirmed_removals: int
+
+
+class NotAppliedOut(BaseModel):
+    """A deactivation (or reactivation) the latest extract still did not show, N months on."""
+
+    registry_id: str
+    district_code: str
+    kind: Literal["removal_not_applied", "reactivation_not_applied"]
+    effective_month: str = Field(description="YYYY-MM")
+    period: str = Field(description="the extract that did not apply it, YYYY-MM")
+    months: int = Field(description="months from the effective month to that extract")
+    dtjateng_reference: str = Field(description="the province's reference of the change")
+    dtsen_reference: str = Field(description="the nation's reference of the change")
 
 
 class ReasonRemovalsOut(BaseModel):
@@ -175,26 +217,75 @@ class RemovalReportOut(BaseModel):
     totals: RemovalTotalsOut
     by_district: list[DistrictRemovalsOut]
     by_reason: list[ReasonRemovalsOut]
+    reconciled_through: str | None = Field(
+        description="the newest extract period reconciled (YYYY-MM); null before the first"
+    )
+    not_applied: list[NotAppliedOut]
 
 
 @router.get(
     "/reports/removals",
     operation_id="getRemovalReport",
-    summary="Removals per month of a year against the targets (JSON, or CSV)",
+    summary="Removals per month of a year against the targets (JSON, CSV or XLSX)",
     response_model=RemovalReportOut,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
 )
 def removals(
     who: ReportReader,
     views: ViewsDep,
     year: Annotated[int, Query(ge=2000, le=2100)],
-    format: Literal["json", "csv"] = "json",
+    format: Literal["json", "csv", "xlsx"] = "json",
 ) -> RemovalReportOut | Response:
-    """No personal data: counts per month, reason and district."""
+    """Counts per month, reason and district, decided and confirmed; the removals not applied
+    name only their registry ids and the targets' references."""
+    report = views.removal_report(year)
     if format == "csv":
         return Response(
-            views.report.csv(year),
+            report_csv(report),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="removals-{year}.csv"'},
         )
-    return RemovalReportOut.model_validate(views.report.year(year))
+    if format == "xlsx":
+        return Response(
+            report_xlsx(report),
+            media_type=XLSX,
+            headers={"Content-Disposition": f'attachment; filename="removals-{year}.xlsx"'},
+        )
+    return RemovalReportOut.model_validate(report)
+
+
+class ReconciliationOut(BaseModel):
+    """What one registry extract showed of the decisions taken here."""
+
+    period: str = Field(description="YYYY-MM")
+    counts: dict[str, int] = Field(
+        description="facts recorded per kind, including households that left the registry "
+        "without a decision here (left_registry_elsewhere) and came back"
+    )
+    households: list[ReconciledOut]
+
+
+@router.get(
+    "/reports/reconciliation",
+    operation_id="getReconciliationReport",
+    summary="What one registry extract confirmed, or did not apply, of the decisions here",
+)
+def reconciliation(
+    who: ReportReader,
+    views: ViewsDep,
+    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
+) -> ReconciliationOut:
+    """Confirmed, not-applied removals and not-applied reactivations of one extract's period."""
+    counts, households = views.reconciliation.period(period)
+    return ReconciliationOut(
+        period=period,
+        counts=counts,
+        households=[ReconciledOut.model_validate(h, from_attributes=True) for h in households],
+    )
