@@ -1211,12 +1211,20 @@ class Bratasena(Application[UUID]):
         return found
 
     def reconcile_unlisted(
-        self, listed: set[UUID], *, period: str, actor: str, batch_size: int = 500
+        self,
+        listed: set[UUID],
+        districts: set[str],
+        *,
+        period: str,
+        actor: str,
+        batch_size: int = 500,
     ) -> ImportCounts:
         """Reconcile every registered household the extract of ``period`` does not list.
 
         ``listed`` holds the ids of the households the extract has a row for (valid or not): the
-        others left it, which is recorded on them and never deactivates them. Saved in batches.
+        others of the ``districts`` it covers left it, which is recorded on them and never
+        deactivates them. A household of a district the extract has no row for is not judged: a
+        partial extract says nothing of it. Saved in batches.
         """
         counts = ImportCounts()
         unlisted = originators_of(self, Household.Registered, excluding=listed)
@@ -1226,7 +1234,8 @@ class Bratasena(Application[UUID]):
             changed = [
                 h
                 for h in households.values()
-                if self._reconcile(h, counts, period, False, False, actor=actor, at=now)
+                if h.village_code[:6] in districts
+                and self._reconcile(h, counts, period, False, False, actor=actor, at=now)
             ]
             if changed:
                 recordings = put_unchecked(self, changed)

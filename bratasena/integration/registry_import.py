@@ -199,6 +199,9 @@ def import_registry_file(
     # The households the extract lists: the ids the batches compute anyway, and those of the
     # refused rows that name a registry id (a bad row still says the household is listed).
     listed: set[UUID] = set()
+    # The districts the extract covers: a household of another district is not in it because the
+    # extract is partial, not because it left the registry, so it is not judged by it.
+    covered: set[str] = set()
     compare: set[UUID] = set()
     if reconcile:
         try:
@@ -243,6 +246,7 @@ def import_registry_file(
                     listed.add(ids.household_id(problems[0].registry_id))
                 continue
             batch.append(row)
+            covered.add(str(row["village_code"])[:6])
             if len(batch) >= batch_size:
                 flush()
         if batch:
@@ -254,7 +258,7 @@ def import_registry_file(
         report_path.unlink(missing_ok=True)
     if reconcile:
         counts = app.reconcile_unlisted(
-            listed, period=report.period, actor=actor, batch_size=batch_size
+            listed, covered, period=report.period, actor=actor, batch_size=batch_size
         )
         _count_reconciled(report, counts.reconciled)
         logged = app.record_reconciled(period=report.period, source=report.source, actor=actor)

@@ -151,6 +151,20 @@ def test_a_household_leaving_the_extract_without_a_decision_is_recorded_not_deac
     assert back.reconciled == {"ReturnedToRegistry": 1}  # the programme-less one stays out
 
 
+def test_a_partial_extract_judges_only_the_districts_it_covers(
+    app: Bratasena, clock: Clock, tmp_path: Path
+) -> None:
+    # Jati's deactivated household and an undecided one; the extract holds only Randublatung.
+    jati_removed, jati_kept = deactivate_many(app, clock, 1)[0], register(app, registry_row(2))[0]
+    randublatung = "3316021005"
+    report = import_extract(app, tmp_path, "2026-05", [registry_row(3, village_code=randublatung)])
+
+    # Missing from an extract of another district says nothing of a Jati household.
+    assert reconciliation_events(app, jati_removed) == []
+    assert reconciliation_events(app, jati_kept) == []
+    assert report.reconciled == {}
+
+
 def test_an_older_extract_is_imported_but_not_reconciled(app: Bratasena, tmp_path: Path) -> None:
     _, missing = register(app, registry_row(1), registry_row(2))
     import_extract(app, tmp_path, "2026-05", [registry_row(1), registry_row(2)])
