@@ -147,6 +147,7 @@ def _case_page(
         ),
         reports=timeline.reports(history, names.actor) if who.sees_reporter else None,
         assignee=names.actor(case.assigned_to) if case.assigned_to else None,
+        name_of=names.actor,
         actions=forms,
         assignees=_assignees(app, views.staff, case)
         if "assign" in forms or "reassign" in forms

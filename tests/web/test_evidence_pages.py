@@ -52,6 +52,8 @@ def test_the_assigned_officer_attaches_a_photo_and_the_gallery_shows_it(
     assert "-6.970139, 111.416944" in page
     assert 'href="geo:-6.9701389,111.4169444"' in page
     assert "berkas asli" not in page
+    # Who attached it is named as everywhere else: full name and role, never the username.
+    assert re.search(r"<small>Budi \(Petugas\) · ", page), re.findall(r"<small>[^<]*", page)
     thumb = client.get(f"/kasus/{cid}/bukti/{evidence_id}/thumb")
     assert thumb.status_code == 200
     assert thumb.headers["content-type"] == "image/jpeg"
