@@ -1205,10 +1205,8 @@ class Bratasena(Application[UUID]):
     def reconciliation_candidates(self) -> set[UUID]:
         """The households an extract's unchanged row may still tell something: those decided
         here (deactivated or reactivated) and those that left the registry elsewhere."""
-        found: set[UUID] = set()
-        for kind in (Household.Deactivated, Household.Reactivated, Household.LeftRegistryElsewhere):
-            found.update(originators_of(self, kind))
-        return found
+        kinds = (Household.Deactivated, Household.Reactivated, Household.LeftRegistryElsewhere)
+        return set(originators_of(self, *kinds))
 
     def reconcile_unlisted(
         self,

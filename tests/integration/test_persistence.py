@@ -69,6 +69,10 @@ def test_originators_of_names_each_aggregate_with_an_event_of_the_class_once(
     assert sorted(originators_of(app, Household.Registered, excluding={hids[0]})) == sorted(
         hids[1:]
     )
+    # Several classes in one read: an aggregate with events of two of them is named once.
+    both = originators_of(app, Household.Registered, Household.RegistryUpdated)
+    assert sorted(both) == sorted(hids)
+    assert originators_of(app, Household.RegistryUpdated, Household.Deactivated) == [hids[1]]
 
 
 # --- load_many ----------------------------------------------------------------------------------
