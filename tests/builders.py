@@ -161,6 +161,30 @@ def deliver_decision(app: Bratasena, cid: UUID, *, on: date, method: str = "by_h
     return issued.letter.number
 
 
+T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
+"""The domain tests' day 0."""
+
+
+def at(days: float) -> datetime:
+    """``days`` after `T0`."""
+    return T0 + timedelta(days=days)
+
+
+def investigate(c: Any) -> Any:
+    """Assign ``c`` to budi and record his field check recommending an uphold (events taken)."""
+    c.assign(officer="budi", actor="kabid", at=at(1))
+    c.record_investigation(
+        visited_on=at(2).date(),
+        findings={"mampu": "Rumah dua lantai"},
+        recommendation="uphold",
+        notes="",
+        actor="budi",
+        at=at(2),
+    )
+    c.collect_events()
+    return c
+
+
 def new_complaint(at: datetime, *, keep_events: bool = False, **overrides: Any) -> Any:
     """A freshly filed complaint aggregate (unit tests; nothing saved)."""
     from uuid import uuid4

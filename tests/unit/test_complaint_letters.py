@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -17,14 +17,9 @@ from bratasena.domain.letters import (
     letter_key,
     number_of_key,
 )
-from tests.builders import new_complaint
+from tests.builders import T0, at, new_complaint
 
-T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
 REASON = "Terbukti mampu: rumah dua lantai dan mobil pribadi."
-
-
-def at(days: float) -> datetime:
-    return T0 + timedelta(days=days)
 
 
 def issue(c: Complaint, kind: str, days: float, *, number: str | None = None, **extra: Any) -> str:

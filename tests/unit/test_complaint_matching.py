@@ -3,7 +3,7 @@ events follow, or this refusal: the right household is the one checked, heard an
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -25,14 +25,9 @@ from bratasena.domain.errors import (
     RuleViolationError,
 )
 from bratasena.domain.matching import Concern, HouseholdFacts, concerns
-from tests.builders import BLORA_VILLAGE, OTHER_VILLAGE, new_complaint
+from tests.builders import BLORA_VILLAGE, OTHER_VILLAGE, T0, at, investigate, new_complaint
 
-T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
 TAMBAKSARI = "3316092022"  # a village of another district
-
-
-def at(days: float) -> datetime:
-    return T0 + timedelta(days=days)
 
 
 def household(**overrides: Any) -> HouseholdFacts:
@@ -61,20 +56,6 @@ def unmatched() -> Complaint:
 
 def new_events(c: Complaint) -> list[Any]:
     return list(c.collect_events())
-
-
-def investigated(c: Complaint) -> Complaint:
-    c.assign(officer="budi", actor="kabid", at=at(1))
-    c.record_investigation(
-        visited_on=at(2).date(),
-        findings={"mampu": "Rumah dua lantai"},
-        recommendation="uphold",
-        notes="",
-        actor="budi",
-        at=at(2),
-    )
-    c.collect_events()
-    return c
 
 
 # --- what differs ---------------------------------------------------------------------------
@@ -169,7 +150,7 @@ def test_a_household_under_another_open_case_is_matched_by_joining_that_case() -
 
 
 def test_the_household_is_matched_before_the_field_check() -> None:
-    c = investigated(new_complaint(T0))
+    c = investigate(new_complaint(T0))
     c2 = unmatched()
     c2.assign(officer="budi", actor="kabid", at=at(1))
     c2.identify_household(household=household(head_name="Sugeng Riyadi"), actor="budi", at=at(1))
@@ -203,7 +184,7 @@ def test_no_first_match_after_the_field_check_of_a_legacy_case() -> None:
 
 
 def test_a_rematch_after_the_investigation_sends_the_case_back_to_assigned() -> None:
-    c = investigated(new_complaint(T0))
+    c = investigate(new_complaint(T0))
     c.issue_notice(response_due=at(20).date(), actor="budi", at=at(3))
     c.collect_events()
     previous = c.household_id
@@ -230,7 +211,7 @@ def test_a_rematch_after_the_investigation_sends_the_case_back_to_assigned() -> 
 
 
 def test_a_rematch_needs_a_reason_and_another_household() -> None:
-    c = investigated(new_complaint(T0))
+    c = investigate(new_complaint(T0))
     with pytest.raises(ReasonRequiredError):
         c.rematch_household(household=household(), reason=" ", actor="kabid", at=at(3))
     same = household(household_id=c.household_id)
@@ -243,7 +224,7 @@ def test_a_rematch_is_refused_before_assignment_and_after_the_decision() -> None
     c = new_complaint(T0)
     with pytest.raises(OutOfOrderError):
         c.rematch_household(household=household(), reason="Salah", actor="kabid", at=at(1))
-    c = investigated(new_complaint(T0))
+    c = investigate(new_complaint(T0))
     c.reject(reason="Tidak terbukti", actor="kabid", at=at(3))
     with pytest.raises(FinalStateError):
         c.rematch_household(household=household(), reason="Salah", actor="kabid", at=at(4))
@@ -253,7 +234,7 @@ def test_a_rematch_is_refused_before_assignment_and_after_the_decision() -> None
 
 
 def test_notice_and_response_carry_the_household() -> None:
-    c = investigated(new_complaint(T0))
+    c = investigate(new_complaint(T0))
     c.issue_notice(response_due=at(20).date(), actor="budi", at=at(3))
     c.record_response(statement="Tidak benar", received_on=at(4).date(), actor="budi", at=at(4))
     notice, response = new_events(c)
@@ -333,7 +314,7 @@ def _stored_v1(kind: type, originator: UUID, version: int, state: dict[str, Any]
 
 
 def test_old_notices_are_upcast_and_export_as_they_were_stored() -> None:
-    c = investigated(new_complaint(T0))
+    c = investigate(new_complaint(T0))
     stored = {
         "timestamp": at(3),
         "response_due": date(2026, 3, 30),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,13 +14,7 @@ from bratasena.domain.errors import (
     ReasonRequiredError,
     RuleViolationError,
 )
-from tests.builders import new_complaint
-
-T0 = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)  # Tuesday 09:00 WIB
-
-
-def at(days: float) -> datetime:
-    return T0 + timedelta(days=days)
+from tests.builders import T0, at, investigate, new_complaint
 
 
 def new_events(c: Complaint) -> list[Any]:
@@ -29,17 +22,7 @@ def new_events(c: Complaint) -> list[Any]:
 
 
 def investigated() -> Complaint:
-    c = new_complaint(T0)
-    c.assign(officer="budi", actor="kabid", at=at(1))
-    c.record_investigation(
-        visited_on=at(2).date(),
-        findings={"mampu": "Rumah dua lantai"},
-        recommendation="uphold",
-        notes="",
-        actor="budi",
-        at=at(2),
-    )
-    c.collect_events()
+    c: Complaint = investigate(new_complaint(T0))
     return c
 
 
