@@ -14,7 +14,8 @@ an upgrade starts by re-reading the library code each one names):
 * `put_unchecked`: a batch's events into the store without `save()`'s checks per aggregate
   (every use case's save goes this way too: `Bratasena._save`);
 * `insert_events_in_binary`: the PostgreSQL recorder's INSERT sent in psycopg's binary format;
-* `current_versions`: aggregates' current versions by index (the registry digests' check);
+* `current_versions`: aggregates' current versions by index (the registry digests' check, and
+  `current_version` for one: whether the account kept in memory is still the account);
 * `originators_of`: the ids of every aggregate that has an event of some types, in one query.
 
 and one more for a transaction pooler in front of PostgreSQL (`without_prepared_statements`).
@@ -286,6 +287,12 @@ def current_versions(app: Application[UUID], keys: Sequence[UUID]) -> dict[UUID,
                 )
                 found.update((UUID(str(r["originator_id"])), r["version"]) for r in lite.fetchall())
     return found
+
+
+def current_version(app: Application[UUID], key: UUID) -> int | None:
+    """One aggregate's current version by index; None when it has no events or the recorder is
+    not one `current_versions` reads (the caller then reads the aggregate itself)."""
+    return current_versions(app, [key]).get(key)
 
 
 def _stored(row: Any) -> StoredEvent:

@@ -30,8 +30,9 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 # A dependency written as a plain `def` runs in the thread pool: a hand-off to a worker thread and
 # back, per dependency and request. Those that only read the service's parts, or check an account
-# already read, do no I/O, so they are coroutines and run on the event loop at once. Those that
-# read the store (the account, the views, the rate limit) stay plain functions.
+# already read, do no I/O, so they are coroutines and run on the event loop at once; so does the
+# caller's account, whose check is one short indexed read. Those that read more of the store (the
+# views, the rate limit) stay plain functions.
 
 
 async def _app(request: Request) -> Bratasena:
@@ -97,10 +98,15 @@ WaitingViewsDep = Annotated[Projections, Depends(_views)]
 SyncDep = Annotated[SyncWorker, Depends(_sync)]
 
 
-def optional_account(
+async def optional_account(
     app: AppDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Account | None:
-    """The account of the bearer token, or None without one (read on every request)."""
+    """The account of the bearer token, or None without one (checked on every request).
+
+    On the event loop: the check is one indexed read of the account's version
+    (`Bratasena.calling_account`), shorter than the hand-off to a worker thread and back that a
+    plain `def` would cost on every authenticated request (docs/benchmarks.md, issue 18).
+    """
     if token is None:
         return None
     named = access.read_token(settings, token)
