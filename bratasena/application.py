@@ -1016,14 +1016,16 @@ class Bratasena(Application[UUID]):
         then only the case's public steps after it: never that a case was open before.
         """
         key = ids.complaint_id(normalise_tracking_code(tracking_code))
-        joined = self._find(JoinedCase, key)
-        if joined is None:
-            complaint = self._get(Complaint, key)
+        # The code's own aggregate, read once: the complaint, or the record of its joining.
+        found = self._find(Aggregate, key)
+        if not isinstance(found, JoinedCase):
+            complaint = found if isinstance(found, Complaint) else self._get(Complaint, key)
             events = [e for e in self._complaint_events(complaint.id) if e.public]
             steps = [(event.step, event.timestamp) for event in events]
             return Progress(
                 complaint.tracking_code, complaint.status, steps, complaint.evidence_count
             )
+        joined = found
         since_joined = [
             e
             for e in self._complaint_events(joined.complaint_id)
