@@ -30,9 +30,8 @@ _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 # A dependency written as a plain `def` runs in the thread pool: a hand-off to a worker thread and
 # back, per dependency and request. Those that only read the service's parts, or check an account
-# already read, do no I/O, so they are coroutines and run on the event loop at once; the caller's
-# account is checked on the loop or in the pool depending on the store (`optional_account`).
-# Those that read more of the store (the views, the rate limit) stay plain functions.
+# already read, do no I/O, so they are coroutines and run on the event loop at once. Those that
+# read the store (the account, the views, the rate limit) stay plain functions.
 
 
 async def _app(request: Request) -> Bratasena:
@@ -98,25 +97,21 @@ WaitingViewsDep = Annotated[Projections, Depends(_views)]
 SyncDep = Annotated[SyncWorker, Depends(_sync)]
 
 
-async def optional_account(
+def optional_account(
     app: AppDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Account | None:
     """The account of the bearer token, or None without one (checked on every request).
 
-    The token is read on the event loop (its signature is checked once per token). The account
-    check is one indexed read of its version (`Bratasena.calling_account`): in the embedded
-    SQLite store it is shorter than a hand-off to a worker thread and back, so it runs on the
-    event loop; on PostgreSQL it waits for the server, and the event loop would serve no one
-    meanwhile, so it goes to the thread pool (each measured both ways: docs/benchmarks.md,
-    issue 18).
+    The check is one indexed read of the account's version (`Bratasena.calling_account`), and
+    the token's signature is checked once per token. A plain function, so in the thread pool:
+    run on the event loop instead, it saved the hand-off but stalled every connection whenever
+    the store made it wait, on both backends (docs/benchmarks.md, issue 18).
     """
     if token is None:
         return None
     named = access.read_token(settings, token)
     if named is None:
         raise NotAuthenticatedError("the access token is invalid or expired; log in again")
-    if settings.uses_postgres:
-        return await run_in_threadpool(access.token_account, app, *named)
     return access.token_account(app, *named)
 
 
