@@ -291,8 +291,34 @@ def current_versions(app: Application[UUID], keys: Sequence[UUID]) -> dict[UUID,
 
 def current_version(app: Application[UUID], key: UUID) -> int | None:
     """One aggregate's current version by index; None when it has no events or the recorder is
-    not one `current_versions` reads (the caller then reads the aggregate itself)."""
-    return current_versions(app, [key]).get(key)
+    not one of the library's PostgreSQL and SQLite ones (the caller then reads the aggregate).
+
+    For the caller's account on every request (`Bratasena.calling_account`), so read as the
+    library's own `select_events` reads (eventsourcing 9.5.6): on PostgreSQL a prepared
+    statement on a pooled connection, with no explicit transaction, whose extra round trips made
+    `current_versions` for one key slower than reading the whole account.
+    """
+    recorder = app.recorder
+    if isinstance(recorder, PostgresAggregateRecorder):
+        statement = SQL(
+            "SELECT MAX(originator_version) AS version FROM {}.{} WHERE originator_id = %s"
+        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
+            cursor.execute(statement, [key], prepare=True)
+            row = cursor.fetchone()
+        return None if row is None else row["version"]
+    from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+    if isinstance(recorder, SQLiteAggregateRecorder):
+        with recorder.datastore.transaction(commit=False) as lite:
+            lite.execute(
+                "SELECT MAX(originator_version) AS version "
+                f"FROM {recorder.events_table_name} WHERE originator_id = ?",
+                [key.hex],
+            )
+            row = lite.fetchone()
+        return None if row is None else row["version"]
+    return None
 
 
 def _stored(row: Any) -> StoredEvent:
