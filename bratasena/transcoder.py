@@ -32,6 +32,9 @@ from eventsourcing.persistence import JSONTranscoder, TranscodingNotRegisteredEr
 _PLAIN: Final = frozenset({str, int, bool, type(None)})
 """Types orjson writes exactly as the library's encoder does, passed through untouched."""
 
+_KEYS: Final = frozenset({str})
+"""The only key type the fast path writes (orjson refuses others; the library converts some)."""
+
 _BIG: Final = float(2**63)
 """orjson reads an integer as a float from here on (either way); the library keeps it whole."""
 
@@ -72,6 +75,8 @@ class OrjsonTranscoder(JSONTranscoder):
         if kind is dict:
             return self._tagged_dict(obj)
         if kind is list or kind is tuple:
+            if _PLAIN.issuperset(map(type, obj)):
+                return obj  # as it is: orjson writes a tuple as the library does, as an array
             return [v if type(v) in _PLAIN else self._tagged(v) for v in obj]
         if isinstance(obj, str):
             return str.__str__(obj)  # a StrEnum is written as its text
@@ -88,15 +93,19 @@ class OrjsonTranscoder(JSONTranscoder):
         transcoding = self.types.get(kind)
         if transcoding is None:
             raise _NotPlain
-        return {"_type_": transcoding.name, "_data_": self._tagged(transcoding.encode(obj))}
+        data = transcoding.encode(obj)
+        if type(data) is not str:  # a UUID's or a time's is; others are walked in turn
+            data = self._tagged(data)
+        return {"_type_": transcoding.name, "_data_": data}
 
     def _tagged_dict(self, obj: dict[Any, Any]) -> dict[str, Any]:
-        copy: dict[str, Any] = {}
-        for key, value in obj.items():
-            if type(key) is not str:
-                raise _NotPlain  # the library turns numbers, booleans and None into key strings
-            copy[key] = value if type(value) in _PLAIN else self._tagged(value)
-        return copy
+        # The checks of whole key and value sets run in C: most nested dicts are plain, and are
+        # handed to orjson as they are.
+        if not _KEYS.issuperset(map(type, obj)):
+            raise _NotPlain  # the library turns numbers, booleans and None into key strings
+        if _PLAIN.issuperset(map(type, obj.values())):
+            return obj
+        return {k: v if type(v) in _PLAIN else self._tagged(v) for k, v in obj.items()}
 
     def _untagged(self, obj: Any) -> Any:
         """``obj`` (fresh from orjson, changed in place) with each tagged object decoded,
