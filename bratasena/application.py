@@ -64,6 +64,7 @@ from bratasena.persistence import (
     load_many,
     originators_of,
     put_unchecked,
+    send_inserts_whole,
     without_prepared_statements,
 )
 from bratasena.registry_digests import RegistryDigests
@@ -213,6 +214,7 @@ class Bratasena(Application[UUID]):
         """Words and prints letters (None: this process issues no letters)."""
         super().__init__(env=event_store_env(settings))
         insert_events_in_binary(self.recorder)
+        send_inserts_whole(self.recorder)
         if settings.transaction_pooler:
             without_prepared_statements(self.recorder)
         if new_key and settings.is_development and self.head() > 0:

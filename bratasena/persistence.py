@@ -2,7 +2,7 @@
 
 Events go to SQLite files by default and to PostgreSQL when configured (`event_store_env`); views
 and workers keep their own tables through `Database`. Everything else of the application goes
-through the `eventsourcing` library's public API, except five shortcuts, all here. Each was
+through the `eventsourcing` library's public API, except six shortcuts, all here. Each was
 measured, each has its own test on both backends (tests/integration/test_persistence.py;
 `current_versions` in test_registry_digests.py), and each
 was written against eventsourcing 9.5.6 (`LIBRARY_VERSION`: a test fails on any other release, so
@@ -35,6 +35,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, CanMutateAggregate
 from eventsourcing.persistence import Recorder, Recording, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
+from psycopg.generators import send
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg_pool import ConnectionPool
 
@@ -139,6 +140,39 @@ def insert_events_in_binary(recorder: Recorder) -> None:
             for part in recorder.insert_events_statement
         ]
     )
+
+
+def send_inserts_whole(recorder: Recorder) -> None:
+    """Have the PostgreSQL recorder send each insert to its last byte before awaiting the answer.
+
+    eventsourcing 9.5.6's `PostgresApplicationRecorder.insert_events` queues a batch's INSERT in
+    psycopg's pipeline mode (``_insert_stored_events``), then calls ``Pipeline.sync()`` and waits
+    for the result. psycopg 3.3.9's pipeline loop (``pipeline_communicate``, both its Python and
+    its C version) calls libpq's ``PQflush`` once per turn and stops when no command is left to
+    queue, even when ``PQflush`` answered that part of the message is still in libpq's buffer
+    (the socket took only what its send buffer could hold). The client then waits for an answer
+    while the server waits for the rest of the message, forever: server ``ClientRead``, client in
+    ``Pipeline.sync``. Seen with 10,000 households (30,000 events, 10 MB) in one call on loopback;
+    over a network, where a socket's send buffer starts smaller, much smaller batches are exposed.
+
+    This wraps the recorder's ``_insert_stored_events`` so that, once the INSERT is queued, libpq's
+    buffer is flushed to the end with psycopg's own ``send`` generator (the loop every statement
+    outside a pipeline goes through: flush until done, reading input meanwhile as libpq requires).
+    The statement, its lock and its transaction are the library's. Other recorders are left as
+    they are.
+    """
+    if not isinstance(recorder, PostgresAggregateRecorder):
+        return
+    queue_insert = recorder._insert_stored_events
+
+    def insert_and_send(curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        queue_insert(curs, stored_events, **kwargs)
+        connection = curs.connection
+        connection.wait(send(connection.pgconn))
+
+    # An instance attribute, as `insert_events_in_binary` sets the statement: the class and every
+    # other recorder keep the library's method.
+    recorder._insert_stored_events = insert_and_send  # type: ignore[method-assign]
 
 
 def originators_of(
