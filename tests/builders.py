@@ -218,7 +218,8 @@ def deactivate_many(app: Bratasena, clock: Clock, count: int, *, first: int = 1)
     """
     from uuid import uuid4
 
-    hids = register(app, *(registry_row(n) for n in range(first, first + count)))
+    rows = [registry_row(n) for n in range(first, first + count)]
+    hids = register(app, *rows) if rows else []
     for hid in hids:
         household = app.get_household(hid)
         household.deactivate(
