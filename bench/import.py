@@ -17,8 +17,9 @@ on PostgreSQL, each in a fresh store:
 
 Every measurement runs in its own process, so its peak resident memory (``ru_maxrss``) is its own.
 
-    python bench/import.py            # 150,000 households (Blora's registry)
-    python bench/import.py --quick    # 500, for CI
+    python bench/import.py                  # 150,000 households (Blora's registry)
+    python bench/import.py --quick          # 500, for CI
+    python bench/import.py --import-only    # import, re-import and baseline; no reconciliation
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ def next_extract(total: int, path: Path) -> None:
 def run_baseline(backend: str, where: str, path: Path) -> dict[str, float]:
     columns = ", ".join(f"{c} TEXT" for c in COLUMNS)
     started = time.perf_counter()
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
     rows = 0
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
@@ -189,7 +191,12 @@ def run_baseline(backend: str, where: str, path: Path) -> dict[str, float]:
                                 break
                             copy.write_row(record)
                             rows += 1
-    return {"seconds": time.perf_counter() - started, "rows": rows}
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "seconds": time.perf_counter() - started,
+        "rows": rows,
+        "cpu_seconds": after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime,
+    }
 
 
 def child(args: argparse.Namespace) -> None:
@@ -243,6 +250,9 @@ def main() -> None:
         "--reconciliation", action="store_true", help="measure only what reconciling costs"
     )
     parser.add_argument(
+        "--import-only", action="store_true", help="measure only the import and the re-import"
+    )
+    parser.add_argument(
         "--child",
         choices=("import", "import-unreconciled", "deactivate", "baseline"),
         help=argparse.SUPPRESS,
@@ -269,7 +279,7 @@ def main() -> None:
         print(f"{total:,} synthetic Blora households, {size_mb:.1f} MB of CSV; batches of {BATCH}")
         header = (
             f"{'backend':<10} {'run':<10} {'seconds':>8} {'rows/s':>8} {'baseline/s':>10} "
-            f"{'ratio':>6} {'peak MB':>8} {'events':>8}"
+            f"{'ratio':>6} {'peak MB':>8} {'events':>8} {'CPU s':>7}"
         )
         print(header)
         for backend in ("sqlite", "postgres"):
@@ -299,13 +309,16 @@ def main() -> None:
                     print(
                         f"{backend:<10} {run:<10} {got['seconds']:>8.1f} {rate:>8,.0f} "
                         f"{base_rate:>10,.0f} {rate / base_rate:>6.2f} "
-                        f"{got['maxrss_mb']:>8.0f} {events:>8}"
+                        f"{got['maxrss_mb']:>8.0f} {events:>8} {got['cpu_seconds']:>7.1f}"
                     )
                 if not args.reconciliation:
                     print(
                         f"{backend:<10} {'baseline':<10} {base['seconds']:>8.1f} "
-                        f"{base_rate:>8,.0f} {'':>10} {'':>6} {base['maxrss_mb']:>8.0f}"
+                        f"{base_rate:>8,.0f} {'':>10} {'':>6} {base['maxrss_mb']:>8.0f} "
+                        f"{'':>8} {base['cpu_seconds']:>7.1f}"
                     )
+                if args.import_only:
+                    continue
                 # The same history in a second store, for the August extract with reconciling.
                 twin = f"{where}_r" if backend == "postgres" else f"{where}-r"
                 if backend == "sqlite":
@@ -338,6 +351,9 @@ def main() -> None:
                         for schema in (where, f"{where}_r"):
                             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     print("(events: notifications the re-import added; 0 means idempotent)")
+    print("(CPU s: the measuring process's own user + system time; the database's is not in it)")
+    if args.import_only:
+        return
     print()
     print(
         f"August extract after {min(DEACTIVATED, max(total // 4, 1))} deactivations: "

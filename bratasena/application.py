@@ -66,6 +66,7 @@ from bratasena.persistence import (
     load_many,
     originators_of,
     put_unchecked,
+    send_inserts_whole,
     without_prepared_statements,
 )
 from bratasena.registry_digests import RegistryDigests
@@ -215,6 +216,7 @@ class Bratasena(Application[UUID]):
         """Words and prints letters (None: this process issues no letters)."""
         super().__init__(env=event_store_env(settings))
         insert_events_in_binary(self.recorder)
+        send_inserts_whole(self.recorder)
         if settings.transaction_pooler:
             without_prepared_statements(self.recorder)
         if new_key and settings.is_development and self.head() > 0:
@@ -1080,6 +1082,7 @@ class Bratasena(Application[UUID]):
         actor: str,
         reconcile: bool = False,
         compare: Container[UUID] = (),
+        digested: Sequence[str] | None = None,
     ) -> ImportCounts:
         """Register new households and record what changed for known ones, in one transaction.
 
@@ -1089,6 +1092,11 @@ class Bratasena(Application[UUID]):
         in the same transaction. The households in ``compare`` (those reconciliation may record
         something on: see `reconciliation_candidates`) are loaded even when their row is
         unchanged, since a removal still not applied is an unchanged row.
+
+        ``digested``: each row's digest as the caller already compared it with the stored ones
+        (the registry importer digests a row as read, before validating it); these are recorded
+        after the commit, and no row is compared again. Without it each row's own digest is
+        compared and recorded.
         """
         now = self.clock()
         counts = ImportCounts()
@@ -1100,11 +1108,11 @@ class Bratasena(Application[UUID]):
         all_hids = [ids.household_id(row["registry_id"]) for row in rows]
         times = Counter(all_hids)
         row_digests = {
-            hid: digests.digest(row)
-            for row, hid in zip(rows, all_hids, strict=True)
+            hid: digests.digest(row) if digested is None else digested[n]
+            for n, (row, hid) in enumerate(zip(rows, all_hids, strict=True))
             if times[hid] == 1 and not (reconcile and hid in compare)
         }
-        skipped = digests.unchanged(self, row_digests)
+        skipped = digests.unchanged(self, row_digests) if digested is None else set()
         counts.unchanged += len(skipped)
         rows = [row for row, hid in zip(rows, all_hids, strict=True) if hid not in skipped]
         # Everything the batch touches is read up front in two queries (households, then the

@@ -12,6 +12,12 @@ and it names the version it describes. A row is skipped only when its digest equ
 the commit and the digest's write, two imports racing, a later event of any kind) only costs the
 full comparison. Rows carry NIKs, KK numbers and names: the digest is an HMAC under the lookup
 key, never a bare hash that a list of candidate numbers could be tried against.
+
+The registry importer digests each row as it was read, before validating it, under a fingerprint
+of the rules that accepted it (`digest_record`): an unchanged row is then skipped without being
+validated again, and a change of the rules or the region list changes every digest, so every row
+is judged again by the new rules. Only accepted rows get a digest, so a bad row never matches one
+and is always reported.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 
-from bratasena.persistence import Database, current_versions
+from bratasena.persistence import Database, current_versions, postgres_events_table
 from bratasena.settings import Settings
 
 _CHUNK = 900
@@ -37,6 +43,8 @@ class RegistryDigests:
 
     def __init__(self, settings: Settings, secret: bytes) -> None:
         self._secret = secret
+        # Its own key, derived from the lookup key, for the digests of rows as read.
+        self._row_key = hashlib.sha256(b"bratasena registry row digest\x00" + secret).digest()
         self.db = Database(settings, "registry")
         with self.db.transaction() as cur:
             cur.execute(
@@ -47,21 +55,50 @@ class RegistryDigests:
     def digest(self, row: Mapping[str, Any]) -> str:
         """The row's keyed digest (field order and JSON spacing do not matter)."""
         text = json.dumps(row, sort_keys=True, separators=(",", ":"), default=str)
-        return hmac.new(self._secret, text.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._secret, text.encode(), hashlib.sha256).hex()
+
+    def digest_record(self, cells: Sequence[str], rules: str) -> str:
+        """The keyed digest of a row's cells as read, under the fingerprint of the rules that judge
+        them: the same cells under other rules (or another region list) digest differently.
+
+        Computed for every row of every import, so it is kept cheap: the cells joined with their
+        lengths in front (which keeps them apart whatever they hold: no escaping, no JSON), under
+        keyed BLAKE2b, a MAC in one pass where HMAC takes two (about half the cost as measured).
+        """
+        lengths = ",".join(map(str, map(len, cells)))
+        text = f"{rules}\x1f{lengths}\x1f" + "\x1f".join(cells)
+        return hashlib.blake2b(text.encode(), key=self._row_key, digest_size=32).hexdigest()
 
     def unchanged(self, app: Application[UUID], digests: Mapping[UUID, str]) -> set[UUID]:
         """The households whose stored digest is this one, at their current version."""
-        keys = list(digests)
+        # By the ids' text as stored: rebuilding a UUID from each answer cost more than the read.
+        keys = {str(key): key for key in digests}
+        texts = list(keys)
+        events = postgres_events_table(app) if self.db.is_postgres else None
+        if events is not None:
+            # One read answers both questions on PostgreSQL, where the digests sit beside the
+            # events: six round trips per read-ahead were a fifth of an unchanged re-import.
+            return {
+                keys[hid]
+                for hid, digest in self.db.query(
+                    "SELECT d.household_id, d.digest FROM registry_digests d "
+                    "WHERE d.household_id = ANY(%s) AND d.version = (SELECT "
+                    f"MAX(e.originator_version) FROM {events} e "
+                    "WHERE e.originator_id = d.household_id::uuid)",
+                    [texts],
+                )
+                if hmac.compare_digest(digest, digests[keys[hid]])
+            }
         stored: dict[UUID, int] = {}
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start : start + _CHUNK]
             marks = ",".join(["%s"] * len(chunk))
             for hid, version, digest in self.db.query(
                 "SELECT household_id, version, digest FROM registry_digests "
                 f"WHERE household_id IN ({marks})",
-                [str(k) for k in chunk],
+                chunk,
             ):
-                key = UUID(hid)
+                key = keys[hid]
                 if hmac.compare_digest(digest, digests[key]):
                     stored[key] = int(version)
         if not stored:
@@ -73,13 +110,19 @@ class RegistryDigests:
         """Store (household, version, digest) after the events of that version committed."""
         if not entries:
             return
+        # Many rows per statement (300: three bound parameters each, under SQLite's oldest limit):
+        # one upsert per row cost PostgreSQL a round trip each, 7 % of a first import.
+        rows = [(str(hid), version, digest) for hid, version, digest in entries]
         with self.db.transaction() as cur:
-            cur.executemany(
-                "INSERT INTO registry_digests (household_id, version, digest) VALUES (%s, %s, %s) "
-                "ON CONFLICT (household_id) DO UPDATE SET version = excluded.version, "
-                "digest = excluded.digest",
-                [(str(hid), version, digest) for hid, version, digest in entries],
-            )
+            for start in range(0, len(rows), _CHUNK // 3):
+                chunk = rows[start : start + _CHUNK // 3]
+                cur.execute(
+                    "INSERT INTO registry_digests (household_id, version, digest) VALUES "
+                    + ",".join(["(%s, %s, %s)"] * len(chunk))
+                    + " ON CONFLICT (household_id) DO UPDATE SET version = excluded.version, "
+                    "digest = excluded.digest",
+                    [value for row in chunk for value in row],
+                )
 
     def close(self) -> None:
         """Release connections."""

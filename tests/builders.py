@@ -218,12 +218,8 @@ def deactivate_many(app: Bratasena, clock: Clock, count: int, *, first: int = 1)
     """
     from uuid import uuid4
 
-    # Registered 500 at a time, as the importer batches: one save of thousands of households'
-    # events in one statement stalls on PostgreSQL (see docs/benchmarks.md, issue 18).
-    hids: list[UUID] = []
-    for start in range(first, first + count, 500):
-        end = min(start + 500, first + count)
-        hids += register(app, *(registry_row(n) for n in range(start, end)))
+    rows = [registry_row(n) for n in range(first, first + count)]
+    hids = register(app, *rows) if rows else []
     for hid in hids:
         household = app.get_household(hid)
         household.deactivate(

@@ -12,13 +12,25 @@ Every import is also reconciled (see `domain.reconciliation`): each household de
 compared with its row, or its absence, in the extract, and what the extract shows is recorded on
 it. Rows are reconciled in their import batch; the households the extract does not list, after the
 last batch. An extract older than one already reconciled is imported but not reconciled.
+
+An unchanged row is skipped before it is validated: each row is digested as read, under a
+fingerprint of the rules that judge rows (`rules_fingerprint`), and the digests of a few thousand
+rows are compared with the stored ones in one pair of reads (`registry_digests`). A row that
+matches was accepted before by the same rules and left its household at the version the digest
+names, which is still its version: validating and comparing it again would find nothing. Bad rows
+never get a digest, so they are still found and reported on every import.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import functools
+import hashlib
+import importlib.resources
+import itertools
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,8 +38,10 @@ from pathlib import Path
 from typing import IO, Any
 from uuid import UUID
 
+import stdnum
+
 from bratasena.application import Bratasena
-from bratasena.domain import ids
+from bratasena.domain import household, identity, ids, regions
 from bratasena.domain.errors import InvalidInputError, OutOfOrderError
 from bratasena.domain.household import PROGRAMS
 from bratasena.domain.identity import parse_kk, parse_nik, validate_registry_id
@@ -56,6 +70,8 @@ SOURCES: tuple[str, ...] = ("dtks", "dtsen")
 PROGRAM_SEPARATOR = ";"
 BATCH_SIZE = 500
 """Households per transaction: large enough to amortise a commit, small enough to lose little."""
+READ_AHEAD = 2000
+"""Rows whose digests are compared with the stored ones together (a pair of indexed reads)."""
 
 _MAX_LENGTHS = {"registry_id": 64, "head_name": 200, "address": 300}
 MAX_CELL_CHARS = 1000
@@ -195,7 +211,9 @@ def import_registry_file(
     report = ImportReport(path=path, source=check_source(source), period=check_period(period))
     report_path = error_report or error_report_path(path)
     validator = RowValidator(app.regions)
+    digests, rules = app.registry_digests, rules_fingerprint(app.regions)
     batch: list[dict[str, Any]] = []
+    batch_digests: list[str] = []
     # The households the extract lists: the ids the batches compute anyway, and those of the
     # refused rows that name a registry id (a bad row still says the household is listed).
     listed: set[UUID] = set()
@@ -220,6 +238,7 @@ def import_registry_file(
             actor=actor,
             reconcile=reconcile,
             compare=compare,
+            digested=batch_digests,
         )
         _count_reconciled(report, counts.reconciled)
         listed.update(counts.listed)
@@ -229,6 +248,7 @@ def import_registry_file(
         report.position = max(report.position, counts.position)
         report.batches += 1
         batch.clear()
+        batch_digests.clear()
         if progress is not None:
             progress(report)
 
@@ -236,19 +256,45 @@ def import_registry_file(
     # both backends (the work is Python, and the GIL and the event store's lock serialise it).
     with open_extract(path) as table, _ErrorWriter(report_path) as errors:
         report.total_rows = table.total_rows
-        for line, record in table.records:
-            report.rows_read += 1
-            row, problems = validator.check(line, record)
-            if problems:
-                report.rejected += 1
-                errors.write(problems)
-                if reconcile and problems[0].registry_id:
-                    listed.add(ids.household_id(problems[0].registry_id))
-                continue
-            batch.append(row)
-            covered.add(str(row["village_code"])[:6])
-            if len(batch) >= batch_size:
-                flush()
+        while chunk := list(itertools.islice(table.records, READ_AHEAD)):
+            read = [
+                (
+                    line,
+                    record,
+                    ids.household_id(record["registry_id"]),
+                    digests.digest_record(list(record.values()), rules),
+                )
+                for line, record in chunk
+            ]
+            unchanged = digests.unchanged(
+                app,
+                {hid: digest for _, _, hid, digest in read if not (reconcile and hid in compare)},
+            )
+            skipped = False
+            for line, record, hid, digest in read:
+                report.rows_read += 1
+                # A registry id seen earlier in the file goes through validation, which reports
+                # the duplicate, even when the row itself is unchanged.
+                if hid in unchanged and validator.first_sighting(line, record):
+                    report.unchanged += 1
+                    skipped = True
+                    listed.add(hid)
+                    covered.add(normalise_code(record["village_code"])[:6])
+                    continue
+                row, problems = validator.check(line, record)
+                if problems:
+                    report.rejected += 1
+                    errors.write(problems)
+                    if reconcile and problems[0].registry_id:
+                        listed.add(ids.household_id(problems[0].registry_id))
+                    continue
+                batch.append(row)
+                batch_digests.append(digest)
+                covered.add(str(row["village_code"])[:6])
+                if len(batch) >= batch_size:
+                    flush()
+            if skipped and progress is not None:
+                progress(report)
         if batch:
             flush()
         report.errors = errors.count
@@ -271,6 +317,30 @@ def _count_reconciled(report: ImportReport, found: dict[str, int]) -> None:
         report.reconciled[name] = report.reconciled.get(name, 0) + count
 
 
+def rules_fingerprint(book: RegionBook) -> str:
+    """A fingerprint of everything that decides whether a row is accepted and what it becomes.
+
+    The rules are code (this module, the domain's NIK, KK, region and household rules, the NIK
+    library's release) and data (the region lists, the configured regency): their bytes are
+    hashed, so that no release can change a rule and forget to say so. A row digest made under
+    other rules never matches (`RegistryDigests.digest_record`), and the next import judges every
+    row again. The one rule that moves with time (a NIK or KK date must not be in the future)
+    only ever accepts more, never less, so an accepted row stays accepted.
+    """
+    return _fingerprint(book.regency.code)
+
+
+@functools.cache
+def _fingerprint(regency_code: str) -> str:
+    hashed = hashlib.sha256(f"{regency_code}\n{stdnum.__version__}\n".encode())
+    for module in (sys.modules[__name__], identity, regions, household):
+        hashed.update(Path(str(module.__file__)).read_bytes())
+    data = importlib.resources.files("bratasena.data")
+    for name in sorted(entry.name for entry in data.iterdir() if entry.name.endswith(".csv")):
+        hashed.update(data.joinpath(name).read_bytes())
+    return hashed.hexdigest()
+
+
 class RowValidator:
     """Checks extract rows one by one and remembers registry ids to catch duplicates in a file."""
 
@@ -280,10 +350,17 @@ class RowValidator:
         # households, never with the file's size in bytes.
         self._seen: dict[str, int] = {}
 
+    def first_sighting(self, line: int, record: dict[str, str]) -> bool:
+        """Note the row's registry id as seen at this line; False when an earlier line had it."""
+        return self._sighted(line, _registry_id(record)) == line
+
+    def _sighted(self, line: int, registry_id: str) -> int:
+        return self._seen.setdefault(registry_id.upper(), line)
+
     def check(self, line: int, record: dict[str, str]) -> tuple[dict[str, Any], list[RowError]]:
         """The row as `Bratasena.import_registry` takes it, and what is wrong with it."""
         problems: list[RowError] = []
-        registry_id = " ".join(record.get("registry_id", "")[: MAX_CELL_CHARS + 1].split())
+        registry_id = _registry_id(record)
         row: dict[str, Any] = {}
 
         def refuse(column: str, reason: str) -> None:
@@ -305,8 +382,7 @@ class RowValidator:
             except InvalidInputError as error:
                 refuse(column, error.message)
         if registry_id:
-            key = registry_id.upper()
-            first = self._seen.setdefault(key, line)
+            first = self._sighted(line, registry_id)
             if first != line:
                 refuse(
                     "registry_id",
@@ -337,6 +413,11 @@ class RowValidator:
         if column == "programs":
             return parse_programs(value)
         raise AssertionError(f"no rule for column {column}")
+
+
+def _registry_id(record: dict[str, str]) -> str:
+    """The row's registry id as the error report names it (whitespace runs made one space)."""
+    return " ".join(record.get("registry_id", "")[: MAX_CELL_CHARS + 1].split())
 
 
 def parse_programs(value: str) -> list[str]:
@@ -423,13 +504,15 @@ def _header_map(cells: list[Any], path: Path) -> dict[str, int]:
 
 
 def _records(
-    rows: Iterator[tuple[int, list[Any]]], header: dict[str, int]
+    rows: Iterator[tuple[int, list[str]]], header: dict[str, int]
 ) -> Iterator[tuple[int, dict[str, str]]]:
+    width = max(header.values()) + 1
     for line, cells in rows:
-        texts = [_text(c) for c in cells]
-        if not any(t.strip() for t in texts):
+        if not "".join(cells).strip():
             continue  # blank lines between records are not households
-        yield line, {c: texts[i] if i < len(texts) else "" for c, i in header.items()}
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        yield line, {c: cells[i] for c, i in header.items()}
 
 
 def _text(cell: Any) -> str:
@@ -464,7 +547,7 @@ def _open_csv(path: Path) -> Iterator[Extract]:
             ) from None
         positions = _header_map(header, path)
 
-        def rows() -> Iterator[tuple[int, list[Any]]]:
+        def rows() -> Iterator[tuple[int, list[str]]]:
             while True:
                 try:
                     cells = next(reader)
@@ -540,7 +623,7 @@ def _open_xlsx(path: Path) -> Iterator[Extract]:
                 field="file",
             )
         positions = _header_map(list(first[1]), path)
-        rows = ((line, list(cells)) for line, cells in numbered)
+        rows = ((line, [_text(c) for c in cells]) for line, cells in numbered)
         total = sheet.max_row - 1 if sheet.max_row else None
         yield Extract(total_rows=total, records=_records(rows, positions))
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -211,6 +212,31 @@ def test_awkward_bytes_and_topics_round_trip_through_the_insert(app: Bratasena) 
     assert [n.state for n in logged] == AWKWARD
     with pytest.raises(IntegrityError):
         app.recorder.insert_events([stored[0]])
+
+
+# --- send_inserts_whole -------------------------------------------------------------------------
+
+
+def test_ten_thousand_households_import_in_one_call(app: Bratasena) -> None:
+    # 30,000 events (about 10 MB) in one INSERT: more than a socket's send buffer takes at once,
+    # which stalled forever in psycopg's pipeline before the insert was flushed to its end. Run on
+    # a thread so that a stall fails the test after a generous bound instead of hanging the run.
+    rows = [registry_row(n) for n in range(1, 10_001)]
+    head = app.head()
+    done: list[int] = []
+    worker = threading.Thread(
+        target=lambda: done.append(
+            app.import_registry(rows, source="dtks", period="2026-01", actor="a").registered
+        ),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(timeout=600)
+    assert done == [10_000], "the import did not finish: the insert stalled"
+    logged = app.recorder.select_notifications(head, 40_000, inclusive_of_start=False)
+    assert len(logged) == 30_000
+    last = app.get_household(ids.household_id("DTKS-010000"))
+    assert (last.kk_number, last.head_nik) == (rows[-1]["kk_number"], rows[-1]["head_nik"])
 
 
 # --- other recorders ----------------------------------------------------------------------------

@@ -165,6 +165,15 @@ def test_bad_rows_are_reported_by_line_column_and_reason_and_good_rows_still_imp
     assert app.find_households(registry_id=good[5][0]) == []
     assert app.get_household(ids.household_id(good[0][0])).head_name == good[0][3]
 
+    # Again: the good rows are skipped unvalidated by their digests, the bad ones are found anew.
+    first_report = report.error_report.read_text()
+    head = app.head()
+    again = run(app, path)
+    assert (again.registered, again.unchanged, again.rejected) == (0, 2, 6)
+    assert again.error_report is not None
+    assert again.error_report.read_text() == first_report
+    assert app.head() == head
+
 
 def test_headers_match_in_any_case_and_order_and_semicolon_files_are_read(
     app: Bratasena, tmp_path: Path
