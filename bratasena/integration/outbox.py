@@ -189,8 +189,9 @@ class Outbox:
             # `due` walks this in log order and stops at its limit: with only the index above
             # and the one on (state, next_attempt_at), both backends checked every pending item
             # and sorted them all on each call (125 ms at 14,000 pending on PostgreSQL, 0.3 ms
-            # with this). The state is a literal in the query too, or a prepared statement's
-            # generic plan could not use a partial index.
+            # with this, once the planner knows the table's size: `refresh_statistics`). The
+            # state is a literal in the query too, or a prepared statement's generic plan could
+            # not use a partial index.
             cur.execute(
                 "CREATE INDEX IF NOT EXISTS sync_outbox_pending "
                 f"ON sync_outbox (position) WHERE state = '{PENDING}'"
@@ -264,6 +265,19 @@ class Outbox:
             if moved:
                 cur.executemany("UPDATE sync_position SET position = %s WHERE name = %s", moved)
         return len(changes), min((max(at, end) for at in after.values()), default=0)
+
+    def refresh_statistics(self) -> None:
+        """Have the database count the outbox again, after a large intake.
+
+        Planned with the statistics of a nearly empty table, `due` reads every pending item
+        through the (state, next_attempt_at) index, checks each one's earlier changes and sorts
+        them all (145 ms a round at 14,000 pending on PostgreSQL, 34 ms on SQLite) instead of
+        walking the pending items in log order and stopping at its limit (under 1.5 ms on both).
+        PostgreSQL's autovacuum would count a table that grew from nothing only within a minute
+        or so, and SQLite never does; ANALYZE samples the table in milliseconds.
+        """
+        with self.db.transaction() as cur:
+            cur.execute("ANALYZE sync_outbox")
 
     # --- sending --------------------------------------------------------------------------------
 

@@ -221,6 +221,8 @@ class SyncWorker:
             queued += self.follow()
             if self._taken_in == before:
                 self._last_follow = time.monotonic()
+                if queued >= FOLLOW_BATCH:
+                    self.outbox.refresh_statistics()  # a backlog arrived: see `due`'s plan
                 return queued
 
     # --- dispatch -------------------------------------------------------------------------------
