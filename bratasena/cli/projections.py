@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from bratasena.bootstrap import Service
 from bratasena.cli import stop_on_signals
+from bratasena.leadership import Lease, lead
 from bratasena.projections import Projections
 from bratasena.settings import get_settings
 
@@ -49,8 +50,8 @@ def _project(args: argparse.Namespace) -> int:
             _print_status(views)
             return 0
         stop = stop_on_signals()
-        print("Projecting; Ctrl-C to stop.", flush=True)
-        views.run_forever(stop)
+        print("Projecting while this process leads the runner; Ctrl-C to stop.", flush=True)
+        lead(Lease(views.settings, "runner"), views.run_forever, stop)
         return 0
 
 

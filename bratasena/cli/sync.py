@@ -15,6 +15,7 @@ from bratasena.bootstrap import Service
 from bratasena.cli import stop_on_signals
 from bratasena.integration.simulator import Faults, StandInTarget, TargetState
 from bratasena.integration.sync import SyncWorker
+from bratasena.leadership import Lease, lead
 from bratasena.settings import get_settings
 
 
@@ -60,8 +61,12 @@ def _run(args: argparse.Namespace) -> int:
             _print_status(worker)
             return 0
         stop = stop_on_signals()
-        print(f"Syncing to {', '.join(worker.targets) or 'no target'}; Ctrl-C to stop.", flush=True)
-        worker.run_forever(stop)
+        print(
+            f"Syncing to {', '.join(worker.targets) or 'no target'} while this process leads the "
+            "sync; Ctrl-C to stop.",
+            flush=True,
+        )
+        lead(Lease(worker.settings, "sync"), worker.run_forever, stop)
         return 0
 
 
