@@ -82,13 +82,15 @@ class Lease:
                     application_name=f"bratasena {self.role} pid {os.getpid()}",
                 )
             if pooled:
-                self._conn.rollback()  # a refused try leaves its transaction open: end it
+                self._conn.rollback()  # whatever a lost lease's transaction left: end it
                 # This transaction idles for as long as the process leads.
                 self._conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
                 statement = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"
             else:
                 statement = "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))"
             row = self._conn.execute(statement, (self.key,)).fetchone()
+            if pooled and not (row and row[0]):
+                self._conn.rollback()  # a standby pins no server connection between tries
         except psycopg.Error as error:
             # The server is unreachable: nobody can be granted the lock meanwhile by this
             # process; try again next poll on a fresh connection.

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from bratasena.bootstrap import Service
 from bratasena.cli import stop_on_signals
-from bratasena.leadership import Lease, lead
+from bratasena.leadership import Lease, lead, leader
 from bratasena.projections import Projections
 from bratasena.settings import get_settings
 
@@ -65,6 +65,12 @@ def _print_status(views: Projections) -> None:
     print(f"{'projection':<20} {'position':>10} {'head':>10} {'lag':>8}")
     for s in views.status():
         print(f"{s.name:<20} {s.position:>10} {s.head:>10} {s.lag:>8}")
+    pid = leader(views.settings, "runner")
+    print(
+        "runner: none running on this deployment"
+        if pid is None
+        else f"runner: process {pid} leads (others stand by)"
+    )
 
 
 def _rebuild(args: argparse.Namespace) -> int:

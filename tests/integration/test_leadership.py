@@ -168,6 +168,11 @@ def test_a_killed_runner_leader_is_replaced_and_what_was_filed_meanwhile_is_proj
                 settings, "runner", first, standby, lambda: file(app, registry_id="DTKS-000002")
             )
             wait_until(lambda: _reached(views, meanwhile.position), 30)
+            status = subprocess.run(
+                [sys.executable, "-m", "bratasena.cli", "projections", "status"],
+                env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+            )  # fmt: skip
+            assert f"runner: process {standby} leads" in status.stdout
         page = views.cases.search(CaseQuery(per_page=100))
         assert sorted(row.complaint_id for row in page.items) == sorted([before.id, meanwhile.id])
         assert page.total == 2
