@@ -60,6 +60,7 @@ from bratasena.letter_facts import Decision as DecisionFacts
 from bratasena.media import Inspected, Upload, attachment_of, inspect
 from bratasena.persistence import (
     event_store_env,
+    fold,
     insert_events_in_binary,
     load_many,
     originators_of,
@@ -1556,7 +1557,8 @@ class Bratasena(Application[UUID]):
 
     def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            # The library's read, folded without its runtime-protocol check per event (`fold`).
+            aggregate: Aggregate = self.repository.get(aggregate_id, projector_func=fold)
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, cls):
@@ -1593,7 +1595,9 @@ class Bratasena(Application[UUID]):
                 "someone else changed this at the same moment; reload and try again",
                 current_version=versions[0] if versions else None,
             ) from None
-        return max((r.notification.id for r in recordings), default=self.head())
+        if not recordings:
+            return self.head()  # nothing new to wait for: the log as it stands
+        return max(r.notification.id for r in recordings)
 
     def _outcome(self, primary: Aggregate, *others: Aggregate) -> Outcome:
         position = self._save(primary, *others)

@@ -2,7 +2,7 @@
 
 Events go to SQLite files by default and to PostgreSQL when configured (`event_store_env`); views
 and workers keep their own tables through `Database`. Everything else of the application goes
-through the `eventsourcing` library's public API, except five shortcuts, all here. Each was
+through the `eventsourcing` library's public API, except six shortcuts, all here. Each was
 measured, each has its own test on both backends (tests/integration/test_persistence.py;
 `current_versions` in test_registry_digests.py), and each
 was written against eventsourcing 9.5.6 (`LIBRARY_VERSION`: a test fails on any other release, so
@@ -15,7 +15,9 @@ an upgrade starts by re-reading the library code each one names):
   (every use case's save goes this way too: `Bratasena._save`);
 * `insert_events_in_binary`: the PostgreSQL recorder's INSERT sent in psycopg's binary format;
 * `current_versions`: aggregates' current versions by index (the registry digests' check);
-* `originators_of`: the ids of every aggregate that has an event of some types, in one query.
+* `originators_of`: the ids of every aggregate that has an event of some types, in one query;
+* `fold`: an aggregate's events folded without a runtime-protocol check per event (every single
+  read of the application, `Bratasena._find`, passes it to `Repository.get`).
 
 and one more for a transaction pooler in front of PostgreSQL (`without_prepared_statements`).
 """
@@ -32,13 +34,15 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate, CanMutateAggregate
+from eventsourcing.domain import Aggregate, CanMutateAggregate, DomainEventProtocol
 from eventsourcing.persistence import Recorder, Recording, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg_pool import ConnectionPool
 
 from bratasena.settings import Settings
+from bratasena.transcoder import OrjsonTranscoder
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -67,6 +71,8 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
         env["SQLITE_DBNAME"] = str(settings.private_file(settings.sqlite_path("events").name))
         env["SQLITE_LOCK_TIMEOUT"] = "30"
+    if settings.event_transcoder == "orjson":
+        env["TRANSCODER_TOPIC"] = get_topic(OrjsonTranscoder)
     if settings.cipher_key is not None:
         env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
         env["CIPHER_KEY"] = settings.cipher_key.get_secret_value()
@@ -83,9 +89,8 @@ def load_many(app: Application[UUID], cls: type[A], aggregate_ids: Iterable[UUID
     registry scale those reads took 70 % of an import. Instead this reads the recorder's own event
     table (the columns of its ``select_events``, one query per 900 ids) through the recorder's own
     connection, decodes the rows with the application's mapper (so a cipher still applies), and
-    folds each history as `project_aggregate` does, minus its ``isinstance`` check of every event
-    against the runtime protocol ``CanMutateProtocol`` (20–45 µs an event as measured: a quarter
-    of a re-import); a plain class check stands in for it. Snapshots and the aggregate cache are
+    folds each history with `fold` (the runtime-protocol check it skips was a quarter of a
+    re-import). Snapshots and the aggregate cache are
     ignored: the application uses neither. Recorders other than the library's PostgreSQL and
     SQLite ones fall back to one `Repository.get` per id.
     """
@@ -95,12 +100,24 @@ def load_many(app: Application[UUID], cls: type[A], aggregate_ids: Iterable[UUID
         return {k: a for k in keys if (a := _get_or_none(app, cls, k)) is not None}
     histories: dict[UUID, Aggregate | None] = {}
     for row in stored:
-        event = app.mapper.to_domain_event(row)
+        key = UUID(str(row.originator_id))
+        histories[key] = fold(histories.get(key), [app.mapper.to_domain_event(row)])
+    return {key: aggregate for key, aggregate in histories.items() if isinstance(aggregate, cls)}
+
+
+def fold(
+    aggregate: Aggregate | None, events: Iterable[DomainEventProtocol[Any]]
+) -> Aggregate | None:
+    """The aggregate after these events: eventsourcing 9.5.6's `project_aggregate` minus its
+    check of every event against the runtime protocol ``CanMutateProtocol`` (20–45 µs an event as
+    measured); a plain class check stands in for it. `Repository.get` takes it as its
+    ``projector_func`` (`Bratasena._find`), and `load_many` folds with it.
+    """
+    for event in events:
         if not isinstance(event, CanMutateAggregate):
             raise TypeError(f"{type(event).__qualname__} is not an aggregate event")
-        key = UUID(str(row.originator_id))
-        histories[key] = event.mutate(histories.get(key))
-    return {key: aggregate for key, aggregate in histories.items() if isinstance(aggregate, cls)}
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def put_unchecked(app: Application[UUID], aggregates: Iterable[Aggregate]) -> list[Recording[UUID]]:
@@ -154,8 +171,6 @@ def originators_of(
     ids kept are held (PostgreSQL's rows are fetched 10,000 at a time), so memory grows with the
     answer rather than with the registry.
     """
-    from eventsourcing.utils import get_topic
-
     recorder, topics = app.recorder, [get_topic(c) for c in event_classes]
     found: list[UUID] = []
 

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     read_database_url: str | None = None
     replica_wait_seconds: float = Field(default=1.0, ge=0)
     cipher_key: SecretStr | None = None
+    # How events are written to and read from the store: "orjson" (bratasena/transcoder.py) or
+    # "json", the library's own transcoder. Both write and read the same stored format.
+    event_transcoder: Literal["orjson", "json"] = "orjson"
     regency: str = "3316"
 
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)

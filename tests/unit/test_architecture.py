@@ -26,6 +26,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
             "bratasena.registry_digests",
             "bratasena.blobs",
             "bratasena.media",
+            "bratasena.transcoder",
         ),
     ),
     "projections": (2, ("bratasena.projections",)),
