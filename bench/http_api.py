@@ -12,6 +12,11 @@ projections show the filing: read-your-writes). `bench/support/wrk.lua` writes t
 - 16 threads in this process calling `Bratasena.file_complaint` directly (no HTTP, no projection
   wait) for (c), and `CaseList.search` directly for reference.
 
+The case list is then served again by `bratasena serve --workers 2` over the same store, beside
+the one worker's rate of the same run. Two workers can only show their gain where the cores are
+free: so for both, the CPU time the server's processes used per request, wrk's own CPU time, and
+how busy the machine's cores were (every process on it, from /proc/stat) are printed too.
+
     python bench/http_api.py            # 10 s per workload, PostgreSQL and SQLite
     python bench/http_api.py --quick    # 2 s per workload, for CI
     python bench/http_api.py --profile  # also py-spy --gil on the server under the case list
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -33,6 +39,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 # This file is named after the protocol, so its folder must not shadow the standard `http` package.
@@ -113,7 +120,9 @@ def free_port() -> int:
         return port
 
 
-def service_command(settings: Settings, port: int) -> tuple[list[str], dict[str, str]]:
+def service_command(
+    settings: Settings, port: int, workers: int = 1
+) -> tuple[list[str], dict[str, str]]:
     """`bratasena serve` on ``port`` over the store of ``settings``: its command and environment."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRATASENA_")}
     env.update(
@@ -126,7 +135,8 @@ def service_command(settings: Settings, port: int) -> tuple[list[str], dict[str,
             BRATASENA_DATABASE_URL=settings.database_url,
             BRATASENA_DATABASE_SCHEMA=settings.database_schema,
         )
-    return [sys.executable, "-m", "bratasena.cli", "serve", "--port", str(port)], env
+    command = [sys.executable, "-m", "bratasena.cli", "serve", "--port", str(port)]
+    return [*command, "--workers", str(workers)], env
 
 
 def bare_command(payload: Path, port: int) -> tuple[list[str], dict[str, str]]:
@@ -149,7 +159,8 @@ def server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        # Generous: two workers each import the whole service, on cores other work shares.
+        deadline = time.monotonic() + 180
         while True:
             try:
                 if httpx.get(f"{base}{ready}", timeout=2).status_code == 200:
@@ -183,6 +194,61 @@ def wrk(base: str, seconds: int, **lua: str) -> tuple[float, float, float]:
     if errors:
         raise RuntimeError(f"wrk saw {errors} errors or non-2xx answers:\n{out}")
     return requests / (duration_us / 1e6), p50 / 1000, p99 / 1000
+
+
+@dataclass(frozen=True)
+class Cpu:
+    """Where the cores went during one wrk run."""
+
+    server_ms_per_request: float
+    """CPU time of the server's processes (the parent and its workers) per request answered."""
+    wrk_seconds: float
+    """CPU time wrk itself used (its threads share the same cores)."""
+    machine_busy: float
+    """Share of the machine's cores busy, every process counted (other work on it too)."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` and its descendants so far (from /proc)."""
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except FileNotFoundError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        pending += [int(child) for child in children]
+    return total
+
+
+def machine_jiffies() -> tuple[int, int]:
+    """(busy, total) clock ticks of every core since boot (/proc/stat)."""
+    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def wrk_with_cpu(
+    base: str, seconds: int, pid: int, **lua: str
+) -> tuple[tuple[float, float, float], Cpu]:
+    """`wrk` with the CPU time the server, wrk and the whole machine spent meanwhile."""
+    server_before, busy_before = cpu_seconds(pid), machine_jiffies()
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rate, p50, p99 = wrk(base, seconds, **lua)
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_after, busy_after = cpu_seconds(pid), machine_jiffies()
+    requests = rate * seconds
+    cpu = Cpu(
+        server_ms_per_request=(server_after - server_before) * 1000 / requests,
+        wrk_seconds=(wrk_after.ru_utime + wrk_after.ru_stime)
+        - (wrk_before.ru_utime + wrk_before.ru_stime),
+        machine_busy=(busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1]),
+    )
+    return (rate, p50, p99), cpu
 
 
 def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
@@ -220,9 +286,13 @@ Row = tuple[str, str, float, float, float]
 """(workload, how, requests/s, p50 ms, p99 ms)."""
 
 
-def bench_backend(backend: str, seconds: int, pool: int, flame: Path | None) -> list[Row]:
-    """The rows of one backend: each workload over HTTP and its same-run baseline."""
+def bench_backend(
+    backend: str, seconds: int, pool: int, flame: Path | None
+) -> tuple[list[Row], dict[int, Cpu]]:
+    """The rows of one backend: each workload over HTTP and its same-run baseline; the case
+    list's CPU accounting by number of workers."""
     rows: list[Row] = []
+    cpu: dict[int, Cpu] = {}
     with fresh_store(backend) as settings:
         app = Bratasena(settings)
         projections = Projections(app, settings)
@@ -267,22 +337,47 @@ def bench_backend(backend: str, seconds: int, pool: int, flame: Path | None) -> 
             with server(lambda port: bare_command(payload, port), ready="/page") as (bare, _):
                 rows.append(("case list page", "bare FastAPI", *wrk(bare, seconds, path="/page")))
             spy = profile(pid, seconds, flame) if flame else None
-            rows.append(("case list page", "HTTP", *wrk(base, seconds, mode="list", token=token)))
+            listed, cpu[1] = wrk_with_cpu(base, seconds, pid, mode="list", token=token)
+            rows.append(("case list page", "HTTP", *listed))
             if spy:
                 spy.wait(timeout=60)
             track = wrk(base, seconds, mode="track", codes=",".join(codes[:200]))
             rows.append(("tracking page", "HTTP", *track))
             filing = wrk(base, seconds, mode="file", first=str(pool + 1), pool=str(pool))
             rows.append(("file a complaint", "HTTP", *filing))
-    return rows
+        with server(lambda port: service_command(settings, port, workers=2)) as (base, pid):
+            warm_up(base, token, settings, workers=2)
+            listed, cpu[2] = wrk_with_cpu(base, seconds, pid, mode="list", token=token)
+            rows.append(("case list page", "HTTP, 2 workers", *listed))
+    return rows, cpu
+
+
+def warm_up(base: str, token: str, settings: Settings, workers: int) -> None:
+    """Wait until every worker has answered the case list (each builds its parts on first use):
+    the first answers come from whichever worker started first. A worker's first answer shows
+    as its Prometheus sample file."""
+    deadline = time.monotonic() + 180
+    files = Path(settings.data_dir) / "metrics"
+    while len({p.name for p in files.glob("*/counter_*.db")}) < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not every one of {workers} workers answered")
+        # A new connection each time: the kernel gives it to whichever worker accepts first.
+        httpx.get(
+            f"{base}/api/v1/cases",
+            params={"per_page": 25},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=60,
+        ).raise_for_status()
 
 
 BASELINE = {
     "case list page": ("case list page", "bare FastAPI"),
+    "case list page, 2 workers": ("case list page", "HTTP"),
     "tracking page": ("case list page", "bare FastAPI"),
     "file a complaint": ("file a complaint", "in-process"),
 }
-"""What each workload's HTTP rate is divided by (the case list's bare page serves both GETs)."""
+"""What each workload's HTTP rate is divided by (the case list's bare page serves both GETs; two
+workers' case list is divided by one worker's)."""
 
 
 def main() -> None:
@@ -298,20 +393,27 @@ def main() -> None:
     seconds, pool = (2, 100) if args.quick else (10, 2000)
     print(f"wrk: {seconds} s per workload, {CLIENTS} connections; {pool} in-process calls")
     print(
-        f"{'backend':<10} {'workload':<17} {'how':<13} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
+        f"{'backend':<10} {'workload':<17} {'how':<15} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}"
         f" {'ratio':>6}"
     )
     for backend in args.backend or ("postgres", "sqlite"):
         flame = args.profile / f"case-list-{backend}.txt" if args.profile else None
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
-        rows = bench_backend(backend, seconds, pool, flame)
+        rows, cpu = bench_backend(backend, seconds, pool, flame)
         rates = {(workload, how): rate for workload, how, rate, *_ in rows}
         for workload, how, rate, p50, p99 in rows:
-            ratio = f"{rate / rates[BASELINE[workload]]:.2f}" if how == "HTTP" else ""
+            baseline = BASELINE.get(f"{workload}, 2 workers" if "2 workers" in how else workload)
+            ratio = f"{rate / rates[baseline]:.2f}" if how.startswith("HTTP") and baseline else ""
             print(
-                f"{backend:<10} {workload:<17} {how:<13} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f}"
+                f"{backend:<10} {workload:<17} {how:<15} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f}"
                 f" {ratio:>6}"
+            )
+        for workers, spent in cpu.items():
+            print(
+                f"{backend:<10} case list, {workers} worker(s): server CPU "
+                f"{spent.server_ms_per_request:.2f} ms/request, wrk CPU {spent.wrk_seconds:.1f} s "
+                f"in {seconds} s, cores busy {spent.machine_busy:.0%}"
             )
 
 

@@ -5,7 +5,9 @@ command (each subcommand opens the parts it uses), the demo, the tests and the b
 are built on first use, so `bratasena history` opens the event store and nothing else.
 
 Background work: with ``background=True`` (what `bratasena serve` runs) the projection runner and
-the sync worker run in threads of this process from `start` to `close`. Without it (`bratasena api`,
+the sync worker run in threads of this process from `start` to `close`, each while this process
+holds its role's lease (`bratasena.leadership`): of several `serve` processes or workers on one
+deployment, one runs each and the others stand by. Without it (`bratasena api`,
 the tests) no thread runs; reads of views catch up first and commands wait for their own position
 (see `Projections.refresh` and `Projections.caught_up`), so read-your-writes holds either way.
 """
@@ -30,6 +32,7 @@ from bratasena.domain.calendar import now_utc
 from bratasena.domain.errors import DomainError
 from bratasena.gate import Gate
 from bratasena.integration.sync import SyncWorker
+from bratasena.leadership import Lease, Role, Work, lead
 from bratasena.limit_store import LimitStore, limit_store
 from bratasena.limits import LoginThrottle, RateLimiter, evidence_limits
 from bratasena.metrics import Metrics
@@ -99,14 +102,18 @@ class Service:
     # --- background work ------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the projection runner and the sync worker threads (``background`` only)."""
+        """Start the projection runner and the sync worker threads (``background`` only); each
+        works while this process leads its role and stands by otherwise."""
         if not self.background or self._threads:
             return
-        self._spawn("projections", self.projections.run_forever)
-        self._spawn("sync", self.sync.run_forever)
+        self._spawn("projections", "runner", self.projections.run_forever)
+        self._spawn("sync", "sync", self.sync.run_forever)
 
-    def _spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
-        thread = threading.Thread(target=target, args=(self._stop,), name=name, daemon=True)
+    def _spawn(self, name: str, role: Role, work: Work) -> None:
+        lease = Lease(self.settings, role)
+        thread = threading.Thread(
+            target=lead, args=(lease, work, self._stop), name=name, daemon=True
+        )
         thread.start()
         self._threads.append(thread)
 

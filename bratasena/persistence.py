@@ -237,7 +237,9 @@ def originators_of(
                 f"SELECT originator_id FROM {recorder.events_table_name} WHERE topic IN ({marks})",
                 topics,
             )
-            keep(lite.fetchall())  # the library's SQLite cursor has no fetchmany; rows are small
+            # The library's cursor offers only fetchall, which would hold every registered
+            # household's row at once (25 MB in Blora); its sqlite3 cursor streams them.
+            keep(lite.sqlite_cursor)
         return list(dict.fromkeys(found))
     start = 0  # other recorders: the log, read by topic through the public API
     while page := app.recorder.select_notifications(

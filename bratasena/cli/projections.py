@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from bratasena.bootstrap import Service
 from bratasena.cli import stop_on_signals
+from bratasena.leadership import Lease, lead, leader
 from bratasena.projections import Projections
 from bratasena.settings import get_settings
 
@@ -49,8 +50,8 @@ def _project(args: argparse.Namespace) -> int:
             _print_status(views)
             return 0
         stop = stop_on_signals()
-        print("Projecting; Ctrl-C to stop.", flush=True)
-        views.run_forever(stop)
+        print("Projecting while this process leads the runner; Ctrl-C to stop.", flush=True)
+        lead(Lease(views.settings, "runner"), views.run_forever, stop)
         return 0
 
 
@@ -64,6 +65,12 @@ def _print_status(views: Projections) -> None:
     print(f"{'projection':<20} {'position':>10} {'head':>10} {'lag':>8}")
     for s in views.status():
         print(f"{s.name:<20} {s.position:>10} {s.head:>10} {s.lag:>8}")
+    pid = leader(views.settings, "runner")
+    print(
+        "runner: none running on this deployment"
+        if pid is None
+        else f"runner: process {pid} leads (others stand by)"
+    )
 
 
 def _rebuild(args: argparse.Namespace) -> int:

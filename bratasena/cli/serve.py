@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from bratasena import deployment
 from bratasena.settings import get_settings
@@ -33,6 +34,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _listen_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on")
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="worker processes serving on the one port (default 1); the projection runner "
+        "and the sync worker run in one of them",
+    )
+
+
+def _workers(text: str) -> int:
+    count = int(text)
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError("--workers must be between 1 and 64")
+    return count
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -51,21 +66,23 @@ def _serve(args: argparse.Namespace) -> int:
         from bratasena.demo import prepare
 
         settings, _stand_ins = prepare(settings, base_url=f"http://{args.host}:{args.port}")
-    asgi = create_app(settings, runner=args.runner)
-    # One worker: the runner and worker threads, the login throttle and the rate limiter live in
-    # this process; scale out with more `bratasena api` processes behind a proxy instead.
     # X-Forwarded-For is believed only from BRATASENA_TRUSTED_PROXIES (none by default): from
     # anyone else, a rotating header would give every request a fresh address and defeat the
     # rate limit and the login throttle.
     trusted = settings.trusted_proxy_list()
-    config = uvicorn.Config(
-        asgi,
-        host=args.host,
-        port=args.port,
-        log_level="info",
-        proxy_headers=bool(trusted),
-        forwarded_allow_ips=trusted or None,
-    )
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": "info",
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+    }
+    if args.workers > 1:
+        from bratasena import workers
+
+        workers.serve(settings, args.runner, workers=args.workers, **options)
+        return 0
+    config = uvicorn.Config(create_app(settings, runner=args.runner), **options)
     # After uvicorn has configured its loggers: request lines without query values.
     hide_query_values()
     uvicorn.Server(config).run()

@@ -15,7 +15,8 @@ from bratasena.bootstrap import Service
 from bratasena.cli import stop_on_signals
 from bratasena.integration.simulator import Faults, StandInTarget, TargetState
 from bratasena.integration.sync import SyncWorker
-from bratasena.settings import get_settings
+from bratasena.leadership import Lease, lead, leader
+from bratasena.settings import Settings, get_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -60,8 +61,12 @@ def _run(args: argparse.Namespace) -> int:
             _print_status(worker)
             return 0
         stop = stop_on_signals()
-        print(f"Syncing to {', '.join(worker.targets) or 'no target'}; Ctrl-C to stop.", flush=True)
-        worker.run_forever(stop)
+        print(
+            f"Syncing to {', '.join(worker.targets) or 'no target'} while this process leads the "
+            "sync; Ctrl-C to stop.",
+            flush=True,
+        )
+        lead(Lease(worker.settings, "sync"), worker.run_forever, stop)
         return 0
 
 
@@ -75,6 +80,7 @@ def _print_status(worker: SyncWorker) -> None:
     s = worker.status()
     print(f"targets: {', '.join(s.targets) or 'none enabled'}")
     print(f"log position {s.position} of {s.head} (lag {s.lag} events)")
+    print(_leading(worker.settings))
     for t in s.per_target:
         state = "enabled" if t.enabled else "NOT CONFIGURED: its changes wait until its URL is set"
         print(f"  {t.target:<9} {t.unsent} not yet acknowledged, {t.parked} parked; {state}")
@@ -87,6 +93,13 @@ def _print_status(worker: SyncWorker) -> None:
         print(f"{'parked item':<16} {'registry id':<14} {'change':<13} {'reason':<20} message")
         for p in parked:
             print(f"{p.id:<16} {p.registry_id:<14} {p.change:<13} {p.reason_code:<20} {p.message}")
+
+
+def _leading(settings: Settings) -> str:
+    pid = leader(settings, "sync")
+    if pid is None:
+        return "sync worker: none running on this deployment"
+    return f"sync worker: process {pid} leads (others stand by)"
 
 
 def _retry(args: argparse.Namespace) -> int:

@@ -186,6 +186,16 @@ class Outbox:
                 "CREATE INDEX IF NOT EXISTS sync_outbox_order "
                 "ON sync_outbox (household_id, target, event_version)"
             )
+            # `due` walks this in log order and stops at its limit: with only the index above
+            # and the one on (state, next_attempt_at), both backends checked every pending item
+            # and sorted them all on each call (125 ms at 14,000 pending on PostgreSQL, 0.3 ms
+            # with this, once the planner knows the table's size: `refresh_statistics`). The
+            # state is a literal in the query too, or a prepared statement's generic plan could
+            # not use a partial index.
+            cur.execute(
+                "CREATE INDEX IF NOT EXISTS sync_outbox_pending "
+                f"ON sync_outbox (position) WHERE state = '{PENDING}'"
+            )
             cur.executemany(
                 "INSERT INTO sync_position (name, position) VALUES (%s, 0) "
                 "ON CONFLICT (name) DO NOTHING",
@@ -205,13 +215,15 @@ class Outbox:
         """The position every target has reached (the lowest of theirs)."""
         return min(self.positions().values(), default=0)
 
-    def take_in(self, read: Callable[[int], tuple[Sequence[Change], int]], *, now: float) -> int:
+    def take_in(
+        self, read: Callable[[int], tuple[Sequence[Change], int]], *, now: float
+    ) -> tuple[int, int]:
         """Queue what ``read(position)`` finds and move to the position it returns, atomically.
 
         ``read`` is given the lowest target position and returns changes for every target; each
         target takes those past its own position. The position rows are locked for the
         transaction, so two workers never take in the same events twice; ``read`` runs inside
-        it. The number of items queued.
+        it. The number of items queued, and the lowest target position afterwards.
         """
         lock = " FOR UPDATE" if self.db.is_postgres else ""
         names = [position_name(t) for t in self.targets]
@@ -252,7 +264,20 @@ class Outbox:
             moved = [(end, position_name(t)) for t, at in after.items() if at < end]
             if moved:
                 cur.executemany("UPDATE sync_position SET position = %s WHERE name = %s", moved)
-        return len(changes)
+        return len(changes), min((max(at, end) for at in after.values()), default=0)
+
+    def refresh_statistics(self) -> None:
+        """Have the database count the outbox again, after a large intake.
+
+        Planned with the statistics of a nearly empty table, `due` reads every pending item
+        through the (state, next_attempt_at) index, checks each one's earlier changes and sorts
+        them all (145 ms a round at 14,000 pending on PostgreSQL, 34 ms on SQLite) instead of
+        walking the pending items in log order and stopping at its limit (under 1.5 ms on both).
+        PostgreSQL's autovacuum would count a table that grew from nothing only within a minute
+        or so, and SQLite never does; ANALYZE samples the table in milliseconds.
+        """
+        with self.db.transaction() as cur:
+            cur.execute("ANALYZE sync_outbox")
 
     # --- sending --------------------------------------------------------------------------------
 
@@ -266,13 +291,13 @@ class Outbox:
             return []
         columns = ", ".join(f"o.{name}" for name in ITEM_COLUMNS)
         rows = self.db.query(
-            f"SELECT {columns} FROM sync_outbox o WHERE o.state = %s "
+            f"SELECT {columns} FROM sync_outbox o WHERE o.state = '{PENDING}' "
             f"AND o.target IN ({', '.join(['%s'] * len(targets))}) "
             "AND o.next_attempt_at <= %s AND NOT EXISTS "
             "(SELECT 1 FROM sync_outbox p WHERE p.household_id = o.household_id "
             "AND p.target = o.target AND p.event_version < o.event_version AND p.state <> %s) "
             "ORDER BY o.position LIMIT %s",
-            (PENDING, *targets, now, DONE, limit),
+            (*targets, now, DONE, limit),
         )
         return [_item(row) for row in rows]
 

@@ -30,6 +30,7 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
@@ -42,8 +43,8 @@ from bratasena.application import Bratasena, SyncAnswer
 from bratasena.domain.household import TARGETS, Household
 from bratasena.integration.client import (
     Answer,
+    PreparedChanges,
     TargetClient,
-    build_payload,
     enabled_targets,
     idempotency_key,
 )
@@ -153,8 +154,14 @@ class SyncWorker:
         self._clients_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self._inflight: dict[str, tuple[Item, Future[Sent]]] = {}
+        self._ready: deque[Item] = deque()
+        """Due items read ahead, not yet submitted (see `_pump`)."""
         self._rng = random.Random()
         self._last_follow = 0.0
+        self._taken_in = 0
+        """A position every target has reached, as this worker last saw it (it only grows)."""
+        # Both targets' sends of a change share one payload; a few rounds of sends are kept.
+        self._prepared = PreparedChanges(app, 4 * self.concurrency)
 
     # --- follow ---------------------------------------------------------------------------------
 
@@ -165,7 +172,12 @@ class SyncWorker:
     def follow(self) -> int:
         """Take in one batch of the log after the position; the number of changes queued."""
         head = self.app.head()
-        if self.position() >= head:
+        # Positions only grow, so once every target has reached the head nothing is to be read:
+        # the stored positions need no second look (and no locking transaction) until it moves.
+        if self._taken_in >= head:
+            return 0
+        self._taken_in = self.position()
+        if self._taken_in >= head:
             return 0
 
         def read(position: int) -> tuple[list[Change], int]:
@@ -199,15 +211,18 @@ class SyncWorker:
                 )
             return changes, end
 
-        return self.outbox.take_in(read, now=self.clock())
+        queued, self._taken_in = self.outbox.take_in(read, now=self.clock())
+        return queued
 
     def _follow_all(self) -> int:
         queued = 0
         while True:
-            before = self.position()
+            before = self._taken_in
             queued += self.follow()
-            if self.position() == before:
+            if self._taken_in == before:
                 self._last_follow = time.monotonic()
+                if queued >= FOLLOW_BATCH:
+                    self.outbox.refresh_statistics()  # a backlog arrived: see `due`'s plan
                 return queued
 
     # --- dispatch -------------------------------------------------------------------------------
@@ -217,33 +232,46 @@ class SyncWorker:
             client = self._clients.get(target)
             if client is None:
                 client = TargetClient(
-                    self.targets[target],
-                    timeout=self.settings.sync_timeout_seconds,
-                    connections=self.concurrency,
+                    self.targets[target], timeout=self.settings.sync_timeout_seconds
                 )
                 self._clients[target] = client
             return client
 
     def _pump(self) -> int:
-        """Submit due items not already in flight; the number submitted."""
+        """Submit due items not already in flight; the number submitted.
+
+        Reads ahead: up to ``concurrency`` due items more than there are free slots wait in
+        memory, so `_reap` can fill the slots of finished sends before it records their answers
+        (the sends keep the targets busy while this thread writes to the database).
+        """
         free = self.concurrency - len(self._inflight)
         if free <= 0:
             return 0
+        if len(self._ready) < free:
+            waiting = self._inflight.keys() | {item.id for item in self._ready}
+            # Only enabled targets: items left for a target switched off since must not fill
+            # the batch and starve the others.
+            due = self.outbox.due(
+                tuple(self.targets),
+                now=self.clock(),
+                limit=len(waiting) + free + self.concurrency,
+            )
+            self._ready.extend(item for item in due if item.id not in waiting)
+        return self._submit_ready()
+
+    def _submit_ready(self) -> int:
+        """Submit items read ahead while slots are free; the number submitted.
+
+        Only items read after every earlier answer was recorded are held here, so none of them
+        is an item whose send finished but whose answer is not yet recorded.
+        """
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="sync-send")
         submitted = 0
-        # Only enabled targets: items left for a target switched off since must not fill the
-        # batch and starve the others.
-        due = self.outbox.due(
-            tuple(self.targets), now=self.clock(), limit=free + len(self._inflight)
-        )
-        for item in due:
-            if item.id in self._inflight:
-                continue
+        while self._ready and len(self._inflight) < self.concurrency:
+            item = self._ready.popleft()
             self._inflight[item.id] = (item, self._pool.submit(self.send, item))
             submitted += 1
-            if submitted >= free:
-                break
         return submitted
 
     def _reap(self, timeout: float | None) -> int:
@@ -266,17 +294,18 @@ class SyncWorker:
                 else:
                     detail = f"{type(error).__name__}: {error}"[:300]
                     sent.append(Sent(item, Answer("transient", detail=detail)))
+        self._submit_ready()
         self.record(sent)
         return len(sent)
 
     def send(self, item: Item) -> Sent:
         """Send one item (runs in the send pool): the answer, and the household's registry id."""
         try:
-            payload = build_payload(self.app, item.household_id, item.event_version)
+            change = self._prepared.get(item.household_id, item.event_version)
         except Exception as error:
             detail = f"payload: {type(error).__name__}: {error}"[:300]
             return Sent(item, Answer("transient", detail=detail))
-        return Sent(item, self._client(item.target).send(payload), str(payload["registry_id"]))
+        return Sent(item, self._client(item.target).send(change), change.registry_id)
 
     def record(self, sent: Sequence[Sent]) -> None:
         """Record the answers of finished sends on their households, then mark their items."""
@@ -397,6 +426,8 @@ class SyncWorker:
             lock.release()
 
     def _drain_inflight(self) -> None:
+        # Items read ahead stay pending in the outbox: the next round reads them again.
+        self._ready.clear()
         while self._inflight:
             self._reap(None)
 

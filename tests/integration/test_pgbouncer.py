@@ -1,5 +1,5 @@
 """The service through a real PgBouncer in transaction mode: commands, views, limits and the sync
-worker's lock, with more client connections than server connections."""
+worker's lock and the leases, with more client connections than server connections."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 
 from bratasena.application import Bratasena
 from bratasena.integration.sync import SyncWorker, _WorkerLock
+from bratasena.leadership import Lease
 from bratasena.limit_store import limit_store
 from bratasena.projections import Projections
 from bratasena.settings import Settings
@@ -89,3 +90,21 @@ def test_a_case_goes_to_sync_through_pgbouncer_in_transaction_mode(
         app.close()
         for target in targets.values():
             target.stop()
+
+
+def test_a_leases_transaction_lock_through_pgbouncer_has_one_holder_at_a_time(
+    bouncer: Bouncer, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings(database_url=bouncer.url, transaction_pooler=True)
+    first, second = Lease(settings, "runner"), Lease(settings, "runner")
+    try:
+        assert first.try_acquire()
+        # The refused try ends its transaction, so PgBouncer may hand its server connection on.
+        assert not second.try_acquire()
+        assert not second.try_acquire()
+        assert first.still_held()
+        first.release()
+        assert second.try_acquire()
+    finally:
+        first.release()
+        second.release()

@@ -164,6 +164,19 @@ def test_a_target_down_for_a_while_gets_the_backlog_when_it_is_back(
     assert_exactly_once(app, targets, hids)
 
 
+def test_a_backlog_larger_than_a_batch_of_the_log_syncs_each_change_once(
+    worker: tuple[Bratasena, SyncWorker], targets: dict[str, StandInTarget], clock: Clock
+) -> None:
+    """More than one batch of the log is taken in at once (and the outbox's statistics
+    refreshed for `due`'s plan); every change still goes out once, none skipped."""
+    app, sync = worker
+    hids = deactivate_many(app, clock, 300)
+    with Running(sync):
+        wait_until(settled(sync, 600))
+    assert sync.status().pending + sync.status().retrying + sync.status().parked == 0
+    assert_exactly_once(app, targets, hids)
+
+
 def test_500s_timeouts_garbage_and_lost_answers_are_retried_without_loss_or_doubles(
     worker: tuple[Bratasena, SyncWorker], targets: dict[str, StandInTarget], clock: Clock
 ) -> None:

@@ -20,6 +20,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
         (
             "bratasena.application",
             "bratasena.deployment",
+            "bratasena.leadership",
             "bratasena.letter_facts",
             "bratasena.persistence",
             "bratasena.registry_digests",
@@ -44,7 +45,7 @@ UNITS: dict[str, tuple[int, tuple[str, ...]]] = {
     ),
     "api": (4, ("bratasena.api",)),
     "web": (4, ("bratasena.web",)),
-    "bootstrap": (5, ("bratasena.bootstrap", "bratasena.demo")),
+    "bootstrap": (5, ("bratasena.bootstrap", "bratasena.demo", "bratasena.workers")),
     "cli": (6, ("bratasena.cli",)),
 }
 """Each unit's layer and modules; a module imports only from lower layers and its own unit."""
