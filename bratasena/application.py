@@ -59,6 +59,7 @@ from bratasena.letter_facts import (
 from bratasena.letter_facts import Decision as DecisionFacts
 from bratasena.media import Inspected, Upload, attachment_of, inspect
 from bratasena.persistence import (
+    current_version,
     event_store_env,
     fold,
     insert_events_in_binary,
@@ -226,6 +227,7 @@ class Bratasena(Application[UUID]):
             )
         self._lookup_secret = settings.lookup_secret()
         self._digests: RegistryDigests | None = None
+        self._callers: dict[UUID, Account] = {}
 
     @property
     def registry_digests(self) -> RegistryDigests:
@@ -1017,14 +1019,16 @@ class Bratasena(Application[UUID]):
         then only the case's public steps after it: never that a case was open before.
         """
         key = ids.complaint_id(normalise_tracking_code(tracking_code))
-        joined = self._find(JoinedCase, key)
-        if joined is None:
-            complaint = self._get(Complaint, key)
+        # The code's own aggregate, read once: the complaint, or the record of its joining.
+        found = self._find(Aggregate, key)
+        if not isinstance(found, JoinedCase):
+            complaint = found if isinstance(found, Complaint) else self._get(Complaint, key)
             events = [e for e in self._complaint_events(complaint.id) if e.public]
             steps = [(event.step, event.timestamp) for event in events]
             return Progress(
                 complaint.tracking_code, complaint.status, steps, complaint.evidence_count
             )
+        joined = found
         since_joined = [
             e
             for e in self._complaint_events(joined.complaint_id)
@@ -1481,6 +1485,26 @@ class Bratasena(Application[UUID]):
         account = self._find(Account, ids.account_id(username))
         if account is None:
             raise NotFoundError(f"no account named {username!r}", field="username")
+        return account
+
+    def calling_account(self, username: str) -> Account:
+        """The account of a username as it stands now, for checking the caller of a request.
+
+        Replaying the account's events on every request cost more than the check needs: the
+        account is kept in memory and trusted only while its version is still the newest in the
+        event store (one indexed read), so a disabled account, a role change or a new token
+        version (signed out, password changed) counts on the very next request, whichever
+        process recorded it. The account returned is shared between requests: read it, never
+        change it (commands load their own through `get_account`).
+        """
+        key = ids.account_id(username)
+        version = current_version(self, key)
+        known = self._callers.get(key)
+        if known is not None and version is not None and known.version == version:
+            return known
+        account = self.get_account(username)
+        if version is not None:
+            self._callers[key] = account
         return account
 
     def change_role(

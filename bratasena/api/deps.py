@@ -100,7 +100,13 @@ SyncDep = Annotated[SyncWorker, Depends(_sync)]
 def optional_account(
     app: AppDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Account | None:
-    """The account of the bearer token, or None without one (read on every request)."""
+    """The account of the bearer token, or None without one (checked on every request).
+
+    The check is one indexed read of the account's version (`Bratasena.calling_account`), and
+    the token's signature is checked once per token. A plain function, so in the thread pool:
+    run on the event loop instead, it saved the hand-off but stalled every connection whenever
+    the store made it wait, on both backends (docs/benchmarks.md, issue 18).
+    """
     if token is None:
         return None
     named = access.read_token(settings, token)

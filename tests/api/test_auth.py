@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from bratasena.access import issue_token
+from bratasena.access import issue_token, read_token
 from bratasena.application import Bratasena
 from bratasena.bootstrap import create_app
 from bratasena.limits import LoginThrottle
@@ -117,6 +117,19 @@ def test_an_expired_or_forged_token_is_refused(
     for token in (expired, forged):
         response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
+
+
+def test_a_token_read_before_still_expires_on_time_and_stays_in_its_regency(
+    api_settings: Settings,
+) -> None:
+    # Its signature is checked once; its expiry and regency on every read.
+    ttl = api_settings.token_ttl_seconds
+    token = issue_token(api_settings, "budi", now=time.time() - ttl + 1.5)
+    assert read_token(api_settings, token) == ("budi", 0)
+    assert read_token(api_settings.model_copy(update={"regency": "33.25"}), token) is None
+    assert read_token(api_settings, token) == ("budi", 0)
+    time.sleep(2)
+    assert read_token(api_settings, token) is None
 
 
 def test_an_admin_opens_an_account_that_can_then_log_in(

@@ -1,0 +1,72 @@
+"""The caller's account on every request: kept in memory, never trusted past its version.
+
+Another `Bratasena` over the same store stands for another process (a second `bratasena api`, or
+the administrator's CLI): what it records must count on this one's very next check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bratasena.access import NotAuthenticatedError, token_account
+from bratasena.application import Bratasena
+from bratasena.domain.errors import NotFoundError
+from bratasena.settings import Settings
+from tests.builders import Clock, open_staff
+
+
+@pytest.fixture
+def other(settings: Settings, clock: Clock) -> Iterator[Bratasena]:
+    """A second application over the same store: another process."""
+    application = Bratasena(settings, clock=clock)
+    yield application
+    application.close()
+
+
+def test_an_unchanged_account_is_read_once_and_then_kept(app: Bratasena) -> None:
+    open_staff(app)
+    first = app.calling_account("budi")
+    assert app.calling_account("budi") is first
+    assert (first.username, first.role, first.enabled) == ("budi", "officer", True)
+
+
+def test_an_account_disabled_elsewhere_is_out_on_the_next_check(
+    app: Bratasena, other: Bratasena
+) -> None:
+    open_staff(app)
+    assert token_account(app, "budi").enabled
+    other.disable_account("budi", reason="pindah tugas", actor="admin")
+    assert app.calling_account("budi").enabled is False
+    with pytest.raises(NotAuthenticatedError, match="disabled"):
+        token_account(app, "budi")
+
+
+def test_a_token_version_moved_on_elsewhere_ends_the_old_token_on_the_next_check(
+    app: Bratasena, other: Bratasena
+) -> None:
+    open_staff(app)
+    assert token_account(app, "budi", 0).token_version == 0
+    other.sign_out("budi", actor="budi")
+    with pytest.raises(NotAuthenticatedError, match="ended"):
+        token_account(app, "budi", 0)
+    assert token_account(app, "budi", 1).token_version == 1
+
+
+def test_a_role_changed_elsewhere_applies_on_the_next_check(
+    app: Bratasena, other: Bratasena
+) -> None:
+    open_staff(app)
+    assert app.calling_account("budi").districts == ("331601",)
+    other.change_role("budi", role="supervisor", districts=[], actor="admin")
+    changed = app.calling_account("budi")
+    assert (changed.role, changed.districts) == ("supervisor", ())
+    assert app.calling_account("budi") is changed
+
+
+def test_an_unknown_username_is_not_found(app: Bratasena) -> None:
+    with pytest.raises(NotFoundError):
+        app.calling_account("nobody")
+    with pytest.raises(NotAuthenticatedError, match="no account"):
+        token_account(app, "nobody")
