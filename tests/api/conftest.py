@@ -44,6 +44,21 @@ def password_hash() -> str:
     return hash_password(PASSWORD)
 
 
+def open_officer_budi(settings: Settings) -> None:
+    """Store the officer ``budi`` of district 33.16.01 (password `PASSWORD`), for tests that run
+    the service as separate processes over that store."""
+    from bratasena.application import Bratasena
+
+    core = Bratasena(settings)
+    try:
+        core.open_account(
+            username="budi", role="officer", districts=["331601"], password_hash=password_hash(),
+            actor="setup",
+        )  # fmt: skip
+    finally:
+        core.close()
+
+
 @pytest.fixture
 def api_settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings(public_rate_limit_per_minute=10_000)

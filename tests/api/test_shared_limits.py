@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from bratasena.settings import Settings
-from tests.api.conftest import PASSWORD, free_port, password_hash
+from tests.api.conftest import PASSWORD, free_port, open_officer_budi
 from tests.api.test_processes import ROOT, cli_env
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -93,14 +93,7 @@ def test_two_api_processes_share_one_login_throttle(
 ) -> None:
     settings = make_settings()
     env = limited_env(settings, store)
-    from bratasena.application import Bratasena
-
-    core = Bratasena(settings)
-    core.open_account(
-        username="budi", role="officer", districts=["331601"], password_hash=password_hash(),
-        actor="setup",
-    )  # fmt: skip
-    core.close()
+    open_officer_budi(settings)
     with api_process(env) as (first, _), api_process(env) as (second, _):
         for n in range(6):
             base = (first, second)[n % 2]

@@ -23,7 +23,7 @@ from bratasena.leadership import leader
 from bratasena.projections import Projections
 from bratasena.projections.case_list import CaseQuery
 from bratasena.settings import Settings
-from tests.api.conftest import PASSWORD, free_port, password_hash
+from tests.api.conftest import PASSWORD, free_port, open_officer_budi
 from tests.api.test_operations import samples
 from tests.api.test_processes import ROOT, cli_env
 from tests.builders import file, register, registry_row
@@ -68,12 +68,7 @@ def test_two_workers_count_every_request_in_metrics_and_share_the_login_throttle
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
     settings = make_settings()
-    core = Bratasena(settings)
-    core.open_account(
-        username="budi", role="officer", districts=["331601"], password_hash=password_hash(),
-        actor="setup",
-    )  # fmt: skip
-    core.close()
+    open_officer_budi(settings)
     requests = 60
     with workers("api", cli_env(settings), tmp_path / "api.log") as base:
         # New connections from four threads at once: the kernel hands them to both workers.
