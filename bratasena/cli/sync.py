@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--concurrency",
         type=int,
         default=None,
-        help="changes in flight at once (default: BRATASENA_SYNC_IN_FLIGHT, 32)",
+        help="changes in flight at once (default: BRATASENA_SYNC_IN_FLIGHT, 64)",
     )
     sync.set_defaults(handler=_run)
     actions = sync.add_subparsers(dest="action", required=False, metavar="ACTION")

@@ -353,6 +353,6 @@ def test_the_in_flight_count_comes_from_the_settings(make_settings: MakeSettings
     with Service(make_settings(sync_in_flight=3)) as service:
         assert service.sync.concurrency == 3
     with Service(make_settings()) as service:
-        assert service.sync.concurrency == 32
+        assert service.sync.concurrency == 64
     with pytest.raises(ValidationError, match="sync_in_flight"):
         make_settings(sync_in_flight=0)
