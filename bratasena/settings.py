@@ -101,9 +101,9 @@ class Settings(BaseSettings):
     sync_backoff_max_seconds: float = 300.0
     # Sends in flight at once across the targets. With targets answering in 50 ms, 8 drained about
     # 50 deactivations a second (docs/benchmarks.md, issue 6): a backlog of 10,000 took minutes.
-    # 64 drains 10,000 within a minute on PostgreSQL (58.8 s against 72.2 s at 32, docs/benchmarks.md,
-    # issue 18); the sending threads hold no database connection, only one keep-alive connection
-    # per target each.
+    # 64 drains 10,000 within a minute on PostgreSQL (58.8 s against 72.2 s at 32; issue 18 in
+    # docs/benchmarks.md); the sending threads hold no database connection, only one keep-alive
+    # connection per target each.
     sync_in_flight: int = Field(default=64, ge=1, le=256)
 
     projection_batch_size: int = Field(default=500, ge=1)
