@@ -17,7 +17,7 @@ from bratasena.domain.letters import (
     letter_key,
     number_of_key,
 )
-from tests.builders import T0, at, new_complaint
+from tests.builders import T0, at, investigate, new_complaint
 
 REASON = "Terbukti mampu: rumah dua lantai dan mobil pribadi."
 
@@ -41,16 +41,7 @@ def issue(c: Complaint, kind: str, days: float, *, number: str | None = None, **
 
 
 def upheld() -> Complaint:
-    c = new_complaint(T0)
-    c.assign(officer="budi", actor="kabid", at=at(1))
-    c.record_investigation(
-        visited_on=at(2).date(),
-        findings={"mampu": "Rumah dua lantai"},
-        recommendation="uphold",
-        notes="",
-        actor="budi",
-        at=at(2),
-    )
+    c = investigate(new_complaint(T0))
     c.issue_notice(response_due=at(10).date(), actor="budi", at=at(3))
     c.record_response(statement="Tidak benar", received_on=at(4).date(), actor="budi", at=at(4))
     c.uphold(reason=REASON, reason_codes=["mampu"], actor="kabid", at=at(6))
