@@ -59,6 +59,7 @@ from bratasena.letter_facts import (
 from bratasena.letter_facts import Decision as DecisionFacts
 from bratasena.media import Inspected, Upload, attachment_of, inspect
 from bratasena.persistence import (
+    create_event_table,
     current_version,
     event_store_env,
     fold,
@@ -215,6 +216,8 @@ class Bratasena(Application[UUID]):
         self.typesetter = typesetter
         """Words and prints letters (None: this process issues no letters)."""
         super().__init__(env=event_store_env(settings))
+        if settings.uses_postgres:
+            create_event_table(settings, self.recorder)
         insert_events_in_binary(self.recorder)
         send_inserts_whole(self.recorder)
         if settings.transaction_pooler:

@@ -136,9 +136,7 @@ class TableBlobs:
     def __init__(self, settings: Settings) -> None:
         self.db = Database(settings, "blobs")
         self._seal = _Seal(settings)
-        with self.db.transaction() as cur:
-            # CREATE … IF NOT EXISTS races on the catalogue when two processes start at once.
-            cur.execute("SELECT pg_advisory_xact_lock(7316062)")
+        with self.db.setup() as cur:
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS blobs_files (sha256 TEXT PRIMARY KEY, "
                 "data BYTEA NOT NULL, stored_at TIMESTAMPTZ NOT NULL DEFAULT now())"

@@ -45,7 +45,7 @@ def owner(settings: Settings) -> str | None:
     """The regency code the store is marked with, or None when it is not marked (yet)."""
     store = Database(settings, "deployment")
     try:
-        with store.transaction() as cur:
+        with store.setup() as cur:
             cur.execute(CREATE)
             cur.execute(f"SELECT regency FROM {TABLE}")
             found = cur.fetchone()
@@ -65,7 +65,7 @@ def claim(settings: Settings) -> None:
     """
     store = Database(settings, "deployment")
     try:
-        with store.transaction() as cur:
+        with store.setup() as cur:
             cur.execute(CREATE)
             cur.execute(
                 f"INSERT INTO {TABLE} (singleton, regency) VALUES (1, %s) "

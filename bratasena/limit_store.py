@@ -84,10 +84,7 @@ class DatabaseStore:
     def __init__(self, settings: Settings) -> None:
         self.db = Database(settings, "limits")
         self._adds = 0
-        with self.db.transaction() as cur:
-            if self.db.is_postgres:
-                # CREATE … IF NOT EXISTS races on the catalogue when two processes start at once.
-                cur.execute("SELECT pg_advisory_xact_lock(7316061)")
+        with self.db.setup() as cur:
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS limits_counters (key TEXT PRIMARY KEY, "
                 "count BIGINT NOT NULL, ends_at DOUBLE PRECISION NOT NULL, "

@@ -24,6 +24,8 @@ an upgrade starts by re-reading the library code each one names):
   read of the application, `Bratasena._find`, passes it to `Repository.get`).
 
 and one more for a transaction pooler in front of PostgreSQL (`without_prepared_statements`).
+On PostgreSQL the event table is also created by this module (`create_event_table`): the library's
+own statements, one process at a time.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         # Also how long a request waits for a free connection of a full pool before failing.
         env["POSTGRES_CONNECT_TIMEOUT"] = str(settings.pool_timeout_seconds)
         env["POSTGRES_LOCK_TIMEOUT"] = "10"
+        env["CREATE_TABLE"] = "no"  # `create_event_table` does it, one process at a time
     else:
         env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
         env["SQLITE_DBNAME"] = str(settings.private_file(settings.sqlite_path("events").name))
@@ -423,10 +426,38 @@ def ensure_postgres_schema(settings: Settings) -> None:
     schema = params["POSTGRES_SCHEMA"]
     if not _IDENTIFIER.match(schema):
         raise ValueError(f"database schema {schema!r} must be a plain lower-case identifier")
-    with psycopg.connect(
-        postgres_conninfo(settings), autocommit=True, prepare_threshold=None
-    ) as conn:
+    with _one_at_a_time(settings) as conn:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+
+
+def create_event_table(settings: Settings, recorder: Recorder) -> None:
+    """Create the PostgreSQL event table, its index and insert function with the library's own
+    statements, while no other process does.
+
+    eventsourcing 9.5.6's `PostgresRecorder.create_table` runs `CREATE OR REPLACE FUNCTION` on
+    every start, and PostgreSQL refuses one of two transactions that replace the same function at
+    once ("tuple concurrently updated"): the workers of `serve --workers 2` starting together
+    failed that way. The event store's environment therefore turns the library's own creation off
+    (`CREATE_TABLE=no`), and the application calls this instead.
+    """
+    if not isinstance(recorder, PostgresAggregateRecorder):
+        raise TypeError(f"create_event_table is for the PostgreSQL recorder, not {recorder!r}")
+    with _one_at_a_time(settings):
+        recorder.create_table()
+
+
+@contextmanager
+def _one_at_a_time(settings: Settings) -> Iterator[psycopg.Connection[Any]]:
+    """Hold the setup lock: a transaction's advisory lock on a connection of its own, so a
+    transaction pooler in front of the server cannot leave it behind on a pooled connection."""
+    with (
+        psycopg.connect(
+            postgres_conninfo(settings), autocommit=True, prepare_threshold=None
+        ) as conn,
+        conn.transaction(),
+    ):
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('bratasena setup events', 0))")
+        yield conn
 
 
 def postgres_conninfo(settings: Settings) -> str:
@@ -548,6 +579,22 @@ class Database:
             lite.execute("ROLLBACK")
             raise
         lite.execute("COMMIT")
+
+    @contextmanager
+    def setup(self) -> Iterator[Cursor]:
+        """A transaction that creates or alters this store's tables, one process at a time.
+
+        CREATE … IF NOT EXISTS races on PostgreSQL's catalogue when two processes start at once
+        (the workers of `serve --workers N`), so there the transaction first takes an advisory
+        lock named after the store; SQLite's BEGIN IMMEDIATE already serialises it.
+        """
+        with self.transaction() as cur:
+            if self.is_postgres:
+                cur.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                    (f"bratasena setup {self.name}",),
+                )
+            yield cur
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Rows of one read-only statement."""

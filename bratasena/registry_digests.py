@@ -46,7 +46,7 @@ class RegistryDigests:
         # Its own key, derived from the lookup key, for the digests of rows as read.
         self._row_key = hashlib.sha256(b"bratasena registry row digest\x00" + secret).digest()
         self.db = Database(settings, "registry")
-        with self.db.transaction() as cur:
+        with self.db.setup() as cur:
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS registry_digests (household_id TEXT PRIMARY KEY, "
                 "version INTEGER NOT NULL, digest TEXT NOT NULL)"

@@ -284,10 +284,11 @@ class Settings(BaseSettings):
 
 
 def _local_key(settings: Settings, path: Path) -> bytes:
-    """The key in ``path``, generated first if missing (atomically: two processes agree)."""
+    """The key in ``path``, generated first if missing (atomically: two processes or threads
+    agree)."""
     if not path.exists():
         settings.private_data_dir()
-        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}")
         handle = os.open(draft, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
         try:
             os.write(handle, base64.b64encode(os.urandom(32)) + b"\n")

@@ -162,10 +162,7 @@ class Outbox:
         self._setup()
 
     def _setup(self) -> None:
-        with self.db.transaction() as cur:
-            if self.db.is_postgres:
-                # CREATE … IF NOT EXISTS races on the catalogue when two processes start at once.
-                cur.execute("SELECT pg_advisory_xact_lock(7316060)")
+        with self.db.setup() as cur:
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS sync_position "
                 "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"

@@ -148,8 +148,7 @@ class Runner:
         its columns or indexes) gets fresh tables at position zero and refills from the log on
         the runner's next run, as a view new to the store does.
         """
-        with self.db.transaction() as cur:
-            self._serialise_setup(cur)
+        with self.db.setup() as cur:
             cur.execute(
                 f"CREATE TABLE IF NOT EXISTS {STATE_TABLE} (name TEXT PRIMARY KEY, "
                 "position BIGINT NOT NULL, generation INTEGER NOT NULL, shape TEXT)"
@@ -183,13 +182,6 @@ class Runner:
         cur.execute(f"SELECT name FROM pragma_table_info('{STATE_TABLE}')")
         if "shape" not in {row[0] for row in cur.fetchall()}:
             cur.execute(f"ALTER TABLE {STATE_TABLE} ADD COLUMN shape TEXT")
-
-    def _serialise_setup(self, cur: Cursor) -> None:
-        # Two processes starting at once must not both create the tables; SQLite's BEGIN
-        # IMMEDIATE already serialises them, PostgreSQL needs a lock (CREATE … IF NOT EXISTS
-        # races on the catalogue).
-        if self.db.is_postgres:
-            cur.execute("SELECT pg_advisory_xact_lock(7316041)")
 
     def _create_tables(
         self, cur: Cursor, view: View[Any], generation: int, *, indexes: bool = True

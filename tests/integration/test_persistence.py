@@ -10,8 +10,10 @@ import base64
 import os
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib.metadata import version
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 import pytest
@@ -20,13 +22,18 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.sqlite import SQLiteAggregateRecorder
 
+from bratasena import deployment
 from bratasena.application import Bratasena
 from bratasena.domain import ids
 from bratasena.domain.household import Household
 from bratasena.domain.lookup import HouseholdLookup
+from bratasena.limit_store import DatabaseStore
 from bratasena.persistence import LIBRARY_VERSION, load_many, originators_of, put_unchecked
+from bratasena.registry_digests import RegistryDigests
 from bratasena.settings import Settings
 from tests.builders import Clock, kk, register, registry_row
+
+T = TypeVar("T")
 
 AT = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
 
@@ -237,6 +244,45 @@ def test_ten_thousand_households_import_in_one_call(app: Bratasena) -> None:
     assert len(logged) == 30_000
     last = app.get_household(ids.household_id("DTKS-010000"))
     assert (last.kk_number, last.head_nik) == (rows[-1]["kk_number"], rows[-1]["head_nik"])
+
+
+# --- creating tables, one process at a time ---------------------------------------------------
+
+
+def test_applications_opened_at_once_all_start_on_a_new_store_and_on_an_existing_one(
+    settings: Settings,
+) -> None:
+    # As the workers of `serve --workers N` do: on PostgreSQL the library's own table creation
+    # replaced its insert function in every process at once, and the server refused all but one.
+    for _ in range(2):  # first a new schema and table, then the ones just made
+        opened = _at_once(8, lambda: Bratasena(settings))
+        register(opened[0], registry_row(1))
+        assert [app.head() for app in opened] == [opened[0].head()] * 8 != [0] * 8
+        for app in opened:
+            app.close()
+
+
+def test_stores_opened_at_once_on_a_new_store_all_create_their_tables(settings: Settings) -> None:
+    # CREATE TABLE IF NOT EXISTS of one new table in two PostgreSQL transactions at once fails
+    # one of them on the catalogue's unique index: `Database.setup` takes turns.
+    def open_stores() -> str | None:
+        DatabaseStore(settings).close()
+        RegistryDigests(settings, bytes(32)).close()
+        return deployment.owner(settings)
+
+    assert _at_once(8, open_stores) == [None] * 8
+
+
+def _at_once(count: int, work: Callable[[], T]) -> list[T]:
+    """``work`` in ``count`` threads released together; the first failure is raised."""
+    start = threading.Barrier(count)
+
+    def one(_: int) -> T:
+        start.wait()
+        return work()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
 
 
 # --- other recorders ----------------------------------------------------------------------------
