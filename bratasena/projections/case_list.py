@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from operator import itemgetter
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from bratasena.domain import ids
@@ -254,6 +254,8 @@ class CaseList(View[CaseRows]):
     def __init__(self, db: Reader, app: Any, settings: Settings) -> None:
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
+        self._place_names: dict[tuple[str, str], str] = {}
+        """District and village names by kind and stored code, looked up once each."""
 
     # --- projection -----------------------------------------------------------------------------
 
@@ -362,7 +364,10 @@ class CaseList(View[CaseRows]):
             "LIMIT %s OFFSET %s",
             [*params, per_page, (page - 1) * per_page],
         )
-        return Page(items=[self.row(r) for r in rows], total=total, page=page, per_page=per_page)
+        today = self.today()
+        return Page(
+            items=[self.row(r, today) for r in rows], total=total, page=page, per_page=per_page
+        )
 
     def get(self, complaint_id: UUID) -> CaseDetail | None:
         """A case with its timeline, or None."""
@@ -390,7 +395,8 @@ class CaseList(View[CaseRows]):
             "ORDER BY filed_at, complaint_id",
             [str(household_id)],
         )
-        return [self.row(r) for r in found]
+        today = self.today()
+        return [self.row(r, today) for r in found]
 
     def open_cases_of(self, household_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, str]]:
         """The open case (id, tracking code) of each of these households that has one."""
@@ -498,26 +504,23 @@ class CaseList(View[CaseRows]):
             return SearchKind.NAME, _named(hashes), [*hashes, *hashes]
         return SearchKind.NOTHING, None, []
 
-    def row(self, values: Sequence[Any]) -> CaseRow:
-        """A stored row as a CaseRow, with names and today's overdue flags."""
+    def row(self, values: Sequence[Any], today: date | None = None) -> CaseRow:
+        """A stored row as a CaseRow, with names and the overdue flags of ``today`` (default:
+        today; a page passes the one day all its rows are judged by)."""
         data = dict(zip(COLUMNS, values, strict=True))
-        book = region_book(self.settings.regency)
-        today = self.today()
+        if today is None:
+            today = self.today()
         response_due = parse_day(data["response_due"])
         decision_due = parse_day(data["decision_due"])
         assert decision_due is not None
-        try:
-            district_name = book.district(data["district_code"]).name
-        except InvalidInputError:
-            district_name = ""
         return CaseRow(
             complaint_id=UUID(data["complaint_id"]),
             tracking_code=data["tracking_code"],
             status=Status(data["status"]),
             district_code=data["district_code"],
-            district_name=district_name,
+            district_name=self._place_name("district", data["district_code"]),
             village_code=data["village_code"],
-            village_name=self._village_name(data["village_code"]),
+            village_name=self._place_name("village", data["village_code"]),
             reason_codes=[c for c in data["reason_codes"].split(",") if c],
             assigned_to=data["assigned_to"],
             filed_at=parse_ts(data["filed_at"]),
@@ -533,9 +536,17 @@ class CaseList(View[CaseRows]):
             version=int(data["version"]),
         )
 
-    def _village_name(self, code: str) -> str:
-        book = region_book(self.settings.regency)
-        return book.village(code).name if book.has_village(code) else ""
+    def _place_name(self, kind: Literal["district", "village"], code: str) -> str:
+        """The name of the district or village of a stored code, '' if the regency has none."""
+        name = self._place_names.get((kind, code))
+        if name is None:
+            book = region_book(self.settings.regency)
+            try:
+                name = book.district(code).name if kind == "district" else book.village(code).name
+            except InvalidInputError:
+                name = ""
+            self._place_names[kind, code] = name
+        return name
 
 
 def _tracking_key(code: str) -> str:
