@@ -29,6 +29,8 @@ from operator import itemgetter
 from typing import Any, Literal
 from uuid import UUID
 
+from pydantic import TypeAdapter
+
 from bratasena.domain import ids
 from bratasena.domain.calendar import jakarta_date
 from bratasena.domain.complaint import (
@@ -113,6 +115,9 @@ COLUMNS = (
     "version",
 )
 _SELECT = ", ".join(COLUMNS)
+_VERSION = COLUMNS.index("version")
+_KEPT_ROWS = 20_000
+"""Rows' JSON kept by `CaseList.search_json` (a few MB) before it starts afresh."""
 _VALUES = itemgetter(*COLUMNS)
 _STEP_COLUMNS = ("complaint_id", "version", "at", "step", "actor", "fields")
 _NAME_COLUMNS = ("complaint_id", "token", "district_code")
@@ -173,6 +178,21 @@ class CaseRow:
     version: int
 
 
+ROW_JSON: TypeAdapter[CaseRow] = TypeAdapter(CaseRow)
+"""A case row's JSON, as an item of the API's `CasePage` (`CaseList.search_json`)."""
+
+
+@dataclass(frozen=True)
+class _StoredPage:
+    """A page as stored: its rows' values (`COLUMNS`), the matches' count, the flags' day."""
+
+    rows: list[Sequence[Any]]
+    total: int
+    page: int
+    per_page: int
+    today: date
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     """One step of a case: its code, who took it, and the fields the step records.
@@ -218,14 +238,18 @@ class CaseList(View[CaseRows]):
             "complaint_id",
             (
                 "tracking_key",
-                "filed_at",
-                "updated_at",
-                "district_code, filed_at",
+                # The list's orders, each with its tie-break, so a page is read in index order
+                # rather than sorted (on SQLite a sort of the rows before the page's end).
+                "filed_at, complaint_id",
+                "filed_at DESC, complaint_id",
+                "updated_at, complaint_id",
+                "updated_at DESC, complaint_id",
+                "decision_due, complaint_id",
+                "district_code, filed_at DESC, complaint_id",
                 "village_code, filed_at",
                 "status, district_code, filed_at",
                 "status, decision_due",
                 "assigned_to, status",
-                "decision_due",
                 # Open cases are a few percent of all: the dashboard, the overdue list and the
                 # officers' queues read only them, through these small indexes.
                 f"decision_due, complaint_id WHERE {OPEN_CASES}",
@@ -255,6 +279,8 @@ class CaseList(View[CaseRows]):
         super().__init__(db, app, settings)
         self.privacy = Privacy(settings)
         self._place_names: dict[tuple[str, str], str] = {}
+        self._row_json: dict[tuple[str, int, date], bytes] = {}
+        """Each row's JSON by case, version and day (`search_json`)."""
         """District and village names by kind and stored code, looked up once each."""
 
     # --- projection -----------------------------------------------------------------------------
@@ -349,6 +375,43 @@ class CaseList(View[CaseRows]):
 
     def search(self, query: CaseQuery) -> Page[CaseRow]:
         """One page of the cases matching the query."""
+        found = self._stored_page(query)
+        return Page(
+            items=[self.row(r, found.today) for r in found.rows],
+            total=found.total,
+            page=found.page,
+            per_page=found.per_page,
+        )
+
+    def search_json(self, query: CaseQuery) -> bytes:
+        """The page `search` gives, as the JSON `PAGE_JSON` writes of it (the API's answer).
+
+        A row's JSON depends only on its case's version (every change to a row comes with an
+        event of its case) and on the day its overdue flags are judged, so each is written once
+        per case version and day and kept: a page of unchanged cases is a join of kept bytes.
+        """
+        found = self._stored_page(query)
+        kept = self._row_json
+        if len(kept) > _KEPT_ROWS:
+            kept.clear()
+        parts = []
+        for values in found.rows:
+            key = (values[0], values[_VERSION], found.today)
+            part = kept.get(key)
+            if part is None:
+                part = kept[key] = ROW_JSON.dump_json(self.row(values, found.today))
+            parts.append(part)
+        return b"".join(
+            (
+                b'{"items":[',
+                b",".join(parts),
+                b'],"total":%d,"page":%d,"per_page":%d}'
+                % (found.total, found.page, found.per_page),
+            )
+        )
+
+    def _stored_page(self, query: CaseQuery) -> _StoredPage:
+        """The stored rows of one page, the number of all matches, and the day of the flags."""
         page, per_page = check_paging(query.page, query.per_page)
         order = SORTS.get(query.sort)
         if order is None:
@@ -356,18 +419,22 @@ class CaseList(View[CaseRows]):
                 f"sort: unknown sort {query.sort!r}; use one of {', '.join(SORTS)}", field="sort"
             )
         where, params = self._where(query)
-        if where is None:
-            return Page(items=[], total=0, page=page, per_page=per_page)
-        total = int(self.db.query(f"SELECT COUNT(*) FROM views_cases{where}", params)[0][0])
-        rows = self.db.query(
-            f"SELECT {_SELECT} FROM views_cases{where} ORDER BY {order}, complaint_id "
-            "LIMIT %s OFFSET %s",
-            [*params, per_page, (page - 1) * per_page],
-        )
         today = self.today()
-        return Page(
-            items=[self.row(r, today) for r in rows], total=total, page=page, per_page=per_page
+        if where is None:
+            return _StoredPage([], 0, page, per_page, today)
+        # The count rides along with the page (one statement, one round trip); a page past the
+        # end has no row to carry it, so it is asked for on its own.
+        count = f"SELECT COUNT(*) FROM views_cases{where}"
+        rows = self.db.query(
+            f"SELECT {_SELECT}, ({count}) FROM views_cases{where} "
+            f"ORDER BY {order}, complaint_id LIMIT %s OFFSET %s",
+            [*params, *params, per_page, (page - 1) * per_page],
         )
+        if rows:
+            total = int(rows[0][-1])
+        else:
+            total = 0 if page == 1 else int(self.db.query(count, params)[0][0])
+        return _StoredPage([r[:-1] for r in rows], total, page, per_page, today)
 
     def get(self, complaint_id: UUID) -> CaseDetail | None:
         """A case with its timeline, or None."""

@@ -5,16 +5,20 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 
 from bratasena.application import Bratasena, SyncAnswer
 from bratasena.domain.errors import InvalidInputError
 from bratasena.projections import CaseQuery, HouseholdQuery, Projections, StaffQuery
+from bratasena.projections.case_list import CaseRow
+from bratasena.projections.records import Page
 from bratasena.projections.report_files import report_csv
 from bratasena.settings import Settings
 from tests.builders import (
@@ -174,6 +178,58 @@ def test_overdue_flags_follow_the_deadlines_against_today(
     assert rows[fresh].overdue_decision
     assert rows[noticed].overdue_decision
     assert views.cases.search(CaseQuery(overdue=False)).total == 0
+
+
+PAGE_JSON: TypeAdapter[Page[CaseRow]] = TypeAdapter(Page[CaseRow])
+
+
+def test_the_case_list_json_is_the_page_search_gives_as_json(
+    app: Bratasena, clock: Clock, views: Projections
+) -> None:
+    open_staff(app)
+    register(
+        app, *(registry_row(n) for n in range(1, 6)), registry_row(6, village_code=OTHER_VILLAGE)
+    )
+    noticed = case_at(app, clock, "notice_issued", "DTKS-000001")
+    filed = []
+    for n in range(2, 7):
+        filed.append(file(app, f"DTKS-{n:06d}").id)
+        clock.advance(minutes=1)
+    views.run_once()
+    queries = [
+        CaseQuery(),
+        CaseQuery(per_page=2),
+        CaseQuery(per_page=2, page=3),
+        CaseQuery(per_page=2, page=9),  # past the end: no rows, the total all the same
+        CaseQuery(per_page=4, sort="filed_at"),
+        CaseQuery(sort="-updated_at"),
+        CaseQuery(sort="decision_due", per_page=3, page=2),
+        CaseQuery(village=OTHER_VILLAGE),
+        CaseQuery(status="withdrawn"),  # nothing matches
+        CaseQuery(districts=[]),  # nothing can match
+        CaseQuery(overdue=False),
+    ]
+
+    def same_as_search() -> None:
+        for query in queries:
+            assert views.cases.search_json(query) == PAGE_JSON.dump_json(
+                views.cases.search(query)
+            ), query
+
+    same_as_search()
+    page = json.loads(views.cases.search_json(CaseQuery(per_page=2, page=9)))
+    assert (page["items"], page["total"]) == ([], 6)
+    # A kept row is never shown stale: a new version of its case is written afresh...
+    app.assign(filed[0], None, officer="sari", actor="kabid")
+    views.run_once()
+    same_as_search()
+    rows = json.loads(views.cases.search_json(CaseQuery(status="assigned")))["items"]
+    assert [(r["complaint_id"], r["assigned_to"]) for r in rows] == [(str(filed[0]), "sari")]
+    # ...and so is a row whose flags a new day changes.
+    clock.advance(days=15)  # past the notice's 14-day deadline
+    same_as_search()
+    rows = json.loads(views.cases.search_json(CaseQuery(status="notice_issued")))["items"]
+    assert [(r["complaint_id"], r["overdue_response"]) for r in rows] == [(str(noticed), True)]
 
 
 def test_case_detail_has_a_plain_timeline_without_the_complainant(
