@@ -37,6 +37,7 @@ from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -356,7 +357,10 @@ def current_version(app: Application[UUID], key: UUID) -> int | None:
     For the caller's account on every request (`Bratasena.calling_account`), so read as the
     library's own `select_events` reads (eventsourcing 9.5.6): on PostgreSQL a prepared
     statement on a pooled connection, with no explicit transaction, whose extra round trips made
-    `current_versions` for one key slower than reading the whole account.
+    `current_versions` for one key slower than reading the whole account. On SQLite one
+    statement on a connection of the calling thread's own (`_sqlite_reader`): the library's pool
+    and its BEGIN and ROLLBACK around the read cost 26 µs a read against 3 µs, 77 against 10
+    with eight threads reading at once.
     """
     recorder = app.recorder
     if isinstance(recorder, PostgresAggregateRecorder):
@@ -370,15 +374,41 @@ def current_version(app: Application[UUID], key: UUID) -> int | None:
     from eventsourcing.sqlite import SQLiteAggregateRecorder
 
     if isinstance(recorder, SQLiteAggregateRecorder):
+        query = (
+            "SELECT MAX(originator_version) AS version "
+            f"FROM {recorder.events_table_name} WHERE originator_id = ?"
+        )
+        reader = _sqlite_reader(recorder)
+        if reader is not None:
+            (version,) = reader.execute(query, [key.hex]).fetchone()
+            return None if version is None else int(version)
         with recorder.datastore.transaction(commit=False) as lite:
-            lite.execute(
-                "SELECT MAX(originator_version) AS version "
-                f"FROM {recorder.events_table_name} WHERE originator_id = ?",
-                [key.hex],
-            )
+            lite.execute(query, [key.hex])
             row = lite.fetchone()
         return None if row is None else row["version"]
     return None
+
+
+_SQLITE_READERS: WeakKeyDictionary[Recorder, threading.local] = WeakKeyDictionary()
+"""Per SQLite recorder, each thread's own connection to its file (`_sqlite_reader`)."""
+
+
+def _sqlite_reader(recorder: Any) -> sqlite3.Connection | None:
+    """A connection of the calling thread's own to the SQLite recorder's file, for reads of one
+    statement (each sees every committed write); None for an in-memory store, whose one
+    database only the library's own connections reach."""
+    pool = recorder.datastore.pool
+    if pool.is_sqlite_memory_mode:
+        return None
+    local = _SQLITE_READERS.get(recorder)
+    if local is None:
+        local = _SQLITE_READERS.setdefault(recorder, threading.local())
+    conn: sqlite3.Connection | None = getattr(local, "conn", None)
+    if conn is None:
+        conn = local.conn = sqlite3.connect(
+            pool.db_name, uri=True, isolation_level=None, timeout=pool.lock_timeout or 5
+        )
+    return conn
 
 
 def postgres_events_table(app: Application[UUID]) -> str | None:

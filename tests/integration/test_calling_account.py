@@ -7,6 +7,7 @@ the administrator's CLI): what it records must count on this one's very next che
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -41,6 +42,17 @@ def test_an_account_disabled_elsewhere_is_out_on_the_next_check(
     assert app.calling_account("budi").enabled is False
     with pytest.raises(NotAuthenticatedError, match="disabled"):
         token_account(app, "budi")
+
+
+def test_threads_that_checked_before_a_disable_each_see_it_on_their_next_check(
+    app: Bratasena, other: Bratasena
+) -> None:
+    # Each request thread reads the version on a connection of its own, kept between requests.
+    open_staff(app)
+    with ThreadPoolExecutor(4) as threads:
+        assert all(threads.map(lambda _: app.calling_account("budi").enabled, range(16)))
+        other.disable_account("budi", reason="pindah tugas", actor="admin")
+        assert not any(threads.map(lambda _: app.calling_account("budi").enabled, range(16)))
 
 
 def test_a_token_version_moved_on_elsewhere_ends_the_old_token_on_the_next_check(
