@@ -234,6 +234,18 @@ def token_account(app: Bratasena, username: str, version: int = 0) -> Account:
         account = app.calling_account(normalise_username(username))
     except NotFoundError:
         raise NotAuthenticatedError("the access token names no account; log in again") from None
+    return _admitted(account, version)
+
+
+def kept_token_account(app: Bratasena, username: str, version: int = 0) -> Account | None:
+    """`token_account` from the account kept in memory, if it is still the newest (one indexed
+    read); None when the account must be read (`token_account` then)."""
+    account = app.kept_caller(normalise_username(username))
+    return None if account is None else _admitted(account, version)
+
+
+def _admitted(account: Account, version: int) -> Account:
+    """The account, if a token of this version may still act for it; otherwise refused."""
     if not account.enabled:
         raise NotAuthenticatedError("this account is disabled; ask an administrator")
     if account.token_version != version:

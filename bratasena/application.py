@@ -1500,15 +1500,25 @@ class Bratasena(Application[UUID]):
         process recorded it. The account returned is shared between requests: read it, never
         change it (commands load their own through `get_account`).
         """
-        key = ids.account_id(username)
-        version = current_version(self, key)
-        known = self._callers.get(key)
-        if known is not None and version is not None and known.version == version:
-            return known
+        kept = self.kept_caller(username)
+        if kept is not None:
+            return kept
         account = self.get_account(username)
-        if version is not None:
-            self._callers[key] = account
+        self._callers[ids.account_id(username)] = account
         return account
+
+    def kept_caller(self, username: str) -> Account | None:
+        """The account `calling_account` kept, while its version is still the newest; None when
+        it must be read (not kept yet, or changed since).
+
+        One indexed read and nothing else, which on SQLite never waits (`current_version`): the
+        HTTP layer makes it on the event loop there.
+        """
+        key = ids.account_id(username)
+        known = self._callers.get(key)
+        if known is None or current_version(self, key) != known.version:
+            return None
+        return known
 
     def change_role(
         self,

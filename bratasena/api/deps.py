@@ -7,7 +7,7 @@ may take an action comes from the domain's table, what a caller may see from `br
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 from uuid import UUID
 
 from fastapi import Depends, Header, Request
@@ -26,12 +26,33 @@ from bratasena.metrics import Metrics
 from bratasena.projections import Projections
 from bratasena.settings import Settings
 
+P = ParamSpec("P")
+T = TypeVar("T")
+
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 # A dependency written as a plain `def` runs in the thread pool: a hand-off to a worker thread and
 # back, per dependency and request. Those that only read the service's parts, or check an account
 # already read, do no I/O, so they are coroutines and run on the event loop at once. Those that
-# read the store (the account, the views, the rate limit) stay plain functions.
+# read the store (the views, the rate limit) stay plain functions, except the reads of one
+# statement the busiest routes make (`quick_read`).
+
+
+async def quick_read(
+    settings: Settings, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> T:
+    """A read of a few indexed statements: on SQLite at once on the event loop, on PostgreSQL
+    in the thread pool.
+
+    SQLite reads a local file in WAL mode, where a reader takes no lock a writer holds, so the
+    read never waits, and taking it to a thread cost more than the read: the interpreter lock
+    then changed hands at every row SQLite returned, about 120 thread switches per case-list
+    request against 8 for the bare route (docs/benchmarks.md, issue 18). A PostgreSQL read
+    waits on the network, which would hold up every other connection on the loop.
+    """
+    if settings.uses_postgres:
+        return await run_in_threadpool(read, *args, **kwargs)
+    return read(*args, **kwargs)
 
 
 async def _app(request: Request) -> Bratasena:
@@ -97,22 +118,25 @@ WaitingViewsDep = Annotated[Projections, Depends(_views)]
 SyncDep = Annotated[SyncWorker, Depends(_sync)]
 
 
-def optional_account(
+async def optional_account(
     app: AppDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> Account | None:
     """The account of the bearer token, or None without one (checked on every request).
 
-    The check is one indexed read of the account's version (`Bratasena.calling_account`), and
-    the token's signature is checked once per token. A plain function, so in the thread pool:
-    run on the event loop instead, it saved the hand-off but stalled every connection whenever
-    the store made it wait, on both backends (docs/benchmarks.md, issue 18).
+    The check is one indexed read of the account's version (`Bratasena.kept_caller`, a
+    `quick_read`), and the token's signature is checked once per token. Reading the account
+    itself (the first request, or after it changed) goes through the library's connection pool,
+    which can make a caller wait, so that is done in the thread pool.
     """
     if token is None:
         return None
     named = access.read_token(settings, token)
     if named is None:
         raise NotAuthenticatedError("the access token is invalid or expired; log in again")
-    return access.token_account(app, *named)
+    kept = await quick_read(settings, access.kept_token_account, app, *named)
+    if kept is not None:
+        return kept
+    return await run_in_threadpool(access.token_account, app, *named)
 
 
 OptionalAccount = Annotated[Account | None, Depends(optional_account)]

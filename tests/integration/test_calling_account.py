@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bratasena.access import NotAuthenticatedError, token_account
+from bratasena.access import NotAuthenticatedError, kept_token_account, token_account
 from bratasena.application import Bratasena
 from bratasena.domain.errors import NotFoundError
 from bratasena.settings import Settings
@@ -31,6 +31,28 @@ def test_an_unchanged_account_is_read_once_and_then_kept(app: Bratasena) -> None
     first = app.calling_account("budi")
     assert app.calling_account("budi") is first
     assert (first.username, first.role, first.enabled) == ("budi", "officer", True)
+
+
+def test_the_kept_caller_is_given_only_while_it_is_the_newest(
+    app: Bratasena, other: Bratasena
+) -> None:
+    # What the HTTP layer checks on the event loop; anything else goes to `calling_account`.
+    open_staff(app)
+    assert app.kept_caller("budi") is None  # never read yet
+    first = app.calling_account("budi")
+    assert app.kept_caller("budi") is first
+    other.change_role("budi", role="supervisor", districts=[], actor="admin")
+    assert app.kept_caller("budi") is None
+    assert app.calling_account("budi").role == "supervisor"
+    assert app.kept_caller("budi") is app.calling_account("budi")
+    current = app.calling_account("budi").token_version
+    assert kept_token_account(app, "budi", current) is app.calling_account("budi")
+    with pytest.raises(NotAuthenticatedError, match="ended"):
+        kept_token_account(app, "budi", current + 1)
+    other.disable_account("budi", reason="pindah tugas", actor="admin")
+    assert app.calling_account("budi").enabled is False
+    with pytest.raises(NotAuthenticatedError, match="disabled"):
+        kept_token_account(app, "budi", current)
 
 
 def test_an_account_disabled_elsewhere_is_out_on_the_next_check(

@@ -30,8 +30,10 @@ from bratasena.api.deps import (
     MayRematch,
     MayWithdraw,
     ScopedCase,
+    SettingsDep,
     ViewsDep,
     WaitingViewsDep,
+    quick_read,
 )
 from bratasena.api.schemas import (
     AppealDecisionIn,
@@ -260,9 +262,10 @@ def answer(
     response_model=CasePage,
     response_class=JSONResponse,
 )
-def list_cases(
+async def list_cases(
     who: CaseReader,
     views: ViewsDep,
+    settings: SettingsDep,
     status: Status | None = None,
     district: Annotated[str | None, Query(max_length=16)] = None,
     village: Annotated[str | None, Query(max_length=16)] = None,
@@ -291,7 +294,9 @@ def list_cases(
     # The busiest staff route: each row's JSON is written once per case version and kept, with
     # no model per row and no second validation of the service's own answer
     # (tests/api/test_case_list_json.py pins that the bytes are CasePage's JSON).
-    found = views.cases.search_json(
+    found = await quick_read(
+        settings,
+        views.cases.search_json,
         CaseQuery(
             status=status,
             district=district,
@@ -304,7 +309,7 @@ def list_cases(
             page=page,
             per_page=per_page,
             sort=sort,
-        )
+        ),
     )
     return Response(found, media_type="application/json")
 
