@@ -63,6 +63,7 @@ from bratasena.persistence import (
     current_version,
     event_store_env,
     fold,
+    history,
     insert_events_in_binary,
     load_many,
     originators_of,
@@ -197,6 +198,12 @@ class SyncAnswer:
     reason_code: str = ""
     """Why the target refused the change (when refused), with its ``message``."""
     message: str = ""
+
+
+def _meaningful(events: Iterable[Any]) -> list[Any]:
+    """The complaint events among these: they carry their meaning (step, public, …); see
+    `Complaint`."""
+    return [e for e in events if isinstance(e, COMPLAINT_EVENTS)]
 
 
 class Bratasena(Application[UUID]):
@@ -1022,27 +1029,29 @@ class Bratasena(Application[UUID]):
         then only the case's public steps after it: never that a case was open before.
         """
         key = ids.complaint_id(normalise_tracking_code(tracking_code))
-        # The code's own aggregate, read once: the complaint, or the record of its joining.
-        found = self._find(Aggregate, key)
+        # The code's own aggregate, read once (`history`, which the HTTP layer may call on the
+        # event loop): the complaint, or the record of its joining.
+        own = history(self, key)
+        found = fold(None, own)
         if not isinstance(found, JoinedCase):
-            complaint = found if isinstance(found, Complaint) else self._get(Complaint, key)
-            events = [e for e in self._complaint_events(complaint.id) if e.public]
+            if not isinstance(found, Complaint):
+                raise NotFoundError(f"no complaint with id {key}")
+            events = [e for e in _meaningful(own) if e.public]
             steps = [(event.step, event.timestamp) for event in events]
-            return Progress(
-                complaint.tracking_code, complaint.status, steps, complaint.evidence_count
-            )
+            return Progress(found.tracking_code, found.status, steps, found.evidence_count)
         joined = found
+        case_events = history(self, joined.complaint_id)
+        case = fold(None, case_events)
+        if not isinstance(case, Complaint):
+            raise NotFoundError(f"no complaint with id {joined.complaint_id}")
         since_joined = [
-            e
-            for e in self._complaint_events(joined.complaint_id)
-            if e.originator_version > joined.joined_at_version
+            e for e in _meaningful(case_events) if e.originator_version > joined.joined_at_version
         ]
         later = [e for e in since_joined if e.public]
         steps = [(Step.FILED, joined.created_on), *((e.step, e.timestamp) for e in later)]
         status = next((e.leads_to for e in reversed(later) if e.leads_to), Status.FILED)
         # Only what was attached since this filing joined (its own files included): a count
         # from before would tell the filer that the case was open before them.
-        case = self._get(Complaint, joined.complaint_id)
         since = {
             str(e.evidence_id) for e in since_joined if isinstance(e, Complaint.EvidenceAttached)
         }
@@ -1050,8 +1059,7 @@ class Bratasena(Application[UUID]):
         return Progress(joined.tracking_code, status, steps, count)
 
     def _complaint_events(self, complaint_id: UUID) -> list[Any]:
-        # Complaint events carry their meaning (step, public, …); see `Complaint`.
-        return [e for e in self.events.get(complaint_id) if isinstance(e, COMPLAINT_EVENTS)]
+        return _meaningful(self.events.get(complaint_id))
 
     # --- households -----------------------------------------------------------------------------
 

@@ -298,18 +298,39 @@ def _select_histories(recorder: Recorder, keys: Sequence[UUID]) -> list[StoredEv
     from eventsourcing.sqlite import SQLiteAggregateRecorder
 
     if isinstance(recorder, SQLiteAggregateRecorder):
+        statements = [
+            (
+                "SELECT originator_id, originator_version, topic, state "
+                f"FROM {recorder.events_table_name} "
+                f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY originator_id, originator_version",
+                [key.hex for key in chunk],
+            )
+            for chunk in chunks
+        ]
+        reader = _sqlite_reader(recorder)
+        if reader is not None and len(statements) == 1:  # one statement sees one state
+            return [_stored(row) for row in reader.execute(*statements[0]).fetchall()]
         with recorder.datastore.transaction(commit=False) as lite:
-            for chunk in chunks:
-                lite.execute(
-                    "SELECT originator_id, originator_version, topic, state "
-                    f"FROM {recorder.events_table_name} "
-                    f"WHERE originator_id IN ({','.join('?' * len(chunk))}) "
-                    "ORDER BY originator_id, originator_version",
-                    [key.hex for key in chunk],
-                )
+            for sql, params in statements:
+                lite.execute(sql, params)
                 found.extend(_stored(row) for row in lite.fetchall())
         return found
     return None
+
+
+def history(app: Application[UUID], key: UUID) -> list[Any]:
+    """One aggregate's events in version order: on SQLite as `load_many` reads them, in one
+    statement on the calling thread's own connection (`_sqlite_reader`), which never waits;
+    elsewhere through the library (on PostgreSQL one prepared statement, no transaction)."""
+    from eventsourcing.sqlite import SQLiteAggregateRecorder
+
+    recorder = app.recorder
+    if isinstance(recorder, SQLiteAggregateRecorder) and _sqlite_reader(recorder) is not None:
+        stored = _select_histories(recorder, [key])
+        assert stored is not None
+        return [app.mapper.to_domain_event(row) for row in stored]
+    return list(app.events.get(key))
 
 
 def current_versions(app: Application[UUID], keys: Sequence[UUID]) -> dict[UUID, int]:
@@ -408,6 +429,7 @@ def _sqlite_reader(recorder: Any) -> sqlite3.Connection | None:
         conn = local.conn = sqlite3.connect(
             pool.db_name, uri=True, isolation_level=None, timeout=pool.lock_timeout or 5
         )
+        conn.row_factory = sqlite3.Row  # as the library's own connections
     return conn
 
 

@@ -28,7 +28,13 @@ from bratasena.domain import ids
 from bratasena.domain.household import Household
 from bratasena.domain.lookup import HouseholdLookup
 from bratasena.limit_store import DatabaseStore
-from bratasena.persistence import LIBRARY_VERSION, load_many, originators_of, put_unchecked
+from bratasena.persistence import (
+    LIBRARY_VERSION,
+    history,
+    load_many,
+    originators_of,
+    put_unchecked,
+)
 from bratasena.registry_digests import RegistryDigests
 from bratasena.settings import Settings
 from tests.builders import Clock, kk, register, registry_row
@@ -126,6 +132,29 @@ def test_load_many_reads_through_the_cipher(
         assert household.head_name == "Sutrisno Wibowo"
         assert household == app.repository.get(hid)
     finally:
+        app.close()
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+def test_history_gives_the_librarys_events_through_the_cipher_and_sees_other_writers(
+    make_settings: Callable[..., Settings], clock: Clock
+) -> None:
+    settings = make_settings(cipher_key=base64.b64encode(os.urandom(32)).decode())
+    app, other = Bratasena(settings, clock=clock), Bratasena(settings, clock=clock)
+    try:
+        [hid] = register(app, registry_row(1, head_name="Sutrisno Wibowo"))
+        assert history(app, hid) == list(app.events.get(hid))
+        assert history(app, uuid4()) == []
+        # A thread's connection kept between reads sees what another process wrote since.
+        before = len(history(app, hid))
+        register(other, registry_row(1, head_name="Sutrisno Wibowo Dua"))
+        after = history(app, hid)
+        assert len(after) > before
+        assert after == list(other.events.get(hid))
+    finally:
+        other.close()
         app.close()
 
 

@@ -12,7 +12,14 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from bratasena import access
-from bratasena.api.deps import AppDep, ClientAddress, RateLimitedCaller, WaitingViewsDep
+from bratasena.api.deps import (
+    AppDep,
+    ClientAddress,
+    RateLimitedCaller,
+    SettingsDep,
+    WaitingViewsDep,
+    quick_read,
+)
 from bratasena.api.errors import UNPARSED_BODY
 from bratasena.api.routers.evidence import read_form
 from bratasena.api.schemas import ComplaintIn, FiledOut, StepOut, TrackOut
@@ -201,9 +208,11 @@ def file_complaint(
     summary="A complaint's progress, for the public",
     response_model=TrackOut,
 )
-def track(tracking_code: Annotated[str, Path(max_length=40)], app: AppDep) -> Response:
+async def track(
+    tracking_code: Annotated[str, Path(max_length=40)], app: AppDep, settings: SettingsDep
+) -> Response:
     """Status and dated steps only: no names, NIK, reasons or findings."""
-    progress = app.progress(tracking_code)
+    progress = await quick_read(settings, app.progress, tracking_code)
     steps = [StepOut(step=step, at=at) for step, at in progress.steps]
     out = TrackOut(
         tracking_code=progress.tracking_code,
