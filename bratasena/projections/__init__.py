@@ -96,7 +96,11 @@ class Projections:
             self._tailing.clear()
 
     def wait_for(self, position: int, timeout: float) -> bool:
-        """True once every projection has reached the log position ``position`` (bounded wait)."""
+        """True once every projection has reached the log position ``position`` (bounded wait):
+        the runner thread of this process gets there when it tails the log, otherwise this
+        thread catches up itself."""
+        if self.tailing:
+            return self._runner.await_position(position, timeout)
         return self._runner.wait_for(position, timeout)
 
     def refresh(self) -> None:

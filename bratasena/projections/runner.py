@@ -138,6 +138,10 @@ class Runner:
         self.db = db
         self.views = {view.name: view for view in views}
         self.batch_size = batch_size
+        self._reached = 0
+        """A log position every view is known to have reached (`_step` raises it)."""
+        self._progress = threading.Condition()
+        self._wake = threading.Event()
 
     # --- set-up ---------------------------------------------------------------------------------
 
@@ -229,12 +233,14 @@ class Runner:
 
     def _step(self) -> tuple[int, bool]:
         head = self.app.head()
-        if min(self.positions().values(), default=0) >= head:
+        if (low := min(self.positions().values(), default=0)) >= head:
+            self._reach(low)
             return 0, False
         with self.db.transaction() as cur:
             states = self._lock_states(cur, list(self.views))
             low = min(position for position, _ in states.values())
             if low >= head:
+                self._reach(low)
                 return 0, False
             # A window of ids, not a LIMIT: it reads everything up to ``end`` (including events
             # no view reads) and costs the same however far behind the head the runner is.
@@ -257,11 +263,42 @@ class Runner:
                 cur.execute(
                     f"UPDATE {STATE_TABLE} SET position = %s WHERE name = %s", (end, view.name)
                 )
+        self._reach(end)
         return len(decoded), end < head
 
+    def _reach(self, position: int) -> None:
+        """Every view has reached ``position`` (committed): wake those waiting for it."""
+        with self._progress:
+            if position > self._reached:
+                self._reached = position
+                self._progress.notify_all()
+
+    def await_position(self, position: int, timeout: float) -> bool:
+        """Whether every view reached ``position`` within ``timeout`` seconds, waiting for the
+        tailing runner of this process (`run_forever`) rather than catching up itself.
+
+        The waiter wakes the runner, which applies everything pending in one batch for all the
+        requests waiting meanwhile: a waiter makes no read of its own. Sixteen filers each
+        catching up themselves took turns on the state rows and polled them every 10 ms.
+        """
+        with self._progress:
+            if self._reached >= position:
+                return True
+        self._wake.set()
+        with self._progress:
+            return self._progress.wait_for(lambda: self._reached >= position, timeout)
+
     def run_forever(self, stop: threading.Event, poll_interval: float) -> None:
-        """Tail the log until ``stop`` is set, polling when idle."""
+        """Tail the log until ``stop`` is set, polling when idle; a waiter of `await_position`
+        wakes it at once, and so does ``stop``."""
+
+        def wake_on_stop() -> None:
+            stop.wait()
+            self._wake.set()
+
+        threading.Thread(target=wake_on_stop, name="runner-stop", daemon=True).start()
         while not stop.is_set():
+            self._wake.clear()  # before the run: a wake during it makes the next come at once
             try:
                 applied = self.run_once()
             except Exception:
@@ -271,7 +308,7 @@ class Runner:
                 stop.wait(max(poll_interval, 1.0))
                 continue
             if not applied:
-                stop.wait(poll_interval)
+                self._wake.wait(poll_interval)
 
     def positions(self) -> dict[str, int]:
         """Each projection's position (the id of the last notification it has taken in)."""

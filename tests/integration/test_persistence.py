@@ -30,6 +30,7 @@ from bratasena.domain.lookup import HouseholdLookup
 from bratasena.limit_store import DatabaseStore
 from bratasena.persistence import (
     LIBRARY_VERSION,
+    Database,
     history,
     load_many,
     originators_of,
@@ -312,6 +313,37 @@ def _at_once(count: int, work: Callable[[], T]) -> list[T]:
 
     with ThreadPoolExecutor(count) as pool:
         return list(pool.map(one, range(count)))
+
+
+def test_writers_of_one_store_in_one_process_take_turns_and_a_failed_one_lets_go(
+    settings: Settings,
+) -> None:
+    # Two handles on one store, as two parts of a process have: on SQLite they queue on one
+    # lock per file (`Database.transaction`) rather than in SQLite's busy handler.
+    first, second = Database(settings, "turns"), Database(settings, "turns")
+    try:
+        with first.transaction() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS turns (n INTEGER NOT NULL)")
+
+        def fail() -> None:
+            with first.transaction() as cur:
+                cur.execute("INSERT INTO turns (n) VALUES (%s)", (1,))
+                raise RuntimeError("the block fails: nothing of it stays, the lock is let go")
+
+        with pytest.raises(RuntimeError):
+            fail()
+
+        def add(n: int) -> None:
+            for _ in range(25):
+                with (first if n % 2 else second).transaction() as cur:
+                    cur.execute("INSERT INTO turns (n) VALUES (%s)", (n,))
+
+        with ThreadPoolExecutor(8) as writers:
+            list(writers.map(add, range(8)))
+        assert second.query("SELECT COUNT(*), SUM(n) FROM turns")[0] == (200, 25 * sum(range(8)))
+    finally:
+        first.close()
+        second.close()
 
 
 # --- other recorders ----------------------------------------------------------------------------

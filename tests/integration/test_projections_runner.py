@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -335,6 +337,38 @@ def test_waiting_for_a_position_catches_up_and_is_bounded(
     assert views.wait_for(position, timeout=5)
     assert views.cases.search(CaseQuery()).total == 1
     assert not views.wait_for(app.head() + 10, timeout=0.05)
+
+
+def test_waiters_are_answered_by_the_tailing_runner_which_stops_at_once(
+    make_settings: Any, clock: Clock
+) -> None:
+    # Idle, the runner would look at the log once a minute: only waiters waking it can be
+    # answered within the test's bounds, and only the stop waking it can end it in time.
+    settings: Settings = make_settings(projection_batch_size=7, poll_interval_seconds=60)
+    app = Bratasena(settings, clock=clock)
+    register(app, *[registry_row(n) for n in range(1, 17)])
+    views = Projections(app, settings)
+    stop = threading.Event()
+    tailer = threading.Thread(target=views.run_forever, args=(stop,))
+    tailer.start()
+
+    def file_and_look(n: int) -> int:
+        filing = file(app, f"DTKS-{n:06d}")
+        assert views.wait_for(filing.position, timeout=30)
+        return views.cases.search(CaseQuery(q=filing.tracking_code)).total
+
+    try:
+        while not views.tailing:
+            time.sleep(0.01)
+        with ThreadPoolExecutor(8) as waiters:
+            assert list(waiters.map(file_and_look, range(1, 17))) == [1] * 16
+        assert views.cases.search(CaseQuery()).total == 16
+    finally:
+        stop.set()
+        tailer.join(timeout=10)
+        views.close()
+        app.close()
+    assert not tailer.is_alive()
 
 
 def test_a_rebuild_switches_to_fresh_tables_and_keeps_serving(
