@@ -282,38 +282,53 @@ def test_a_crash_before_the_commit_loses_and_doubles_nothing(
         resumed.close()
 
 
+@contextlib.contextmanager
+def tailed_store(
+    settings: Settings, clock: Clock, households: int
+) -> Iterator[tuple[Bratasena, Projections]]:
+    """A store of registered households whose views a runner thread tails; afterwards the runner
+    must have stopped within 10 s of being told to."""
+    app = Bratasena(settings, clock=clock)
+    register(app, *[registry_row(n) for n in range(1, households + 1)])
+    views = Projections(app, settings)
+    stop = threading.Event()
+    tailer = threading.Thread(target=views.run_forever, args=(stop,))
+    tailer.start()
+    try:
+        yield app, views
+    finally:
+        stop.set()
+        tailer.join(timeout=10)
+        views.close()
+        app.close()
+    assert not tailer.is_alive()
+
+
 def test_two_writers_committing_while_the_runner_tails_miss_no_event(
     make_settings: Any, clock: Clock
 ) -> None:
     settings: Settings = make_settings(projection_batch_size=5, poll_interval_seconds=0.01)
-    setup = Bratasena(settings, clock=clock)
-    register(setup, *[registry_row(n) for n in range(1, 41)])
-    views = Projections(setup, settings)
-    stop = threading.Event()
-    tailer = threading.Thread(target=views.run_forever, args=(stop,))
-    tailer.start()
-    errors: list[BaseException] = []
+    with tailed_store(settings, clock, 40) as (setup, views):
+        errors: list[BaseException] = []
 
-    # Opened before the threads start: two applications creating their tables at once race on
-    # PostgreSQL's catalogue, which is not what this test is about.
-    apps = {first: Bratasena(settings, clock=clock) for first in (1, 2)}
+        # Opened before the threads start, so that the threads only write.
+        apps = {first: Bratasena(settings, clock=clock) for first in (1, 2)}
 
-    def write(first: int) -> None:
-        writer = apps[first]
-        try:
-            for n in range(first, 41, 2):
-                file(writer, f"DTKS-{n:06d}")
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            writer.close()
+        def write(first: int) -> None:
+            writer = apps[first]
+            try:
+                for n in range(first, 41, 2):
+                    file(writer, f"DTKS-{n:06d}")
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                writer.close()
 
-    writers = [threading.Thread(target=write, args=(first,)) for first in (1, 2)]
-    for w in writers:
-        w.start()
-    for w in writers:
-        w.join()
-    try:
+        writers = [threading.Thread(target=write, args=(first,)) for first in (1, 2)]
+        for w in writers:
+            w.start()
+        for w in writers:
+            w.join()
         assert not errors
         assert views.wait_for(setup.head(), timeout=30)
         assert views.cases.search(CaseQuery()).total == 40
@@ -321,11 +336,6 @@ def test_two_writers_committing_while_the_runner_tails_miss_no_event(
         assert timeline == 40
         households = views.db.query("SELECT SUM(complaints_received) FROM views_households")
         assert households[0][0] == 40
-    finally:
-        stop.set()
-        tailer.join()
-        views.close()
-        setup.close()
 
 
 def test_waiting_for_a_position_catches_up_and_is_bounded(
@@ -345,30 +355,18 @@ def test_waiters_are_answered_by_the_tailing_runner_which_stops_at_once(
     # Idle, the runner would look at the log once a minute: only waiters waking it can be
     # answered within the test's bounds, and only the stop waking it can end it in time.
     settings: Settings = make_settings(projection_batch_size=7, poll_interval_seconds=60)
-    app = Bratasena(settings, clock=clock)
-    register(app, *[registry_row(n) for n in range(1, 17)])
-    views = Projections(app, settings)
-    stop = threading.Event()
-    tailer = threading.Thread(target=views.run_forever, args=(stop,))
-    tailer.start()
+    with tailed_store(settings, clock, 16) as (app, views):
 
-    def file_and_look(n: int) -> int:
-        filing = file(app, f"DTKS-{n:06d}")
-        assert views.wait_for(filing.position, timeout=30)
-        return views.cases.search(CaseQuery(q=filing.tracking_code)).total
+        def file_and_look(n: int) -> int:
+            filing = file(app, f"DTKS-{n:06d}")
+            assert views.wait_for(filing.position, timeout=30)
+            return views.cases.search(CaseQuery(q=filing.tracking_code)).total
 
-    try:
         while not views.tailing:
             time.sleep(0.01)
         with ThreadPoolExecutor(8) as waiters:
             assert list(waiters.map(file_and_look, range(1, 17))) == [1] * 16
         assert views.cases.search(CaseQuery()).total == 16
-    finally:
-        stop.set()
-        tailer.join(timeout=10)
-        views.close()
-        app.close()
-    assert not tailer.is_alive()
 
 
 def test_a_rebuild_switches_to_fresh_tables_and_keeps_serving(
