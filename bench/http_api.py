@@ -15,7 +15,9 @@ projections show the filing: read-your-writes). `bench/support/wrk.lua` writes t
 The case list is then served again by `bratasena serve --workers 2` over the same store, beside
 the one worker's rate of the same run. Two workers can only show their gain where the cores are
 free: so for both, the CPU time the server's processes used per request, wrk's own CPU time, and
-how busy the machine's cores were (every process on it, from /proc/stat) are printed too.
+how busy the machine's cores were (every process on it, from /proc/stat) are printed too, with
+the same for the bare route and the voluntary thread switches per request of each (a thread
+giving up its core to wait: for the interpreter lock, another lock, the network).
 
     python bench/http_api.py            # 10 s per workload, PostgreSQL and SQLite
     python bench/http_api.py --quick    # 2 s per workload, for CI
@@ -27,6 +29,7 @@ how busy the machine's cores were (every process on it, from /proc/stat) are pri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import socket
@@ -206,23 +209,32 @@ class Cpu:
     """CPU time wrk itself used (its threads share the same cores)."""
     machine_busy: float
     """Share of the machine's cores busy, every process counted (other work on it too)."""
+    switches_per_request: float
+    """Voluntary thread switches in the server's processes per request: a thread giving up its
+    core to wait (for the interpreter lock, another lock, the network)."""
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` and its descendants so far (from /proc)."""
-    total = 0.0
+def process_usage(pid: int) -> tuple[float, int]:
+    """User + system CPU seconds and voluntary thread switches of ``pid`` and its descendants so
+    far, every thread counted (from /proc)."""
+    seconds, switches = 0.0, 0
     pending = [pid]
     while pending:
         current = pending.pop()
         try:
             stat = Path(f"/proc/{current}/stat").read_text()
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            threads = os.listdir(f"/proc/{current}/task")
         except FileNotFoundError:
             continue
         fields = stat.rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for thread in threads:
+            with contextlib.suppress(FileNotFoundError):  # a thread that ended meanwhile
+                status = Path(f"/proc/{current}/task/{thread}/status").read_text()
+                switches += int(status.split("voluntary_ctxt_switches:")[1].split()[0])
         pending += [int(child) for child in children]
-    return total
+    return seconds, switches
 
 
 def machine_jiffies() -> tuple[int, int]:
@@ -236,17 +248,18 @@ def wrk_with_cpu(
     base: str, seconds: int, pid: int, **lua: str
 ) -> tuple[tuple[float, float, float], Cpu]:
     """`wrk` with the CPU time the server, wrk and the whole machine spent meanwhile."""
-    server_before, busy_before = cpu_seconds(pid), machine_jiffies()
+    (server_before, switches_before), busy_before = process_usage(pid), machine_jiffies()
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     rate, p50, p99 = wrk(base, seconds, **lua)
     wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    server_after, busy_after = cpu_seconds(pid), machine_jiffies()
+    (server_after, switches_after), busy_after = process_usage(pid), machine_jiffies()
     requests = rate * seconds
     cpu = Cpu(
         server_ms_per_request=(server_after - server_before) * 1000 / requests,
         wrk_seconds=(wrk_after.ru_utime + wrk_after.ru_stime)
         - (wrk_before.ru_utime + wrk_before.ru_stime),
         machine_busy=(busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1]),
+        switches_per_request=(switches_after - switches_before) / requests,
     )
     return (rate, p50, p99), cpu
 
@@ -290,7 +303,7 @@ def bench_backend(
     backend: str, seconds: int, pool: int, flame: Path | None
 ) -> tuple[list[Row], dict[int, Cpu]]:
     """The rows of one backend: each workload over HTTP and its same-run baseline; the case
-    list's CPU accounting by number of workers."""
+    list's CPU accounting by number of workers (0: the bare route)."""
     rows: list[Row] = []
     cpu: dict[int, Cpu] = {}
     with fresh_store(backend) as settings:
@@ -334,8 +347,12 @@ def bench_backend(
             )
             page.raise_for_status()
             payload.write_bytes(page.content)
-            with server(lambda port: bare_command(payload, port), ready="/page") as (bare, _):
-                rows.append(("case list page", "bare FastAPI", *wrk(bare, seconds, path="/page")))
+            with server(lambda port: bare_command(payload, port), ready="/page") as (
+                bare,
+                bare_pid,
+            ):
+                answered, cpu[0] = wrk_with_cpu(bare, seconds, bare_pid, path="/page")
+                rows.append(("case list page", "bare FastAPI", *answered))
             spy = profile(pid, seconds, flame) if flame else None
             listed, cpu[1] = wrk_with_cpu(base, seconds, pid, mode="list", token=token)
             rows.append(("case list page", "HTTP", *listed))
@@ -409,11 +426,13 @@ def main() -> None:
                 f"{backend:<10} {workload:<17} {how:<15} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f}"
                 f" {ratio:>6}"
             )
-        for workers, spent in cpu.items():
+        for workers, spent in sorted(cpu.items()):
+            served = f"{workers} worker(s)" if workers else "the bare route"
             print(
-                f"{backend:<10} case list, {workers} worker(s): server CPU "
-                f"{spent.server_ms_per_request:.2f} ms/request, wrk CPU {spent.wrk_seconds:.1f} s "
-                f"in {seconds} s, cores busy {spent.machine_busy:.0%}"
+                f"{backend:<10} case list, {served}: server CPU "
+                f"{spent.server_ms_per_request:.2f} ms/request, "
+                f"{spent.switches_per_request:.1f} thread switches/request, wrk CPU "
+                f"{spent.wrk_seconds:.1f} s in {seconds} s, cores busy {spent.machine_busy:.0%}"
             )
 
 
