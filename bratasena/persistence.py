@@ -381,8 +381,8 @@ def current_version(app: Application[UUID], key: UUID) -> int | None:
     statement on a pooled connection, with no explicit transaction, whose extra round trips made
     `current_versions` for one key slower than reading the whole account. On SQLite one
     statement on a connection of the calling thread's own (`_sqlite_reader`): the library's pool
-    and its BEGIN and ROLLBACK around the read cost 26 µs a read against 3 µs, 77 against 10
-    with eight threads reading at once.
+    and its BEGIN and ROLLBACK around the read cost 32 µs of CPU a read against 6 µs, 71 against
+    22 with eight threads reading at once (bench/reads.py).
     """
     recorder = app.recorder
     if isinstance(recorder, PostgresAggregateRecorder):
