@@ -223,8 +223,7 @@ class Bratasena(Application[UUID]):
         self.typesetter = typesetter
         """Words and prints letters (None: this process issues no letters)."""
         super().__init__(env=event_store_env(settings))
-        if settings.uses_postgres:
-            create_event_table(settings, self.recorder)
+        create_event_table(settings, self.recorder)
         insert_events_in_binary(self.recorder)
         send_inserts_whole(self.recorder)
         if settings.transaction_pooler:

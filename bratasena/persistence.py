@@ -24,12 +24,13 @@ an upgrade starts by re-reading the library code each one names):
   read of the application, `Bratasena._find`, passes it to `Repository.get`).
 
 and one more for a transaction pooler in front of PostgreSQL (`without_prepared_statements`).
-On PostgreSQL the event table is also created by this module (`create_event_table`): the library's
-own statements, one process at a time.
+The event table is also created by this module (`create_event_table`): the library's own
+statements, one process at a time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import re
 import sqlite3
 import threading
@@ -76,11 +77,11 @@ def event_store_env(settings: Settings) -> dict[str, str]:
         # Also how long a request waits for a free connection of a full pool before failing.
         env["POSTGRES_CONNECT_TIMEOUT"] = str(settings.pool_timeout_seconds)
         env["POSTGRES_LOCK_TIMEOUT"] = "10"
-        env["CREATE_TABLE"] = "no"  # `create_event_table` does it, one process at a time
     else:
         env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
         env["SQLITE_DBNAME"] = str(settings.private_file(settings.sqlite_path("events").name))
         env["SQLITE_LOCK_TIMEOUT"] = "30"
+    env["CREATE_TABLE"] = "no"  # `create_event_table` does it, one process at a time
     if settings.event_transcoder == "orjson":
         env["TRANSCODER_TOPIC"] = get_topic(OrjsonTranscoder)
     if settings.cipher_key is not None:
@@ -493,19 +494,25 @@ def ensure_postgres_schema(settings: Settings) -> None:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
 
-def create_event_table(settings: Settings, recorder: Recorder) -> None:
-    """Create the PostgreSQL event table, its index and insert function with the library's own
-    statements, while no other process does.
+def create_event_table(settings: Settings, recorder: Any) -> None:
+    """Create the event table (and on PostgreSQL its index and insert function) with the
+    library's own statements, while no other process does.
 
-    eventsourcing 9.5.6's `PostgresRecorder.create_table` runs `CREATE OR REPLACE FUNCTION` on
-    every start, and PostgreSQL refuses one of two transactions that replace the same function at
-    once ("tuple concurrently updated"): the workers of `serve --workers 2` starting together
-    failed that way. The event store's environment therefore turns the library's own creation off
-    (`CREATE_TABLE=no`), and the application calls this instead.
+    Processes starting together (the workers of `serve --workers 2`) failed otherwise: on
+    PostgreSQL eventsourcing 9.5.6's `create_table` runs `CREATE OR REPLACE FUNCTION` on every
+    start, and the server refuses one of two transactions replacing the same function at once
+    ("tuple concurrently updated"); on SQLite the first connection to a new file switches it to
+    WAL, which SQLite refuses at once ("database is locked") while another connection does the
+    same. The event store's environment therefore turns the library's own creation off
+    (`CREATE_TABLE=no`), and the application calls this instead: under an advisory lock on
+    PostgreSQL, under an `flock` of a file in the data directory on SQLite.
     """
-    if not isinstance(recorder, PostgresAggregateRecorder):
-        raise TypeError(f"create_event_table is for the PostgreSQL recorder, not {recorder!r}")
-    with _one_at_a_time(settings):
+    if isinstance(recorder, PostgresAggregateRecorder):
+        with _one_at_a_time(settings):
+            recorder.create_table()
+        return
+    with open(settings.private_file("events-setup.lock"), "rb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # let go when the file is closed
         recorder.create_table()
 
 
