@@ -64,11 +64,10 @@ from bratasena.persistence import (
     event_store_env,
     fold,
     history,
-    insert_events_in_binary,
+    insert_in_one_statement,
     load_many,
     originators_of,
     put_unchecked,
-    send_inserts_whole,
     without_prepared_statements,
 )
 from bratasena.registry_digests import RegistryDigests
@@ -224,8 +223,7 @@ class Bratasena(Application[UUID]):
         """Words and prints letters (None: this process issues no letters)."""
         super().__init__(env=event_store_env(settings))
         create_event_table(settings, self.recorder)
-        insert_events_in_binary(self.recorder)
-        send_inserts_whole(self.recorder)
+        insert_in_one_statement(self.recorder)
         if settings.transaction_pooler:
             without_prepared_statements(self.recorder)
         if new_key and settings.is_development and self.head() > 0:
@@ -1609,11 +1607,7 @@ class Bratasena(Application[UUID]):
     # --- plumbing -------------------------------------------------------------------------------
 
     def _find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        try:
-            # The library's read, folded without its runtime-protocol check per event (`fold`).
-            aggregate: Aggregate = self.repository.get(aggregate_id, projector_func=fold)
-        except AggregateNotFoundError:
-            return None
+        aggregate = fold(None, history(self, aggregate_id))
         if not isinstance(aggregate, cls):
             return None
         return aggregate

@@ -2,7 +2,7 @@
 
 Events go to SQLite files by default and to PostgreSQL when configured (`event_store_env`); views
 and workers keep their own tables through `Database`. Everything else of the application goes
-through the `eventsourcing` library's public API, except seven shortcuts, all here. Each was
+through the `eventsourcing` library's public API, except six shortcuts, all here. Each was
 measured, each has its own test on both backends (tests/integration/test_persistence.py;
 `current_versions` in test_registry_digests.py), and each
 was written against eventsourcing 9.5.6 (`LIBRARY_VERSION`: a test fails on any other release, so
@@ -13,19 +13,18 @@ an upgrade starts by re-reading the library code each one names):
   made single reads 30–40 % slower than `Repository.get`, as measured for issue 18);
 * `put_unchecked`: a batch's events into the store without `save()`'s checks per aggregate
   (every use case's save goes this way too: `Bratasena._save`);
-* `insert_events_in_binary`: the PostgreSQL recorder's INSERT sent in psycopg's binary format;
-* `send_inserts_whole`: that INSERT flushed to its last byte before its answer is awaited (a
-  large batch otherwise stalls forever in psycopg's pipeline mode);
+* `insert_in_one_statement`: on PostgreSQL each write of events is one statement, a function
+  of this application's holding the library's lock (one round trip, sent in binary);
 * `current_versions`: aggregates' current versions by index (the registry digests' check), and
   `postgres_events_table`, the event table's name, for the same check joined in one read;
   `current_version` for one aggregate (whether the account kept in memory is still the account);
 * `originators_of`: the ids of every aggregate that has an event of some types, in one query;
 * `fold`: an aggregate's events folded without a runtime-protocol check per event (every single
-  read of the application, `Bratasena._find`, passes it to `Repository.get`).
+  read of the application, `Bratasena._find`, folds the aggregate's `history` with it).
 
 and one more for a transaction pooler in front of PostgreSQL (`without_prepared_statements`).
 The event table is also created by this module (`create_event_table`): the library's own
-statements, one process at a time.
+statements and the insert function, one process at a time.
 """
 
 from __future__ import annotations
@@ -47,7 +46,6 @@ from eventsourcing.domain import Aggregate, CanMutateAggregate, DomainEventProto
 from eventsourcing.persistence import Recorder, Recording, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.utils import get_topic
-from psycopg.generators import send
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg_pool import ConnectionPool
 
@@ -121,8 +119,8 @@ def fold(
 ) -> Aggregate | None:
     """The aggregate after these events: eventsourcing 9.5.6's `project_aggregate` minus its
     check of every event against the runtime protocol ``CanMutateProtocol`` (20–45 µs an event as
-    measured); a plain class check stands in for it. `Repository.get` takes it as its
-    ``projector_func`` (`Bratasena._find`), and `load_many` folds with it.
+    measured); a plain class check stands in for it. `Bratasena._find` folds an aggregate's
+    `history` with it, and `load_many` folds with it.
     """
     for event in events:
         if not isinstance(event, CanMutateAggregate):
@@ -148,58 +146,60 @@ def put_unchecked(app: Application[UUID], aggregates: Iterable[Aggregate]) -> li
     return app.events.put(events)
 
 
-def insert_events_in_binary(recorder: Recorder) -> None:
-    """Have the PostgreSQL recorder send new events in psycopg's binary format.
+INSERT_FUNCTION = "bratasena_insert_events"
+"""The PostgreSQL function every write of events goes through (`insert_in_one_statement`)."""
 
-    Rewrites the library's own insert statement (``insert_events_statement`` of eventsourcing
-    9.5.6's `PostgresAggregateRecorder`), which passes a batch's events as one array of a composite
-    type in the text format by default: psycopg then escapes every bytea inside every composite
-    inside the array with regular expressions, a quarter of a registry import's time. The binary
-    format (``%b``) sends the same array with no escaping, about twice as fast; the statement is
-    otherwise the library's. Every write of the application goes this way. Other recorders are left
-    as they are.
+
+def insert_in_one_statement(recorder: Recorder) -> None:
+    """Have the PostgreSQL recorder write each batch of events in one statement: one round trip.
+
+    eventsourcing 9.5.6's `PostgresApplicationRecorder.insert_events` sends a write as a pipeline
+    (BEGIN, ``SET LOCAL lock_timeout``, ``LOCK TABLE … IN EXCLUSIVE MODE``, ``NOTIFY``, the
+    INSERT, a sync, then COMMIT: two round trips, and psycopg's pipeline bookkeeping in Python
+    around each). The library also has a one-statement path for it, a database function called in
+    autocommit (``enable_db_functions``), but its function takes no table lock, so two writers'
+    notification ids could commit out of order and a reader tailing the log (the projection
+    runner, the sync worker) could pass over the earlier one for good. `create_insert_function`
+    creates this application's own function, the library's with the lock: ``SET LOCAL
+    lock_timeout``, the same ``LOCK TABLE``, the same ``NOTIFY``, the same INSERT of an array of
+    the library's composite type returning the notification ids. Called as one statement in
+    autocommit, it is one transaction, so the lock is held until the commit exactly as before.
+    This points the library's function path at it and turns that path on; the array goes in
+    psycopg's binary format (the text format escapes every bytea inside every composite with
+    regular expressions). Other recorders are left as they are.
     """
     if not isinstance(recorder, PostgresAggregateRecorder):
         return
-    recorder.insert_events_statement = Composed(
-        [
-            SQL(part.as_string(None).replace("%s", "%b")) if isinstance(part, SQL) else part
-            for part in recorder.insert_events_statement
-        ]
+    recorder.sql_invoke_pg_function_insert_events = SQL("SELECT * FROM {}.{}(%b)").format(
+        Identifier(recorder.datastore.schema), Identifier(INSERT_FUNCTION)
     )
+    recorder.pg_function_name_insert_events = INSERT_FUNCTION
+    recorder.datastore.enable_db_functions = True
 
 
-def send_inserts_whole(recorder: Recorder) -> None:
-    """Have the PostgreSQL recorder send each insert to its last byte before awaiting the answer.
-
-    eventsourcing 9.5.6's `PostgresApplicationRecorder.insert_events` queues a batch's INSERT in
-    psycopg's pipeline mode (``_insert_stored_events``), then calls ``Pipeline.sync()`` and waits
-    for the result. psycopg 3.3.9's pipeline loop (``pipeline_communicate``, both its Python and
-    its C version) calls libpq's ``PQflush`` once per turn and stops when no command is left to
-    queue, even when ``PQflush`` answered that part of the message is still in libpq's buffer
-    (the socket took only what its send buffer could hold). The client then waits for an answer
-    while the server waits for the rest of the message, forever: server ``ClientRead``, client in
-    ``Pipeline.sync``. Seen with 10,000 households (30,000 events, 10 MB) in one call on loopback;
-    over a network, where a socket's send buffer starts smaller, much smaller batches are exposed.
-
-    This wraps the recorder's ``_insert_stored_events`` so that, once the INSERT is queued, libpq's
-    buffer is flushed to the end with psycopg's own ``send`` generator (the loop every statement
-    outside a pipeline goes through: flush until done, reading input meanwhile as libpq requires).
-    The statement, its lock and its transaction are the library's. Other recorders are left as
-    they are.
-    """
-    if not isinstance(recorder, PostgresAggregateRecorder):
-        return
-    queue_insert = recorder._insert_stored_events
-
-    def insert_and_send(curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        queue_insert(curs, stored_events, **kwargs)
-        connection = curs.connection
-        connection.wait(send(connection.pgconn))
-
-    # An instance attribute, as `insert_events_in_binary` sets the statement: the class and every
-    # other recorder keep the library's method.
-    recorder._insert_stored_events = insert_and_send  # type: ignore[method-assign]
+def _insert_function_statement(recorder: Any) -> Composed:
+    """``CREATE OR REPLACE FUNCTION`` of `INSERT_FUNCTION`: the library's function with the lock
+    its pipeline takes (see `insert_in_one_statement`)."""
+    return SQL(
+        "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event}[]) "
+        "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
+        "BEGIN "
+        "SET LOCAL lock_timeout = '{lock_timeout}s'; "
+        "LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE; "
+        "NOTIFY {channel}; "
+        "RETURN QUERY INSERT INTO {schema}.{table} AS t "
+        "(originator_id, originator_version, topic, state) "
+        "SELECT originator_id, originator_version, topic, state FROM unnest(events) "
+        "RETURNING notification_id; "
+        "END; $BODY$"
+    ).format(
+        schema=Identifier(recorder.datastore.schema),
+        function=Identifier(INSERT_FUNCTION),
+        event=Identifier(recorder.stored_event_type_name),
+        table=Identifier(recorder.events_table_name),
+        channel=Identifier(recorder.channel_name),
+        lock_timeout=recorder.datastore.lock_timeout,
+    )
 
 
 def originators_of(
@@ -508,8 +508,9 @@ def create_event_table(settings: Settings, recorder: Any) -> None:
     PostgreSQL, under an `flock` of a file in the data directory on SQLite.
     """
     if isinstance(recorder, PostgresAggregateRecorder):
-        with _one_at_a_time(settings):
+        with _one_at_a_time(settings) as conn:
             recorder.create_table()
+            conn.execute(_insert_function_statement(recorder))
         return
     with open(settings.private_file("events-setup.lock"), "rb") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # let go when the file is closed
@@ -599,9 +600,12 @@ class Database:
             if not read_only:
                 ensure_postgres_schema(settings)
             schema = settings.postgres_params()["POSTGRES_SCHEMA"]
-            kwargs: dict[str, Any] = {"options": f"-c search_path={schema}"}
+            # Autocommit: a read (`query`) is then its one statement, one round trip; outside
+            # autocommit psycopg sends BEGIN before it and the pool's context COMMIT after it,
+            # three round trips for one SELECT. `transaction` still begins and commits.
+            kwargs: dict[str, Any] = {"options": f"-c search_path={schema}", "autocommit": True}
             if settings.transaction_pooler:
-                kwargs = {"prepare_threshold": None}
+                kwargs = {"prepare_threshold": None, "autocommit": True}
                 # The library sets a 5 s idle-in-transaction limit on the server connections it
                 # uses, which the pooler then hands to these stores too; a rebuild's transaction
                 # idles longer while it folds, so each transaction lifts the limit for itself.
