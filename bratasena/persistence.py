@@ -44,7 +44,7 @@ import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, CanMutateAggregate, DomainEventProtocol
 from eventsourcing.persistence import Recorder, Recording, StoredEvent
-from eventsourcing.postgres import PostgresAggregateRecorder
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg_pool import ConnectionPool
@@ -168,7 +168,7 @@ def insert_in_one_statement(recorder: Recorder) -> None:
     psycopg's binary format (the text format escapes every bytea inside every composite with
     regular expressions). Other recorders are left as they are.
     """
-    if not isinstance(recorder, PostgresAggregateRecorder):
+    if not isinstance(recorder, PostgresApplicationRecorder):
         return
     recorder.sql_invoke_pg_function_insert_events = SQL("SELECT * FROM {}.{}(%b)").format(
         Identifier(recorder.datastore.schema), Identifier(INSERT_FUNCTION)
