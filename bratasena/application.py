@@ -1204,12 +1204,12 @@ class Bratasena(Application[UUID]):
         # Past save()'s checks (see `put_unchecked`): at registry scale they cost more than the
         # inserts. A household twice in `pending` gives its events once: collecting empties it.
         try:
-            recordings = put_unchecked(self, pending)
+            positions = put_unchecked(self, pending)
         except IntegrityError:
             raise ConflictError(
                 "someone else changed these households at the same moment; import the batch again"
             ) from None
-        counts.position = max((r.notification.id for r in recordings), default=self.head())
+        counts.position = max(positions, default=self.head())
         # After the commit: a digest names the version it describes, so one lost here (a crash)
         # or overtaken by another writer only costs the next import a full comparison.
         digests.record(
@@ -1257,8 +1257,7 @@ class Bratasena(Application[UUID]):
                 and self._reconcile(h, counts, period, False, False, actor=actor, at=now)
             ]
             if changed:
-                recordings = put_unchecked(self, changed)
-                counts.position = max(counts.position, *(r.notification.id for r in recordings))
+                counts.position = max(counts.position, *put_unchecked(self, changed))
         return counts
 
     def record_reconciled(self, *, period: str, source: str, actor: str) -> int:
@@ -1634,7 +1633,7 @@ class Bratasena(Application[UUID]):
     def _save(self, *aggregates: Aggregate | None) -> int:
         try:
             # `save` minus its runtime-protocol checks per aggregate (see `put_unchecked`).
-            recordings = put_unchecked(self, [a for a in aggregates if a is not None])
+            positions = put_unchecked(self, [a for a in aggregates if a is not None])
         except IntegrityError:
             current = {a.id: self._find(Aggregate, a.id) for a in aggregates if a is not None}
             versions = [v.version for v in current.values() if v is not None]
@@ -1642,9 +1641,9 @@ class Bratasena(Application[UUID]):
                 "someone else changed this at the same moment; reload and try again",
                 current_version=versions[0] if versions else None,
             ) from None
-        if not recordings:
+        if not positions:
             return self.head()  # nothing new to wait for: the log as it stands
-        return max(r.notification.id for r in recordings)
+        return max(positions)
 
     def _outcome(self, primary: Aggregate, *others: Aggregate) -> Outcome:
         position = self._save(primary, *others)

@@ -181,13 +181,15 @@ def test_put_unchecked_stores_events_that_read_back_identical_in_log_order(
     fresh.link(household_id=uuid4(), at=AT)
     written = [*household.pending_events, *fresh.pending_events]
 
-    recordings = put_unchecked(app, [household, fresh, household])
+    positions = put_unchecked(app, [household, fresh, household])
 
-    assert [r.domain_event for r in recordings] == written
-    positions = [r.notification.id for r in recordings]
+    assert len(positions) == len(written)
     assert positions == sorted(positions)
     assert positions[0] > head
     assert positions[-1] == app.head()
+    logged = app.recorder.select_notifications(head, 10, inclusive_of_start=False)
+    assert [n.id for n in logged] == positions
+    assert [app.mapper.to_domain_event(n) for n in logged] == written
     assert household.pending_events == fresh.pending_events == []
     assert list(app.events.get(hid))[-1] == written[0]
     assert list(app.events.get(fresh.id)) == written[1:]
