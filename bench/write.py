@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -33,6 +34,8 @@ import psycopg
 from bratasena.application import Bratasena
 from bratasena.settings import Settings
 from tests.builders import registry_row
+
+C = TypeVar("C")
 
 POSTGRES_URL = os.environ.get(
     "BRATASENA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
@@ -60,6 +63,26 @@ def timed_parallel(total: int, threads: int, work: Callable[[int], None]) -> flo
     if errors:
         raise errors[0]
     return time.perf_counter() - started
+
+
+def per_thread(connect: Callable[[], C]) -> Callable[[], C]:
+    """The calling thread's own connection, opened by ``connect`` on the thread's first call."""
+    local = threading.local()
+
+    def connection() -> C:
+        conn: C | None = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = connect()
+        return conn
+
+    return connection
+
+
+PG_RAW_TABLE = (
+    "(id BIGSERIAL PRIMARY KEY, originator_id UUID, originator_version INTEGER, topic TEXT, "
+    "state BYTEA, UNIQUE(originator_id, originator_version))"
+)
+"""The PostgreSQL baselines' table: the event table's columns and keys."""
 
 
 def filing_rate(settings: Settings, total: int, threads: int) -> float:
@@ -111,13 +134,11 @@ def baseline_sqlite(path: Path, total: int, threads: int, size: int) -> float:
         "UNIQUE(originator_id, originator_version))"
     )
     setup.close()
-    local = threading.local()
+    connection = per_thread(lambda: sqlite3.connect(path, timeout=30, isolation_level=None))
     payload = os.urandom(size)
 
     def insert(i: int) -> None:
-        conn = getattr(local, "conn", None)
-        if conn is None:
-            conn = local.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn = connection()
         conn.execute("BEGIN IMMEDIATE")
         for _ in range(2):
             conn.execute(
@@ -133,18 +154,12 @@ def baseline_sqlite(path: Path, total: int, threads: int, size: int) -> float:
 def baseline_postgres(schema: str, total: int, threads: int, size: int) -> float:
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {schema}.raw (id BIGSERIAL PRIMARY KEY, "
-            "originator_id UUID, originator_version INTEGER, topic TEXT, state BYTEA, "
-            "UNIQUE(originator_id, originator_version))"
-        )
-    local = threading.local()
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {schema}.raw {PG_RAW_TABLE}")
+    connection = per_thread(lambda: psycopg.connect(POSTGRES_URL))
     payload = os.urandom(size)
 
     def insert(i: int) -> None:
-        conn = getattr(local, "conn", None)
-        if conn is None:
-            conn = local.conn = psycopg.connect(POSTGRES_URL)
+        conn = connection()
         with conn.transaction():
             conn.execute(f"LOCK TABLE {schema}.raw IN EXCLUSIVE MODE")
             for _ in range(2):
@@ -162,11 +177,7 @@ def baseline_postgres_one_statement(schema: str, total: int, threads: int, size:
     lock and inserting both, as the event store's own insert function does (one round trip where
     `baseline_postgres` makes five)."""
     with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {schema}.raw1 (id BIGSERIAL PRIMARY KEY, "
-            "originator_id UUID, originator_version INTEGER, topic TEXT, state BYTEA, "
-            "UNIQUE(originator_id, originator_version))"
-        )
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {schema}.raw1 {PG_RAW_TABLE}")
         conn.execute(
             f"CREATE OR REPLACE FUNCTION {schema}.raw_insert(ids uuid[], states bytea[]) "
             "RETURNS SETOF bigint LANGUAGE plpgsql AS $$ BEGIN "
@@ -176,14 +187,11 @@ def baseline_postgres_one_statement(schema: str, total: int, threads: int, size:
             "SELECT i, 1, 'bench:Event', s FROM unnest(ids, states) AS u(i, s) RETURNING id; "
             "END; $$"
         )
-    local = threading.local()
+    connection = per_thread(lambda: psycopg.connect(POSTGRES_URL, autocommit=True))
     payload = os.urandom(size)
 
     def insert(i: int) -> None:
-        conn = getattr(local, "conn", None)
-        if conn is None:
-            conn = local.conn = psycopg.connect(POSTGRES_URL, autocommit=True)
-        conn.execute(
+        connection().execute(
             f"SELECT * FROM {schema}.raw_insert(%s, %s)",
             ([uuid.uuid4(), uuid.uuid4()], [payload, payload]),
             prepare=True,
