@@ -34,6 +34,7 @@ from bratasena.domain.evidence import Evidence, EvidenceStage
 from bratasena.integration.sync import SyncWorker
 from bratasena.limits import BodyTooLargeError, LoginThrottle, RateLimiter, ThrottledError
 from bratasena.metrics import Metrics
+from bratasena.persistence import LoopReads
 from bratasena.projections import Projections, TimelineEntry
 from bratasena.settings import Settings
 
@@ -95,6 +96,12 @@ def sync_of(conn: HTTPConnection) -> SyncWorker:
     """The sync worker's tables and controls."""
     worker: SyncWorker = _service(conn).sync
     return worker
+
+
+def loop_reads_of(conn: HTTPConnection) -> LoopReads | None:
+    """The reads made on the event loop (PostgreSQL, while the lifespan runs), or None."""
+    reads: LoopReads | None = _service(conn).loop_reads
+    return reads
 
 
 def settings_of(conn: HTTPConnection) -> Settings:
@@ -241,6 +248,14 @@ def kept_token_account(app: Bratasena, username: str, version: int = 0) -> Accou
     """`token_account` from the account kept in memory, if it is still the newest (one indexed
     read); None when the account must be read (`token_account` then)."""
     account = app.kept_caller(normalise_username(username))
+    return None if account is None else _admitted(account, version)
+
+
+async def kept_token_account_on_loop(
+    app: Bratasena, reads: LoopReads, username: str, version: int = 0
+) -> Account | None:
+    """`kept_token_account` with its one read made on the event loop (`LoopReads`)."""
+    account = await app.kept_caller_on_loop(normalise_username(username), reads)
     return None if account is None else _admitted(account, version)
 
 

@@ -59,11 +59,14 @@ from bratasena.letter_facts import (
 from bratasena.letter_facts import Decision as DecisionFacts
 from bratasena.media import Inspected, Upload, attachment_of, inspect
 from bratasena.persistence import (
+    LoopReads,
     create_event_table,
     current_version,
+    current_version_on_loop,
     event_store_env,
     fold,
     history,
+    history_on_loop,
     insert_in_one_statement,
     load_many,
     originators_of,
@@ -1027,33 +1030,23 @@ class Bratasena(Application[UUID]):
         """
         key = ids.complaint_id(normalise_tracking_code(tracking_code))
         # The code's own aggregate, read once (`history`, which the HTTP layer may call on the
-        # event loop): the complaint, or the record of its joining.
+        # event loop): the complaint, or the record of its joining; then the joined case.
         own = history(self, key)
         found = fold(None, own)
-        if not isinstance(found, JoinedCase):
-            if not isinstance(found, Complaint):
-                raise NotFoundError(f"no complaint with id {key}")
-            events = [e for e in _meaningful(own) if e.public]
-            steps = [(event.step, event.timestamp) for event in events]
-            return Progress(found.tracking_code, found.status, steps, found.evidence_count)
-        joined = found
-        case_events = history(self, joined.complaint_id)
-        case = fold(None, case_events)
-        if not isinstance(case, Complaint):
-            raise NotFoundError(f"no complaint with id {joined.complaint_id}")
-        since_joined = [
-            e for e in _meaningful(case_events) if e.originator_version > joined.joined_at_version
-        ]
-        later = [e for e in since_joined if e.public]
-        steps = [(Step.FILED, joined.created_on), *((e.step, e.timestamp) for e in later)]
-        status = next((e.leads_to for e in reversed(later) if e.leads_to), Status.FILED)
-        # Only what was attached since this filing joined (its own files included): a count
-        # from before would tell the filer that the case was open before them.
-        since = {
-            str(e.evidence_id) for e in since_joined if isinstance(e, Complaint.EvidenceAttached)
-        }
-        count = sum(1 for key in since if not case.evidence[key].withdrawn)
-        return Progress(joined.tracking_code, status, steps, count)
+        joined_case = history(self, found.complaint_id) if isinstance(found, JoinedCase) else []
+        return _progress(key, own, found, joined_case)
+
+    async def progress_on_loop(self, tracking_code: str, reads: LoopReads) -> Progress:
+        """`progress` with its reads made on the event loop (PostgreSQL's `LoopReads`)."""
+        key = ids.complaint_id(normalise_tracking_code(tracking_code))
+        own = await history_on_loop(self, reads, key)
+        found = fold(None, own)
+        joined_case = (
+            await history_on_loop(self, reads, found.complaint_id)
+            if isinstance(found, JoinedCase)
+            else []
+        )
+        return _progress(key, own, found, joined_case)
 
     def _complaint_events(self, complaint_id: UUID) -> list[Any]:
         return _meaningful(self.events.get(complaint_id))
@@ -1524,6 +1517,14 @@ class Bratasena(Application[UUID]):
             return None
         return known
 
+    async def kept_caller_on_loop(self, username: str, reads: LoopReads) -> Account | None:
+        """`kept_caller` with its one read made on the event loop (PostgreSQL's `LoopReads`)."""
+        key = ids.account_id(username)
+        known = self._callers.get(key)
+        if known is None or await current_version_on_loop(self, reads, key) != known.version:
+            return None
+        return known
+
     def change_role(
         self,
         username: str,
@@ -1648,6 +1649,32 @@ class Bratasena(Application[UUID]):
     def _outcome(self, primary: Aggregate, *others: Aggregate) -> Outcome:
         position = self._save(primary, *others)
         return Outcome(id=primary.id, version=primary.version, position=position)
+
+
+def _progress(key: UUID, own: list[Any], found: Any, case_events: list[Any]) -> Progress:
+    """What `Bratasena.progress` answers from the code's own events folded (``found``) and, for
+    a code that joined an open case, the case's events."""
+    if not isinstance(found, JoinedCase):
+        if not isinstance(found, Complaint):
+            raise NotFoundError(f"no complaint with id {key}")
+        events = [e for e in _meaningful(own) if e.public]
+        steps = [(event.step, event.timestamp) for event in events]
+        return Progress(found.tracking_code, found.status, steps, found.evidence_count)
+    joined = found
+    case = fold(None, case_events)
+    if not isinstance(case, Complaint):
+        raise NotFoundError(f"no complaint with id {joined.complaint_id}")
+    since_joined = [
+        e for e in _meaningful(case_events) if e.originator_version > joined.joined_at_version
+    ]
+    later = [e for e in since_joined if e.public]
+    steps = [(Step.FILED, joined.created_on), *((e.step, e.timestamp) for e in later)]
+    status = next((e.leads_to for e in reversed(later) if e.leads_to), Status.FILED)
+    # Only what was attached since this filing joined (its own files included): a count
+    # from before would tell the filer that the case was open before them.
+    since = {str(e.evidence_id) for e in since_joined if isinstance(e, Complaint.EvidenceAttached)}
+    count = sum(1 for evidence in since if not case.evidence[evidence].withdrawn)
+    return Progress(joined.tracking_code, status, steps, count)
 
 
 def _audit_event(event: Any) -> AuditEvent:

@@ -36,6 +36,7 @@ from bratasena.leadership import Lease, Role, Work, lead
 from bratasena.limit_store import LimitStore, limit_store
 from bratasena.limits import LoginThrottle, RateLimiter, evidence_limits
 from bratasena.metrics import Metrics
+from bratasena.persistence import LoopReads
 from bratasena.projections import Projections
 from bratasena.settings import Settings
 from bratasena.web.letters import Press
@@ -61,6 +62,9 @@ class Service:
         self.sync_concurrency = sync_concurrency
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self.loop_reads: LoopReads | None = None
+        """The reads made on the event loop (PostgreSQL), open between `open_loop_reads` and
+        `close_loop_reads`, i.e. while the HTTP service's lifespan runs; None otherwise."""
 
     # --- parts, each built on first use ---------------------------------------------------------
 
@@ -116,6 +120,19 @@ class Service:
         )
         thread.start()
         self._threads.append(thread)
+
+    async def open_loop_reads(self) -> None:
+        """Open the pool of the reads made on the running event loop, where this deployment
+        allows them (`LoopReads.available`)."""
+        if LoopReads.available(self.settings):
+            reads = LoopReads(self.settings)
+            await reads.open()
+            self.loop_reads = reads
+
+    async def close_loop_reads(self) -> None:
+        reads, self.loop_reads = self.loop_reads, None
+        if reads is not None:
+            await reads.close()
 
     def close(self) -> None:
         """Stop the threads and release the connections of the parts that were built."""
@@ -184,8 +201,10 @@ def create_app(
     async def lifespan(asgi: FastAPI) -> AsyncIterator[None]:
         service.start()
         try:
+            await service.open_loop_reads()
             yield
         finally:
+            await service.close_loop_reads()
             service.close()
 
     docs = settings.shows_api_docs

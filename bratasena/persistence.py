@@ -397,9 +397,7 @@ def current_version(app: Application[UUID], key: UUID) -> int | None:
     """
     recorder = app.recorder
     if isinstance(recorder, PostgresAggregateRecorder):
-        statement = SQL(
-            "SELECT MAX(originator_version) AS version FROM {}.{} WHERE originator_id = %s"
-        ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        statement = _version_statement(recorder)
         with recorder.datastore.get_connection() as conn, conn.cursor() as cursor:
             cursor.execute(statement, [key], prepare=True)
             row = cursor.fetchone()
@@ -420,6 +418,94 @@ def current_version(app: Application[UUID], key: UUID) -> int | None:
             row = lite.fetchone()
         return None if row is None else row["version"]
     return None
+
+
+async def current_version_on_loop(
+    app: Application[UUID], reads: LoopReads, key: UUID
+) -> int | None:
+    """`current_version` on PostgreSQL, read on the event loop through ``reads``."""
+    recorder = app.recorder
+    if not isinstance(recorder, PostgresAggregateRecorder):
+        raise TypeError("reads on the event loop are PostgreSQL's")
+    rows = await reads.query(_version_statement(recorder), [key])
+    return None if not rows else rows[0][0]
+
+
+async def history_on_loop(app: Application[UUID], reads: LoopReads, key: UUID) -> list[Any]:
+    """`history` on PostgreSQL, read on the event loop through ``reads`` (the columns of the
+    library's ``select_events``, decoded by the application's mapper, so a cipher applies)."""
+    recorder = app.recorder
+    if not isinstance(recorder, PostgresAggregateRecorder):
+        raise TypeError("reads on the event loop are PostgreSQL's")
+    statement = SQL(
+        "SELECT originator_id, originator_version, topic, state FROM {}.{} "
+        "WHERE originator_id = %s ORDER BY originator_version"
+    ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+    rows = await reads.query(statement, [key])
+    return [
+        app.mapper.to_domain_event(
+            StoredEvent(
+                originator_id=_uuid(originator), originator_version=version, topic=topic,
+                state=bytes(state),
+            )
+        )
+        for originator, version, topic, state in rows
+    ]  # fmt: skip
+
+
+def _version_statement(recorder: PostgresAggregateRecorder) -> Composed:
+    return SQL(
+        "SELECT MAX(originator_version) AS version FROM {}.{} WHERE originator_id = %s"
+    ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+
+
+class LoopReads:
+    """Reads of one statement made on the event loop itself, on PostgreSQL: psycopg's
+    asynchronous pool, for the checks and pages the busiest routes read (`deps.quick_read`).
+
+    In uvicorn's thread pool each such read cost a thread hand-off there and back, and the
+    interpreter lock changed hands 30–50 times per case-list request (docs/benchmarks.md, issue
+    18). Here a read waits on the network as the event loop waits on any socket. Opened and
+    closed by the service's lifespan, on its loop (`Service.open_loop_reads`); only where the
+    views are read from the primary's schema directly (no replica: its routing waits on the
+    replica in the thread pool; no transaction pooler: the schema is set per connection here).
+    Autocommit: each read is its one statement.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        from psycopg_pool import AsyncConnectionPool
+
+        schema = settings.postgres_params()["POSTGRES_SCHEMA"]
+        self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            postgres_conninfo(settings),
+            min_size=1,
+            max_size=settings.store_pool_size,
+            timeout=settings.pool_timeout_seconds,
+            kwargs={"autocommit": True, "options": f"-c search_path={schema}"},
+            open=False,
+        )
+
+    @staticmethod
+    def available(settings: Settings) -> bool:
+        """Whether this deployment's reads may be made on the loop (see the class)."""
+        return (
+            settings.uses_postgres
+            and not settings.transaction_pooler
+            and not settings.read_database_url
+        )
+
+    async def open(self) -> None:
+        await self._pool.open()
+
+    async def query(self, sql: str | Composed, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of one read-only statement."""
+        async with self._pool.connection() as conn:
+            cursor = await conn.execute(sql, params)
+            rows: list[Any] = await cursor.fetchall()
+            return rows
+
+    async def close(self) -> None:
+        await self._pool.close()
 
 
 _SQLITE_WRITERS: dict[Path, threading.Lock] = {}

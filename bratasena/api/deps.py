@@ -23,6 +23,7 @@ from bratasena.domain.errors import InvalidInputError
 from bratasena.integration.sync import SyncWorker
 from bratasena.limits import LoginThrottle, RateLimiter
 from bratasena.metrics import Metrics
+from bratasena.persistence import LoopReads
 from bratasena.projections import Projections
 from bratasena.settings import Settings
 
@@ -42,7 +43,8 @@ async def quick_read(
     settings: Settings, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs
 ) -> T:
     """A read of a few indexed statements: on SQLite at once on the event loop, on PostgreSQL
-    in the thread pool.
+    in the thread pool (the case list and the caller's account check read on the event loop
+    there instead, through `LoopReads`, where the deployment allows it).
 
     SQLite reads a local file in WAL mode, where a reader takes no lock a writer holds, so the
     read never waits, and taking it to a thread cost more than the read: the interpreter lock
@@ -87,10 +89,16 @@ async def _limiter(request: Request) -> RateLimiter:
     return access.limiter_of(request)
 
 
+async def _loop_reads(request: Request) -> LoopReads | None:
+    return access.loop_reads_of(request)
+
+
 AppDep = Annotated[Bratasena, Depends(_app)]
 """The application: the use cases over the event store."""
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
+LoopReadsDep = Annotated[LoopReads | None, Depends(_loop_reads)]
+"""The reads made on the event loop where the deployment allows them (`quick_read`), or None."""
 ThrottleDep = Annotated[LoginThrottle, Depends(_throttle)]
 MetricsDep = Annotated[Metrics, Depends(_metrics)]
 ClientAddress = Annotated[str, Depends(_client)]
@@ -119,7 +127,10 @@ SyncDep = Annotated[SyncWorker, Depends(_sync)]
 
 
 async def optional_account(
-    app: AppDep, settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+    app: AppDep,
+    settings: SettingsDep,
+    loop_reads: LoopReadsDep,
+    token: Annotated[str | None, Depends(_bearer)],
 ) -> Account | None:
     """The account of the bearer token, or None without one (checked on every request).
 
@@ -133,7 +144,10 @@ async def optional_account(
     named = access.read_token(settings, token)
     if named is None:
         raise NotAuthenticatedError("the access token is invalid or expired; log in again")
-    kept = await quick_read(settings, access.kept_token_account, app, *named)
+    if loop_reads is not None:
+        kept = await access.kept_token_account_on_loop(app, loop_reads, *named)
+    else:
+        kept = await quick_read(settings, access.kept_token_account, app, *named)
     if kept is not None:
         return kept
     return await run_in_threadpool(access.token_account, app, *named)

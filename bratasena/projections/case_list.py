@@ -48,7 +48,7 @@ from bratasena.domain.identity import (
     validate_registry_id,
 )
 from bratasena.domain.regions import normalise_code, region_book
-from bratasena.persistence import Cursor, Reader
+from bratasena.persistence import Cursor, LoopReads, Reader
 from bratasena.projections.case_steps import apply_step, decision_due, decode_fields, encode_fields
 from bratasena.projections.privacy import Privacy
 from bratasena.projections.records import (
@@ -191,6 +191,30 @@ class _StoredPage:
     page: int
     per_page: int
     today: date
+
+
+@dataclass(frozen=True)
+class _PageReads:
+    """The statements that read one page: the rows with the count of all matches riding along,
+    and the count alone, asked only for a page past the end (it has no row to carry it)."""
+
+    rows: str
+    rows_params: list[Any]
+    count: str
+    count_params: list[Any]
+    page: int
+    per_page: int
+    today: date
+
+    def stored(self, rows: list[Sequence[Any]], count: int | None) -> _StoredPage:
+        """The page from the rows' answer (``count``: the count's, when it had to be asked)."""
+        total = int(rows[0][-1]) if rows else count or 0
+        return _StoredPage([r[:-1] for r in rows], total, self.page, self.per_page, self.today)
+
+    @property
+    def needs_count(self) -> bool:
+        """Whether a page without rows must ask for the count (the first page's is 0)."""
+        return self.page > 1
 
 
 @dataclass(frozen=True)
@@ -390,7 +414,20 @@ class CaseList(View[CaseRows]):
         event of its case) and on the day its overdue flags are judged, so each is written once
         per case version and day and kept: a page of unchanged cases is a join of kept bytes.
         """
-        found = self._stored_page(query)
+        return self._page_json(self._stored_page(query))
+
+    async def search_json_on_loop(self, query: CaseQuery, reads: LoopReads) -> bytes:
+        """`search_json` with its statements read on the event loop (PostgreSQL's `LoopReads`)."""
+        plan = self._page_reads(query)
+        if plan is None:
+            return self._page_json(self._empty_page(query))
+        rows = await reads.query(plan.rows, plan.rows_params)
+        count = None
+        if not rows and plan.needs_count:
+            count = int((await reads.query(plan.count, plan.count_params))[0][0])
+        return self._page_json(plan.stored(rows, count))
+
+    def _page_json(self, found: _StoredPage) -> bytes:
         kept = self._row_json
         if len(kept) > _KEPT_ROWS:
             kept.clear()
@@ -412,6 +449,17 @@ class CaseList(View[CaseRows]):
 
     def _stored_page(self, query: CaseQuery) -> _StoredPage:
         """The stored rows of one page, the number of all matches, and the day of the flags."""
+        plan = self._page_reads(query)
+        if plan is None:
+            return self._empty_page(query)
+        rows = self.db.query(plan.rows, plan.rows_params)
+        count = None
+        if not rows and plan.needs_count:
+            count = int(self.db.query(plan.count, plan.count_params)[0][0])
+        return plan.stored(rows, count)
+
+    def _page_reads(self, query: CaseQuery) -> _PageReads | None:
+        """The statements of one page (None when the query can match nothing)."""
         page, per_page = check_paging(query.page, query.per_page)
         order = SORTS.get(query.sort)
         if order is None:
@@ -419,22 +467,24 @@ class CaseList(View[CaseRows]):
                 f"sort: unknown sort {query.sort!r}; use one of {', '.join(SORTS)}", field="sort"
             )
         where, params = self._where(query)
-        today = self.today()
         if where is None:
-            return _StoredPage([], 0, page, per_page, today)
-        # The count rides along with the page (one statement, one round trip); a page past the
-        # end has no row to carry it, so it is asked for on its own.
+            return None
+        # The count rides along with the page (one statement, one round trip).
         count = f"SELECT COUNT(*) FROM views_cases{where}"
-        rows = self.db.query(
-            f"SELECT {_SELECT}, ({count}) FROM views_cases{where} "
+        return _PageReads(
+            rows=f"SELECT {_SELECT}, ({count}) FROM views_cases{where} "
             f"ORDER BY {order}, complaint_id LIMIT %s OFFSET %s",
-            [*params, *params, per_page, (page - 1) * per_page],
+            rows_params=[*params, *params, per_page, (page - 1) * per_page],
+            count=count,
+            count_params=params,
+            page=page,
+            per_page=per_page,
+            today=self.today(),
         )
-        if rows:
-            total = int(rows[0][-1])
-        else:
-            total = 0 if page == 1 else int(self.db.query(count, params)[0][0])
-        return _StoredPage([r[:-1] for r in rows], total, page, per_page, today)
+
+    def _empty_page(self, query: CaseQuery) -> _StoredPage:
+        page, per_page = check_paging(query.page, query.per_page)
+        return _StoredPage([], 0, page, per_page, self.today())
 
     def get(self, complaint_id: UUID) -> CaseDetail | None:
         """A case with its timeline, or None."""

@@ -8,7 +8,9 @@ from fastapi.testclient import TestClient
 
 from bratasena.api.routers.cases import CasePage, case_out
 from bratasena.application import Bratasena
+from bratasena.persistence import LoopReads
 from bratasena.projections import CaseQuery, Projections
+from bratasena.settings import Settings
 from tests.api.conftest import Headers, complaint_body
 from tests.builders import register, registry_row
 
@@ -48,3 +50,54 @@ def test_the_case_list_answers_case_page_json_from_the_rows(
     assert (page.total, page.page, page.per_page, len(page.items)) == (3, 1, 2, 2)
     assert {item.assigned_to for item in page.items} <= {"budi", None}
     assert any(item.assigned_to == "budi" for item in page.items)
+
+
+def test_on_postgresql_the_page_and_the_account_check_are_read_on_the_event_loop(
+    api: FastAPI,
+    client: TestClient,
+    core: Bratasena,
+    staff: dict[str, Headers],
+    api_settings: Settings,
+) -> None:
+    # SQLite reads its own file on the event loop directly (`quick_read`); PostgreSQL reads
+    # through an asynchronous pool opened by the lifespan (`LoopReads`), and must answer what the
+    # thread-pool read answers, the disabled account refused at once included.
+    service = api.state.service
+    if not api_settings.uses_postgres:
+        assert service.loop_reads is None
+        return
+    assert service.loop_reads is not None
+    register(core, *(registry_row(n) for n in range(1, 8)))
+    for n in range(1, 8):
+        filed = client.post("/api/v1/complaints", json=complaint_body(f"DTKS-{n:06d}"))
+        assert filed.status_code == 201, filed.text
+    views: Projections = service.projections
+    district = registry_row(1)["village_code"][:6]
+    for params, query in [
+        ("per_page=3", CaseQuery(per_page=3)),
+        ("per_page=3&page=3", CaseQuery(per_page=3, page=3)),
+        ("per_page=3&page=9", CaseQuery(per_page=3, page=9)),  # past the end: counted alone
+        ("sort=decision_due", CaseQuery(sort="decision_due")),
+        (f"district={district}", CaseQuery(district=district)),
+        ("q=DTKS-000002", CaseQuery(q="DTKS-000002")),
+        ("name=Tiadaorang", CaseQuery(name="Tiadaorang")),  # matches nothing
+    ]:
+        answer = client.get(f"/api/v1/cases?{params}", headers=staff["kabid"])
+        assert answer.status_code == 200, (params, answer.text)
+        assert answer.content == views.cases.search_json(query), params
+
+    core.disable_account("kabid", reason="left the office", actor="admin")
+
+    refused = client.get("/api/v1/cases", headers=staff["kabid"])
+    assert refused.status_code == 401
+
+
+def test_reads_on_the_loop_only_where_the_views_are_read_from_the_primary_directly(
+    api_settings: Settings,
+) -> None:
+    available = LoopReads.available
+    assert available(api_settings) is api_settings.uses_postgres
+    pooled = api_settings.model_copy(update={"transaction_pooler": True})
+    replica = api_settings.model_copy(update={"read_database_url": "postgresql://r@h/db"})
+    assert not available(pooled)
+    assert not available(replica)

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from bratasena.api.schemas import FiledOut, StepOut, TrackOut
 from bratasena.application import Bratasena
+from bratasena.domain.identity import new_tracking_code
 from tests.api.conftest import Headers, complaint_body
 from tests.builders import register
 
@@ -42,3 +43,27 @@ def test_filing_and_tracking_answer_their_documented_json(
         evidence=progress.evidence,
     )
     assert tracked.content == documented.model_dump_json().encode()
+
+
+def test_tracking_answers_the_same_whichever_way_its_reads_are_made(
+    client: TestClient, core: Bratasena, staff: dict[str, Headers]
+) -> None:
+    # On PostgreSQL the route reads on the event loop (`progress_on_loop`); the answer must be
+    # `progress`'s, for a complaint's own code and for a code that joined an open case.
+    register(core)
+    own = client.post("/api/v1/complaints", json=complaint_body()).json()["tracking_code"]
+    joined = client.post("/api/v1/complaints", json=complaint_body(), headers=staff["pkh"])
+    assert joined.json()["corroborated"] is True
+    for code in (own, joined.json()["tracking_code"]):
+        tracked = TrackOut.model_validate_json(
+            client.get(f"/api/v1/complaints/track/{code}").content
+        )
+        progress = core.progress(code)
+        assert (tracked.tracking_code, tracked.status, tracked.evidence) == (
+            progress.tracking_code,
+            progress.status,
+            progress.evidence,
+        )
+        assert [(s.step, s.at) for s in tracked.steps] == progress.steps
+    unknown = new_tracking_code()
+    assert client.get(f"/api/v1/complaints/track/{unknown}").status_code == 404

@@ -17,6 +17,7 @@ from bratasena.api.deps import (
     AppDep,
     CaseReader,
     IfMatch,
+    LoopReadsDep,
     MayAppeal,
     MayAssign,
     MayDecide,
@@ -266,6 +267,7 @@ async def list_cases(
     who: CaseReader,
     views: ViewsDep,
     settings: SettingsDep,
+    loop_reads: LoopReadsDep,
     status: Status | None = None,
     district: Annotated[str | None, Query(max_length=16)] = None,
     village: Annotated[str | None, Query(max_length=16)] = None,
@@ -294,23 +296,23 @@ async def list_cases(
     # The busiest staff route: each row's JSON is written once per case version and kept, with
     # no model per row and no second validation of the service's own answer
     # (tests/api/test_case_list_json.py pins that the bytes are CasePage's JSON).
-    found = await quick_read(
-        settings,
-        views.cases.search_json,
-        CaseQuery(
-            status=status,
-            district=district,
-            village=village,
-            assigned_to=assigned_to,
-            overdue=overdue,
-            q=q,
-            name=name,
-            districts=districts_of(who),
-            page=page,
-            per_page=per_page,
-            sort=sort,
-        ),
+    query = CaseQuery(
+        status=status,
+        district=district,
+        village=village,
+        assigned_to=assigned_to,
+        overdue=overdue,
+        q=q,
+        name=name,
+        districts=districts_of(who),
+        page=page,
+        per_page=per_page,
+        sort=sort,
     )
+    if loop_reads is not None:
+        found = await views.cases.search_json_on_loop(query, loop_reads)
+    else:
+        found = await quick_read(settings, views.cases.search_json, query)
     return Response(found, media_type="application/json")
 
 

@@ -15,6 +15,7 @@ from bratasena import access
 from bratasena.api.deps import (
     AppDep,
     ClientAddress,
+    LoopReadsDep,
     RateLimitedCaller,
     SettingsDep,
     WaitingViewsDep,
@@ -209,10 +210,16 @@ def file_complaint(
     response_model=TrackOut,
 )
 async def track(
-    tracking_code: Annotated[str, Path(max_length=40)], app: AppDep, settings: SettingsDep
+    tracking_code: Annotated[str, Path(max_length=40)],
+    app: AppDep,
+    settings: SettingsDep,
+    loop_reads: LoopReadsDep,
 ) -> Response:
     """Status and dated steps only: no names, NIK, reasons or findings."""
-    progress = await quick_read(settings, app.progress, tracking_code)
+    if loop_reads is not None:
+        progress = await app.progress_on_loop(tracking_code, loop_reads)
+    else:
+        progress = await quick_read(settings, app.progress, tracking_code)
     steps = [StepOut(step=step, at=at) for step, at in progress.steps]
     out = TrackOut(
         tracking_code=progress.tracking_code,
