@@ -24,7 +24,10 @@ an upgrade starts by re-reading the library code each one names):
 
 and one more for a transaction pooler in front of PostgreSQL (`without_prepared_statements`).
 The event table is also created by this module (`create_event_table`): the library's own
-statements and the insert function, one process at a time.
+statements and the insert function, one process at a time. On PostgreSQL the HTTP service's
+busiest reads are made on its event loop (`LoopReads`, `current_version_on_loop`,
+`history_on_loop`: the same statements, through psycopg's asynchronous pool), tested through the
+routes that make them (tests/api/test_case_list_json.py, test_public_answers_json.py).
 """
 
 from __future__ import annotations
@@ -169,7 +172,7 @@ def insert_in_one_statement(recorder: Recorder) -> None:
     around each). The library also has a one-statement path for it, a database function called in
     autocommit (``enable_db_functions``), but its function takes no table lock, so two writers'
     notification ids could commit out of order and a reader tailing the log (the projection
-    runner, the sync worker) could pass over the earlier one for good. `create_insert_function`
+    runner, the sync worker) could pass over the earlier one for good. `create_event_table`
     creates this application's own function, the library's with the lock: ``SET LOCAL
     lock_timeout``, the same ``LOCK TABLE``, the same ``NOTIFY``, the same INSERT of an array of
     the library's composite type returning the notification ids. Called as one statement in
