@@ -43,8 +43,8 @@ async def quick_read(
     settings: Settings, read: Callable[P, T], *args: P.args, **kwargs: P.kwargs
 ) -> T:
     """A read of a few indexed statements: on SQLite at once on the event loop, on PostgreSQL
-    in the thread pool (the case list and the caller's account check read on the event loop
-    there instead, through `LoopReads`, where the deployment allows it).
+    in the thread pool (the case list, the tracking page and the caller's account check read on
+    the event loop there instead, through `LoopReads`, where the deployment allows it).
 
     SQLite reads a local file in WAL mode, where a reader takes no lock a writer holds, so the
     read never waits, and taking it to a thread cost more than the read: the interpreter lock
