@@ -49,6 +49,7 @@ from eventsourcing.domain import Aggregate, CanMutateAggregate, DomainEventProto
 from eventsourcing.persistence import Recorder, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
+from psycopg.rows import dict_row, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 from psycopg_pool import ConnectionPool
 
@@ -444,16 +445,8 @@ async def history_on_loop(app: Application[UUID], reads: LoopReads, key: UUID) -
         "SELECT originator_id, originator_version, topic, state FROM {}.{} "
         "WHERE originator_id = %s ORDER BY originator_version"
     ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
-    rows = await reads.query(statement, [key])
-    return [
-        app.mapper.to_domain_event(
-            StoredEvent(
-                originator_id=_uuid(originator), originator_version=version, topic=topic,
-                state=bytes(state),
-            )
-        )
-        for originator, version, topic, state in rows
-    ]  # fmt: skip
+    rows = await reads.query(statement, [key], by_name=True)
+    return [app.mapper.to_domain_event(_stored(row)) for row in rows]
 
 
 def _version_statement(recorder: PostgresAggregateRecorder) -> Composed:
@@ -500,10 +493,13 @@ class LoopReads:
     async def open(self) -> None:
         await self._pool.open()
 
-    async def query(self, sql: str | Composed, params: Sequence[Any] = ()) -> list[Any]:
-        """Rows of one read-only statement."""
+    async def query(
+        self, sql: str | Composed, params: Sequence[Any] = (), *, by_name: bool = False
+    ) -> list[Any]:
+        """Rows of one read-only statement: tuples, or with ``by_name`` dicts by column."""
         async with self._pool.connection() as conn:
-            cursor = await conn.execute(sql, params)
+            cursor = conn.cursor(row_factory=dict_row if by_name else tuple_row)
+            await cursor.execute(sql, params)
             rows: list[Any] = await cursor.fetchall()
             return rows
 
