@@ -135,7 +135,8 @@ async def optional_account(
     """The account of the bearer token, or None without one (checked on every request).
 
     The check is one indexed read of the account's version (`Bratasena.kept_caller`, a
-    `quick_read`), and the token's signature is checked once per token. Reading the account
+    `quick_read`; on PostgreSQL `kept_caller_on_loop` through `LoopReads` where the deployment
+    allows it), and the token's signature is checked once per token. Reading the account
     itself (the first request, or after it changed) goes through the library's connection pool,
     which can make a caller wait, so that is done in the thread pool.
     """
