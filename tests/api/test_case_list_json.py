@@ -86,6 +86,12 @@ def test_on_postgresql_the_page_and_the_account_check_are_read_on_the_event_loop
         assert answer.status_code == 200, (params, answer.text)
         assert answer.content == views.cases.search_json(query), params
 
+    # A bad filter is refused before any read, as on the thread-pool path.
+    unknown = client.get("/api/v1/cases?district=000000", headers=staff["kabid"])
+    assert unknown.status_code == 422
+    assert unknown.json()["type"] == "/problems/unknown_district"
+    assert "there is no district (kecamatan) 00.00.00" in unknown.json()["detail"]
+
     core.disable_account("kabid", reason="left the office", actor="admin")
 
     refused = client.get("/api/v1/cases", headers=staff["kabid"])
