@@ -215,11 +215,17 @@ class SyncWorker:
         return queued
 
     def _follow_all(self) -> int:
-        queued = 0
+        """Take in the log up to its head as it stands now, batch by batch; the changes queued.
+
+        Events appended meanwhile wait for the next round, a poll interval later: following until
+        the head stood still kept this thread reading the log without a pause while complaints
+        were filed every few milliseconds, each round a locking transaction for nothing to send.
+        """
+        queued, head = 0, self.app.head()
         while True:
             before = self._taken_in
             queued += self.follow()
-            if self._taken_in == before:
+            if self._taken_in == before or self._taken_in >= head:
                 self._last_follow = time.monotonic()
                 if queued >= FOLLOW_BATCH:
                     self.outbox.refresh_statistics()  # a backlog arrived: see `due`'s plan

@@ -177,6 +177,31 @@ def test_a_backlog_larger_than_a_batch_of_the_log_syncs_each_change_once(
     assert_exactly_once(app, targets, hids)
 
 
+def test_a_round_of_following_ends_at_the_head_it_found_while_changes_keep_arriving(
+    worker: tuple[Bratasena, SyncWorker], clock: Clock
+) -> None:
+    """Under steady writes a round takes in what the log held when it began and leaves the rest
+    to the next round, a poll later: following until the writes paused kept the worker reading
+    the log without a break while complaints were filed every few milliseconds."""
+    app, sync = worker
+    deactivate_many(app, clock, 3)
+    head = app.head()
+    follows = 0
+    follow = sync.follow
+
+    def follow_while_another_arrives() -> int:
+        nonlocal follows
+        follows += 1
+        assert follows <= 5, "the round kept following the log"
+        deactivate_many(app, clock, 1, first=100 + follows)  # arrives during the read
+        return follow()
+
+    sync.follow = follow_while_another_arrives  # type: ignore[method-assign]
+    queued = sync._follow_all()
+    assert (follows, queued) == (1, 2 * 4)  # the three and the one that arrived, to both targets
+    assert sync.position() >= head
+
+
 def test_500s_timeouts_garbage_and_lost_answers_are_retried_without_loss_or_doubles(
     worker: tuple[Bratasena, SyncWorker], targets: dict[str, StandInTarget], clock: Clock
 ) -> None:
