@@ -37,7 +37,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Container, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -678,9 +678,13 @@ class Database:
         *,
         database_url: str | None = None,
         read_only: bool = False,
+        durable: bool = True,
     ) -> None:
         """``database_url`` other than the settings' (a replica's, with ``read_only``: its schema
-        is the primary's, created there)."""
+        is the primary's, created there). Not ``durable``: a commit on PostgreSQL answers before
+        its WAL reaches the disk (``synchronous_commit=off``), for rows whose last fraction of a
+        second may be lost in a crash of the server without harm (the rate limit's counters);
+        SQLite's stores never wait for the disk at a commit (``synchronous=NORMAL``)."""
         if database_url is not None:
             settings = settings.model_copy(update={"database_url": database_url})
         if not _IDENTIFIER.match(name):
@@ -698,7 +702,11 @@ class Database:
             # Autocommit: a read (`query`) is then its one statement, one round trip; outside
             # autocommit psycopg sends BEGIN before it and the pool's context COMMIT after it,
             # three round trips for one SELECT. `transaction` still begins and commits.
-            kwargs: dict[str, Any] = {"options": f"-c search_path={schema}", "autocommit": True}
+            commits = "" if durable else " -c synchronous_commit=off"
+            kwargs: dict[str, Any] = {
+                "options": f"-c search_path={schema}{commits}",
+                "autocommit": True,
+            }
             if settings.transaction_pooler:
                 kwargs = {"prepare_threshold": None, "autocommit": True}
                 # The library sets a 5 s idle-in-transaction limit on the server connections it
@@ -707,6 +715,7 @@ class Database:
                 self._begin = (
                     f"SELECT set_config('search_path', '{schema}', true), "
                     "set_config('idle_in_transaction_session_timeout', '0', true)"
+                    + ("" if durable else ", set_config('synchronous_commit', 'off', true)")
                 )
             self._pool = ConnectionPool(
                 postgres_conninfo(settings),
@@ -786,6 +795,23 @@ class Database:
             with self._pool.connection() as pg:
                 return pg.execute(sql, params).fetchall()
         return self._sqlite().execute(_qmark(sql), params).fetchall()
+
+    def write(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Commit one statement that changes rows, alone; the rows it returns.
+
+        One round trip on PostgreSQL (autocommit), where `transaction` makes three (BEGIN, the
+        statement, COMMIT); on SQLite the statement is its own transaction, taken in turn with
+        this process's other writers of the file.
+        """
+        if self._pool is not None:
+            # Behind a transaction pooler the schema is set per transaction (`_begin`).
+            with self._pool.connection() as pg, pg.transaction() if self._begin else nullcontext():
+                if self._begin is not None:
+                    pg.execute(self._begin)
+                cursor = pg.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
+        with self._writer:
+            return self._sqlite().execute(_qmark(sql), params).fetchall()
 
     def close(self) -> None:
         """Release connections."""

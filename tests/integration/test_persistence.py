@@ -395,6 +395,33 @@ def test_writers_of_one_store_in_one_process_take_turns_and_a_failed_one_lets_go
         second.close()
 
 
+def test_a_write_of_one_statement_commits_alone_and_a_store_of_counters_does_not_wait_for_disk(
+    settings: Settings,
+) -> None:
+    """`Database.write` commits one statement on its own and answers what it returns; a store
+    made not ``durable`` (the rate limit's) commits on PostgreSQL without waiting for its WAL to
+    reach the disk, while every other store waits."""
+    # Two handles on one store: on SQLite each store is a file of its own.
+    counters = Database(settings, "counters", durable=False)
+    durable = Database(settings, "counters")
+    try:
+        with counters.setup() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS counters_n (k TEXT PRIMARY KEY, n INTEGER)")
+        add = (
+            "INSERT INTO counters_n (k, n) VALUES (%s, 1) "
+            "ON CONFLICT (k) DO UPDATE SET n = counters_n.n + 1 RETURNING n"
+        )
+        assert [counters.write(add, ("a",)) for _ in range(3)] == [[(1,)], [(2,)], [(3,)]]
+        assert counters.write("DELETE FROM counters_n WHERE k = %s", ("b",)) == []
+        assert durable.query("SELECT n FROM counters_n WHERE k = %s", ("a",)) == [(3,)]
+        if counters.is_postgres:
+            assert counters.query("SHOW synchronous_commit") == [("off",)]
+            assert durable.query("SHOW synchronous_commit") == [("on",)]
+    finally:
+        counters.close()
+        durable.close()
+
+
 # --- other recorders ----------------------------------------------------------------------------
 
 
