@@ -21,7 +21,8 @@ village or a name; `CaseList.interpret` says which it took the text for.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -61,6 +62,7 @@ from bratasena.projections.records import (
     rows_of,
     ts,
     upsert,
+    write_counts,
 )
 from bratasena.projections.runner import Table, Tables, View
 from bratasena.settings import Settings
@@ -245,6 +247,8 @@ class CaseRows:
     steps: list[tuple[Any, ...]] = field(default_factory=list)
     names: list[tuple[str, str, str]] = field(default_factory=list)
     """Name index entries (complaint id, word hash, district) of the cases filed since."""
+    counted: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """The rows as read, by district and status: what `views_case_counts` holds of them."""
 
 
 class CaseList(View[CaseRows]):
@@ -290,6 +294,13 @@ class CaseList(View[CaseRows]):
             "step TEXT NOT NULL, actor TEXT NOT NULL, fields TEXT NOT NULL",
             "complaint_id, version",
         ),
+        # How many cases each district has in each status: the total of a page filtered by
+        # status and districts alone (most pages: a supervisor's list, an officer's, a status
+        # tab) is a sum over a few rows of it, not a count of every matching case per request.
+        "views_case_counts": Table(
+            "district_code TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL",
+            "district_code, status",
+        ),
         # The blind index of the names complaints give: one row per word, as a keyed hash.
         "views_case_names": Table(
             "complaint_id TEXT NOT NULL, token TEXT NOT NULL, district_code TEXT NOT NULL",
@@ -313,7 +324,8 @@ class CaseList(View[CaseRows]):
         return CaseRows()
 
     def load(self, cur: Cursor, tables: Tables, events: Sequence[Any]) -> CaseRows:
-        return CaseRows(rows_of(cur, tables["views_cases"], COLUMNS, events))
+        cases = rows_of(cur, tables["views_cases"], COLUMNS, events)
+        return CaseRows(cases, counted=_counts(cases.values()))
 
     def fold(self, rows: CaseRows, events: Sequence[Any]) -> None:
         cases, steps = rows.cases, rows.steps
@@ -343,6 +355,17 @@ class CaseList(View[CaseRows]):
         case_types = self.tables["views_cases"].types
         step_types = self.tables["views_case_timeline"].types
         name_types = self.tables["views_case_names"].types
+        # What the batch changed in the counts: the rows now, less the rows as they were read.
+        counts = _counts(rows.cases.values())
+        counts.subtract(rows.counted)
+        write_counts(
+            cur,
+            tables["views_case_counts"],
+            ("district_code", "status"),
+            counts,
+            types=self.tables["views_case_counts"].types,
+            fresh=fresh,
+        )
         if fresh:
             bulk_insert(cur, tables["views_cases"], COLUMNS, cases, types=case_types)
             bulk_insert(
@@ -466,11 +489,15 @@ class CaseList(View[CaseRows]):
             raise InvalidInputError(
                 f"sort: unknown sort {query.sort!r}; use one of {', '.join(SORTS)}", field="sort"
             )
-        where, params = self._where(query)
+        where, params, counted = self._where(query)
         if where is None:
             return None
         # The count rides along with the page (one statement, one round trip).
-        count = f"SELECT COUNT(*) FROM views_cases{where}"
+        count = (
+            f"SELECT COALESCE(SUM(n), 0) FROM views_case_counts{where}"
+            if counted
+            else f"SELECT COUNT(*) FROM views_cases{where}"
+        )
         return _PageReads(
             rows=f"SELECT {_SELECT}, ({count}) FROM views_cases{where} "
             f"ORDER BY {order}, complaint_id LIMIT %s OFFSET %s",
@@ -532,11 +559,13 @@ class CaseList(View[CaseRows]):
         """Today in Jakarta, by the application's clock."""
         return jakarta_date(self.app.clock())
 
-    def _where(self, query: CaseQuery) -> tuple[str | None, list[Any]]:
-        """The WHERE clause and its parameters; None when the query can match nothing."""
+    def _where(self, query: CaseQuery) -> tuple[str | None, list[Any], bool]:
+        """The WHERE clause and its parameters (None when the query can match nothing), and
+        whether it filters by status and district alone, so `views_case_counts` has its total."""
         book = region_book(self.settings.regency)
         clauses: list[str] = []
         params: list[Any] = []
+        by_rows = False  # a filter on a column `views_case_counts` lacks
         if query.status is not None:
             if query.status not in STATUSES:
                 raise InvalidInputError(
@@ -549,19 +578,22 @@ class CaseList(View[CaseRows]):
             clauses.append("district_code = %s")
             params.append(book.district(normalise_code(query.district), field="district").code)
         if query.village:
+            by_rows = True
             clauses.append("village_code = %s")
             params.append(book.village(query.village, field="village").code)
         if query.assigned_to:
+            by_rows = True
             clauses.append("assigned_to = %s")
             params.append(query.assigned_to.strip().lower())
         if query.districts is not None:
             scope = [book.district(d, field="districts").code for d in query.districts]
             if not scope:
-                return None, []
+                return None, [], False
             clauses.append(f"district_code IN ({placeholders(len(scope))})")
             params.extend(scope)
         if query.overdue is not None:
             condition, values = overdue_condition(self.today())
+            by_rows = True
             clauses.append(condition if query.overdue else f"NOT {condition}")
             params.extend(values)
         if query.name is not None and query.name.strip():
@@ -571,15 +603,18 @@ class CaseList(View[CaseRows]):
                     "name: give at least one word of two or more letters (titles do not count)",
                     field="name",
                 )
+            by_rows = True
             clauses.append(_named(hashes))
             params.extend([*hashes, *hashes])
         if query.q and query.q.strip():
             _, clause, values = self._box(query.q)
             if clause is None:
-                return None, []
+                return None, [], False
+            by_rows = True
             clauses.append(clause)
             params.extend(values)
-        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+        where = " WHERE " + " AND ".join(clauses) if clauses else ""
+        return where, params, not by_rows
 
     def interpret(self, q: str) -> SearchKind:
         """What the search box takes ``q`` for (the page says it beside the results)."""
@@ -664,6 +699,11 @@ class CaseList(View[CaseRows]):
                 name = ""
             self._place_names[kind, code] = name
         return name
+
+
+def _counts(rows: Iterable[dict[str, Any]]) -> Counter[tuple[str, str]]:
+    """Case rows counted by district and status (`views_case_counts`)."""
+    return Counter((row["district_code"], row["status"]) for row in rows)
 
 
 def _tracking_key(code: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
@@ -165,6 +165,25 @@ def bulk_insert(
         f"INSERT INTO {table} ({names}) VALUES ({placeholders(len(columns))})",
         rows if isinstance(rows, Sequence) else list(rows),
     )
+
+
+def write_counts(
+    cur: Cursor,
+    table: str,
+    key: Sequence[str],
+    counts: Mapping[tuple[Any, ...], int],
+    *,
+    types: dict[str, str],
+    fresh: bool,
+) -> None:
+    """Store counters by ``key``: their totals into a fresh table (a rebuild's), else each count
+    added to the stored one (the changes a batch made; a count of zero is left out)."""
+    rows = [(*k, n) for k, n in sorted(counts.items()) if n]
+    if fresh:
+        bulk_insert(cur, table, (*key, "n"), rows, types=types)
+        return
+    update = f"n = {table}.n + excluded.n"
+    upsert(cur, table, (*key, "n"), key, rows, types=types, update=update)
 
 
 _BINARY_TYPES = {"TEXT": "text", "INTEGER": "int4", "BIGINT": "int8"}

@@ -30,7 +30,7 @@ from bratasena.domain.household import Household
 from bratasena.domain.regions import region_book
 from bratasena.domain.targets import DEFAULT_MONTHLY_TARGET, RemovalTargets
 from bratasena.persistence import Cursor
-from bratasena.projections.records import bulk_insert, chunked, placeholders, upsert
+from bratasena.projections.records import bulk_insert, chunked, placeholders, upsert, write_counts
 from bratasena.projections.runner import Table, Tables, View
 
 _DECISIONS: dict[type, str] = {
@@ -182,11 +182,11 @@ class RemovalReport(View[ReportRows]):
         ):  # fmt: skip
             store(cur, tables[table], columns, [found[key] for key in sorted(dirty)])
         # Counters start from zero in fresh tables, so their totals are plain inserts there.
-        count = _insert_counts if fresh else _add
-        count(cur, tables["views_report_counts"], ("month", "kind", "key"), rows.counts)
-        count(
-            cur, tables["views_report_decision_days"], ("month", "district_code", "days"), rows.days
-        )
+        for table, key, counts in (
+            ("views_report_counts", ("month", "kind", "key"), rows.counts),
+            ("views_report_decision_days", ("month", "district_code", "days"), rows.days),
+        ):
+            write_counts(cur, tables[table], key, counts, types=_types(tables[table]), fresh=fresh)
 
     @staticmethod
     def _count_change(
@@ -421,14 +421,3 @@ def _upsert(cur: Cursor, table: str, columns: tuple[str, ...], rows: list[list[A
 
 def _insert(cur: Cursor, table: str, columns: tuple[str, ...], rows: list[list[Any]]) -> None:
     bulk_insert(cur, table, columns, rows, types=_types(table))
-
-
-def _insert_counts(cur: Cursor, table: str, key: tuple[str, ...], counts: Counter[Any]) -> None:
-    rows = [(*k, n) for k, n in sorted(counts.items())]
-    bulk_insert(cur, table, (*key, "n"), rows, types=_types(table))
-
-
-def _add(cur: Cursor, table: str, key: tuple[str, ...], counts: Counter[Any]) -> None:
-    rows = [(*k, n) for k, n in sorted(counts.items())]
-    update = f"n = {table}.n + excluded.n"
-    upsert(cur, table, (*key, "n"), key, rows, types=_types(table), update=update)

@@ -141,6 +141,56 @@ def test_case_list_filters_sorts_and_pages(
     assert search(CaseQuery(sort="district")).items[-1].complaint_id == elsewhere.id
 
 
+def test_case_list_totals_follow_cases_between_statuses_and_districts_and_a_rebuild(
+    app: Bratasena, clock: Clock, views: Projections
+) -> None:
+    """Totals filtered by status and districts alone are summed from counts the runner keeps by
+    district and status; they must equal the matching cases as cases move, and after a rebuild."""
+    open_staff(app)
+    register(
+        app,
+        registry_row(1),
+        registry_row(2),
+        registry_row(3, village_code="3316022001"),
+        registry_row(4),
+    )
+    moved = case_at(app, clock, "investigated", "DTKS-000001")
+    file(app, "DTKS-000002")
+    views.run_once()  # stored, so what follows changes counts already stored
+    app.rematch_household(
+        moved, None, registry_id="DTKS-000003", reason="Nomor registrasi keliru", actor="kabid",
+        confirmation="Nama kepala keluarga berbeda tetapi alamat sama.",
+    )  # fmt: skip
+    case_at(app, clock, "notice_issued", "DTKS-000004")
+    views.run_once()
+    every = views.cases.search(CaseQuery(per_page=100)).items
+    # The rematched case went back to its field check, in the other district.
+    assert [(r.status, r.district_code) for r in every if r.complaint_id == moved] == [
+        ("assigned", "331602")
+    ]
+    queries = [
+        CaseQuery(status=status, district=district, districts=scope)
+        for status in (None, "filed", "assigned", "investigated", "notice_issued")
+        for district in (None, "331601", "331602")
+        for scope in (None, ["331601"], ["331601", "331602"])
+    ]
+
+    def matching(query: CaseQuery) -> int:
+        return sum(
+            1
+            for r in every
+            if query.status in (None, r.status)
+            and query.district in (None, r.district_code)
+            and (query.districts is None or r.district_code in query.districts)
+        )
+
+    expected = [matching(q) for q in queries]
+    assert [views.cases.search(q).total for q in queries] == expected
+    assert expected[0] == 3  # every case, unfiltered
+    views.rebuild("case_list")
+    assert [views.cases.search(q).total for q in queries] == expected
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
