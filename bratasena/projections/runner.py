@@ -35,7 +35,7 @@ from eventsourcing.utils import get_topic
 from bratasena.application import Bratasena
 from bratasena.domain.errors import InvalidInputError
 from bratasena.persistence import Cursor, Database, Reader
-from bratasena.projections.records import column_types
+from bratasena.projections.records import column_types, placeholders
 from bratasena.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -233,8 +233,7 @@ class Runner:
 
     def _step(self) -> tuple[int, bool]:
         head = self.app.head()
-        if (low := min(self.positions().values(), default=0)) >= head:
-            self._reach(low)
+        if self._reached >= head:  # nothing new since this runner's last step: no read at all
             return 0, False
         with self.db.transaction() as cur:
             states = self._lock_states(cur, list(self.views))
@@ -253,16 +252,17 @@ class Runner:
                 low, self.batch_size, stop=end, topics=topics, inclusive_of_start=False
             )
             decoded = [(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
-            for view in self.views.values():
+            for view in behind:
                 position, generation = states[view.name]
-                if position >= end:
-                    continue
                 events = [e for i, e in decoded if i > position and isinstance(e, view.event_types)]
                 if events:
                     view.apply(cur, _tables(view, generation), events)
-                cur.execute(
-                    f"UPDATE {STATE_TABLE} SET position = %s WHERE name = %s", (end, view.name)
-                )
+            names = [view.name for view in behind]
+            cur.execute(
+                f"UPDATE {STATE_TABLE} SET position = %s "
+                f"WHERE name IN ({placeholders(len(names))})",
+                (end, *names),
+            )
         self._reach(end)
         return len(decoded), end < head
 
