@@ -110,6 +110,7 @@ class Service:
         works while this process leads its role and stands by otherwise."""
         if not self.background or self._threads:
             return
+        self.projections.follow_leader()
         self._spawn("projections", "runner", self.projections.run_forever)
         self._spawn("sync", "sync", self.sync.run_forever)
 

@@ -105,13 +105,14 @@ ClientAddress = Annotated[str, Depends(_client)]
 
 
 async def fresh_views(request: Request) -> Projections:
-    """The views, caught up first when no runner thread does it in this process.
+    """The views, caught up first when no leading runner keeps them.
 
-    With a runner thread (`bratasena serve`) there is nothing to do and no thread hand-off;
-    without one the catching up reads the store, in the thread pool.
+    Under `bratasena serve` (its runner thread leads, or stands by while another worker's
+    leads) there is nothing to do and no thread hand-off; without one the catching up reads the
+    store, in the thread pool.
     """
     views = access.views_of(request)
-    if not views.tailing:
+    if not views.led:
         await run_in_threadpool(views.refresh)
     return views
 

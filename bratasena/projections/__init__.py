@@ -71,6 +71,7 @@ class Projections:
         )
         self._runner.setup()
         self._tailing = threading.Event()
+        self._led = threading.Event()
         self._catch_up = threading.Lock()
 
     @property
@@ -80,8 +81,20 @@ class Projections:
 
     @property
     def tailing(self) -> bool:
-        """Whether a runner thread of this process tails the log (then `refresh` does nothing)."""
+        """Whether a runner thread of this process tails the log."""
         return self._tailing.is_set()
+
+    @property
+    def led(self) -> bool:
+        """Whether the deployment's leading runner keeps the views: this process's runner thread,
+        or another process's while this one stands by (`follow_leader`). Then `refresh` does
+        nothing: reads are as fresh as the leader keeps them, in every worker alike."""
+        return self._led.is_set() or self.tailing
+
+    def follow_leader(self) -> None:
+        """Count on the deployment's leading runner from now on (`bratasena serve` and each of
+        its workers, which run the runner while they hold its lease and stand by otherwise)."""
+        self._led.set()
 
     def run_once(self) -> int:
         """Catch up with the log in batches; the number of events applied."""
@@ -97,19 +110,20 @@ class Projections:
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """True once every projection has reached the log position ``position`` (bounded wait):
-        the runner thread of this process gets there when it tails the log, otherwise this
-        thread catches up itself."""
+        the runner thread of this process gets there when it tails the log, otherwise one
+        waiter of this process catches up for all (`Runner.wait_for`)."""
         if self.tailing:
             return self._runner.await_position(position, timeout)
         return self._runner.wait_for(position, timeout)
 
     def refresh(self) -> None:
-        """Apply pending events now, unless a runner thread of this process tails the log.
+        """Apply pending events now, unless the deployment's leading runner keeps the views.
 
-        Reads of views call this first: without a runner thread (`bratasena api`, the tests) the
-        process applies what other processes (the sync worker, imports, the CLI) appended since.
+        Reads of views call this first: without a runner to count on (`bratasena api`, the
+        tests) the process applies what other processes (the sync worker, imports, the CLI)
+        appended since.
         """
-        if self.tailing:
+        if self.led:
             return
         deadline = time.monotonic() + self.settings.read_your_writes_timeout
         applied = 0

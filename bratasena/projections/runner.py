@@ -142,6 +142,8 @@ class Runner:
         """A log position every view is known to have reached (`_step` raises it)."""
         self._progress = threading.Condition()
         self._wake = threading.Event()
+        self._catching_up = threading.Lock()
+        """Held by the waiter applying pending batches for the others (`wait_for`)."""
 
     # --- set-up ---------------------------------------------------------------------------------
 
@@ -316,21 +318,34 @@ class Runner:
         return {row[0]: int(row[1]) for row in rows if row[0] in self.views}
 
     def wait_for(self, position: int, timeout: float) -> bool:
-        """Whether every projection reached ``position`` within ``timeout`` seconds.
+        """Whether every projection reached ``position`` within ``timeout`` seconds, catching up
+        in this process where no runner thread of its own tails the log (`bratasena api`, a
+        worker standing by while another leads, the tests).
 
-        It catches up itself rather than only waiting, so read-your-writes works whether or not a
-        runner is active in this process; concurrent runners take turns on the state rows.
+        One waiter at a time applies the pending batches, for all: the others wait for it as
+        they wait for a tailing runner. Each waiter stepping for itself had sixteen filers take
+        turns on the state rows. Runners of other processes take turns on them too, so whichever
+        commits a batch first answers, and the next step finds it done.
         """
         deadline = time.monotonic() + timeout
         while True:
-            if min(self.positions().values(), default=0) >= position:
-                return True
-            self._step()
-            if min(self.positions().values(), default=0) >= position:
-                return True
+            with self._progress:
+                if self._reached >= position:
+                    return True
             if time.monotonic() >= deadline:
                 return False
-            time.sleep(0.01)
+            if self._catching_up.acquire(blocking=False):
+                try:
+                    before = self._reached
+                    self._step()
+                finally:
+                    self._catching_up.release()
+                if self._reached > before:
+                    continue
+            # Another waiter is catching up, or the log holds nothing new for this one yet.
+            with self._progress:
+                wait = max(0.0, min(0.01, deadline - time.monotonic()))
+                self._progress.wait_for(lambda: self._reached >= position, wait)
 
     def status(self) -> list[ProjectionStatus]:
         """Each projection's position, the head of the log and the lag between them."""

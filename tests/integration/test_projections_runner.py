@@ -369,6 +369,53 @@ def test_waiters_are_answered_by_the_tailing_runner_which_stops_at_once(
         assert views.cases.search(CaseQuery()).total == 16
 
 
+def test_a_worker_standing_by_reads_without_catching_up_and_one_waiter_catches_up_for_all(
+    make_settings: Any, clock: Clock
+) -> None:
+    """A worker of `serve --workers N` that does not lead the runner: its reads do not catch up
+    first (the leader keeps the views), and its commands' waits are answered by one waiter at a
+    time applying what is pending, even while the leader sleeps."""
+    settings: Settings = make_settings(poll_interval_seconds=60)
+    with tailed_store(settings, clock, 16) as (app, leader):
+        standby = Projections(app, settings)
+        standby.follow_leader()
+        runner = standby._runner
+        inside: list[int] = []
+        most = 0
+        step = runner._step
+
+        def one_at_a_time() -> tuple[int, bool]:
+            nonlocal most
+            inside.append(threading.get_ident())
+            most = max(most, len(inside))
+            try:
+                return step()
+            finally:
+                inside.remove(threading.get_ident())
+
+        def caught_up_first() -> int:
+            raise AssertionError("a read caught up first while the leader keeps the views")
+
+        runner._step = one_at_a_time  # type: ignore[method-assign]
+        runner.run_once = caught_up_first  # type: ignore[method-assign]
+        try:
+            while not leader.tailing:
+                time.sleep(0.01)
+
+            def file_and_look(n: int) -> int:
+                filing = file(app, f"DTKS-{n:06d}")
+                assert standby.caught_up(filing.position)  # the leader sleeps for a minute
+                standby.refresh()
+                return standby.cases.search(CaseQuery(q=filing.tracking_code)).total
+
+            with ThreadPoolExecutor(8) as waiters:
+                assert list(waiters.map(file_and_look, range(1, 17))) == [1] * 16
+            assert (standby.led, standby.tailing, most) == (True, False, 1)
+            assert not standby.wait_for(app.head() + 10, timeout=0.05)
+        finally:
+            standby.close()
+
+
 def test_a_rebuild_switches_to_fresh_tables_and_keeps_serving(
     staffed: tuple[Bratasena, Projections],
 ) -> None:
