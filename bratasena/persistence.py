@@ -38,6 +38,7 @@ import sqlite3
 import threading
 from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -184,9 +185,8 @@ def insert_in_one_statement(recorder: Recorder) -> None:
     """
     if not isinstance(recorder, PostgresApplicationRecorder):
         return
-    recorder.sql_invoke_pg_function_insert_events = SQL("SELECT * FROM {}.{}(%b)").format(
-        Identifier(recorder.datastore.schema), Identifier(INSERT_FUNCTION)
-    )
+    call = _quoted("SELECT * FROM {}.{}(%b)", recorder.datastore.schema, INSERT_FUNCTION)
+    recorder.sql_invoke_pg_function_insert_events = Composed([SQL(call)])
     recorder.pg_function_name_insert_events = INSERT_FUNCTION
     recorder.datastore.enable_db_functions = True
 
@@ -424,6 +424,22 @@ def current_version(app: Application[UUID], key: UUID) -> int | None:
     return None
 
 
+@cache
+def _quoted(template: str, schema: str, name: str) -> str:
+    """``template`` with ``{}.{}`` replaced by the quoted schema and table (or function) name.
+
+    Quoted once per process: building the `Composed` (``SQL.format``, the quoting) for every
+    read cost about 25 µs of CPU, and psycopg composes even a prebuilt one again at every
+    execution (4–5 µs) before its statement cache; text goes straight to the cache.
+    """
+    return SQL(template).format(Identifier(schema), Identifier(name)).as_string(None)
+
+
+def _on_events(recorder: PostgresAggregateRecorder, template: str) -> str:
+    """``template`` over the recorder's event table (see `_quoted`)."""
+    return _quoted(template, recorder.datastore.schema, recorder.events_table_name)
+
+
 async def current_version_on_loop(
     app: Application[UUID], reads: LoopReads, key: UUID
 ) -> int | None:
@@ -441,18 +457,19 @@ async def history_on_loop(app: Application[UUID], reads: LoopReads, key: UUID) -
     recorder = app.recorder
     if not isinstance(recorder, PostgresAggregateRecorder):
         raise TypeError("reads on the event loop are PostgreSQL's")
-    statement = SQL(
+    statement = _on_events(
+        recorder,
         "SELECT originator_id, originator_version, topic, state FROM {}.{} "
-        "WHERE originator_id = %s ORDER BY originator_version"
-    ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        "WHERE originator_id = %s ORDER BY originator_version",
+    )
     rows = await reads.query(statement, [key], by_name=True)
     return [app.mapper.to_domain_event(_stored(row)) for row in rows]
 
 
-def _version_statement(recorder: PostgresAggregateRecorder) -> Composed:
-    return SQL(
-        "SELECT MAX(originator_version) AS version FROM {}.{} WHERE originator_id = %s"
-    ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+def _version_statement(recorder: PostgresAggregateRecorder) -> str:
+    return _on_events(
+        recorder, "SELECT MAX(originator_version) AS version FROM {}.{} WHERE originator_id = %s"
+    )
 
 
 class LoopReads:

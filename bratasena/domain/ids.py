@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 from bratasena.domain.account import normalise_username
@@ -21,8 +22,13 @@ def complaint_id(tracking_code: str) -> UUID:
     return uuid5(NAMESPACE, f"complaint:{tracking_code}")
 
 
+@lru_cache(maxsize=4096)
 def account_id(username: str) -> UUID:
-    """The staff account aggregate of a username (normalised: case and look-alikes ignored)."""
+    """The staff account aggregate of a username (normalised: case and look-alikes ignored).
+
+    Kept for the 4,096 usernames used last: the calling account's id is needed on every
+    request; usernames made up (a login with a wrong name) only push older ones out.
+    """
     return uuid5(NAMESPACE, f"account:{normalise_username(username)}")
 
 
