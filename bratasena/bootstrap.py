@@ -14,6 +14,7 @@ the tests) no thread runs; reads of views catch up first and commands wait for t
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -203,8 +204,15 @@ def create_app(
         service.start()
         try:
             await service.open_loop_reads()
+            # What exists once the service has started (the app, its routes and models, the
+            # service's parts) lives until it stops: out of the cycle collector's sight, whose
+            # full collections walked all of it again and again, 50–60 ms each under load, the
+            # tracking page's p99 (docs/benchmarks.md, "Fifth pass"). Back in sight at the stop,
+            # so a process that starts several (the tests) frees what each leaves.
+            gc.freeze()
             yield
         finally:
+            gc.unfreeze()
             await service.close_loop_reads()
             service.close()
 

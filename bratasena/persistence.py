@@ -26,16 +26,19 @@ and one more for a transaction pooler in front of PostgreSQL (`without_prepared_
 The event table is also created by this module (`create_event_table`): the library's own
 statements and the insert function, one process at a time. On PostgreSQL the HTTP service's
 busiest reads are made on its event loop (`LoopReads`, `current_version_on_loop`,
-`history_on_loop`: the same statements, through psycopg's asynchronous pool), tested through the
-routes that make them (tests/api/test_case_list_json.py, test_public_answers_json.py).
+`history_on_loop`: the same statements, on asynchronous connections of its own), tested through
+the routes that make them (tests/api/test_case_list_json.py, test_public_answers_json.py) and
+by themselves (tests/integration/test_loop_reads.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import cache
@@ -50,9 +53,10 @@ from eventsourcing.domain import Aggregate, CanMutateAggregate, DomainEventProto
 from eventsourcing.persistence import Recorder, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bratasena.settings import Settings
 from bratasena.transcoder import OrjsonTranscoder
@@ -473,8 +477,9 @@ def _version_statement(recorder: PostgresAggregateRecorder) -> str:
 
 
 class LoopReads:
-    """Reads of one statement made on the event loop itself, on PostgreSQL: psycopg's
-    asynchronous pool, for the checks and pages the busiest routes read (`deps.quick_read`).
+    """Reads of one statement made on the event loop itself, on PostgreSQL, for the checks and
+    pages the busiest routes read (`deps.quick_read`): asynchronous psycopg connections, at most
+    `store_pool_size` at once, each kept open for the next read.
 
     In uvicorn's thread pool each such read cost a thread hand-off there and back, and the
     interpreter lock changed hands 30–50 times per case-list request (docs/benchmarks.md, issue
@@ -483,20 +488,26 @@ class LoopReads:
     views are read from the primary's schema directly (no replica: its routing waits on the
     replica in the thread pool; no transaction pooler: the schema is set per connection here).
     Autocommit: each read is its one statement.
+
+    The connections are kept here rather than in psycopg's asynchronous pool, whose checkout
+    and return cost about 75 µs of the event loop's CPU per read under load: a fifth of a
+    case-list request (docs/benchmarks.md, "Fifth pass"). A connection the server dropped is
+    closed when its read fails, and a read on a kept connection that was dropped meanwhile is
+    tried once more on a new one. One stays open at rest: those a burst opened are closed by
+    the first read after `IDLE_SECONDS` unused.
     """
 
-    def __init__(self, settings: Settings) -> None:
-        from psycopg_pool import AsyncConnectionPool
+    IDLE_SECONDS = 600.0
 
+    def __init__(self, settings: Settings) -> None:
         schema = settings.postgres_params()["POSTGRES_SCHEMA"]
-        self._pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-            postgres_conninfo(settings),
-            min_size=1,
-            max_size=settings.store_pool_size,
-            timeout=settings.pool_timeout_seconds,
-            kwargs={"autocommit": True, "options": f"-c search_path={schema}"},
-            open=False,
-        )
+        self._conninfo = postgres_conninfo(settings)
+        self._options = f"-c search_path={schema}"
+        self._timeout = settings.pool_timeout_seconds
+        self._slots = asyncio.Semaphore(settings.store_pool_size)
+        self._idle: list[tuple[psycopg.AsyncConnection[Any], float]] = []
+        """Open connections no read is using, each with when it came back, the last on top."""
+        self._closed = True
 
     @staticmethod
     def available(settings: Settings) -> bool:
@@ -508,20 +519,73 @@ class LoopReads:
         )
 
     async def open(self) -> None:
-        await self._pool.open()
+        """Accept reads (connections are made by the first reads that need them)."""
+        self._closed = False
 
     async def query(
         self, sql: str | Composed, params: Sequence[Any] = (), *, by_name: bool = False
     ) -> list[Any]:
         """Rows of one read-only statement: tuples, or with ``by_name`` dicts by column."""
-        async with self._pool.connection() as conn:
-            cursor = conn.cursor(row_factory=dict_row if by_name else tuple_row)
+        if self._closed:
+            raise RuntimeError("the reads on the event loop are closed")
+        await self._take_slot()
+        try:
+            row_factory = dict_row if by_name else tuple_row
+            while len(self._idle) > 1 and time.monotonic() - self._idle[0][1] > self.IDLE_SECONDS:
+                await self._idle.pop(0)[0].close()  # unused since a burst long gone
+            if self._idle:
+                conn = self._idle.pop()[0]
+                try:
+                    return await self._read(conn, sql, params, row_factory)
+                except psycopg.OperationalError:
+                    if not conn.closed:
+                        raise
+                    # Dropped while it was kept (a server restart): once more, afresh.
+            conn = await psycopg.AsyncConnection.connect(
+                self._conninfo, autocommit=True, options=self._options
+            )
+            return await self._read(conn, sql, params, row_factory)
+        finally:
+            self._slots.release()
+
+    async def _take_slot(self) -> None:
+        if not self._slots.locked():
+            await self._slots.acquire()
+            return
+        try:  # every connection is reading: wait for one, as long as the settings allow
+            async with asyncio.timeout(self._timeout):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise PoolTimeout(
+                f"no connection for a read on the event loop within {self._timeout} s "
+                f"({len(self._idle)} idle): raise BRATASENA_STORE_POOL_SIZE or look for slow reads"
+            ) from None
+
+    async def _read(
+        self,
+        conn: psycopg.AsyncConnection[Any],
+        sql: str | Composed,
+        params: Sequence[Any],
+        row_factory: Any,
+    ) -> list[Any]:
+        try:
+            cursor = conn.cursor(row_factory=row_factory)
             await cursor.execute(sql, params)
             rows: list[Any] = await cursor.fetchall()
-            return rows
+        finally:
+            kept = not conn.closed and conn.info.transaction_status == TransactionStatus.IDLE
+            if kept and not self._closed:
+                self._idle.append((conn, time.monotonic()))
+            else:
+                await conn.close()
+        return rows
 
     async def close(self) -> None:
-        await self._pool.close()
+        """Refuse further reads and close the kept connections (those reading close after)."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for conn, _ in idle:
+            await conn.close()
 
 
 _SQLITE_WRITERS: dict[Path, threading.Lock] = {}
