@@ -557,8 +557,8 @@ class LoopReads:
                 await self._slots.acquire()
         except TimeoutError:
             raise PoolTimeout(
-                f"no connection for a read on the event loop within {self._timeout} s "
-                f"({len(self._idle)} idle): raise BRATASENA_STORE_POOL_SIZE or look for slow reads"
+                f"no connection for a read on the event loop within {self._timeout} s: every "
+                "one was busy (raise BRATASENA_STORE_POOL_SIZE, or look for slow reads)"
             ) from None
 
     async def _read(
@@ -831,15 +831,7 @@ class Database:
                     cursor.execute(self._begin)
                 yield cursor
             return
-        lite = self._sqlite()
-        # Writers of this process queue here for the file rather than in SQLite's busy handler,
-        # which sleeps 1, 2, 5, ... up to 100 ms between tries: 16 filers waiting for the views
-        # that way made a filing's p99 1.3 s (docs/benchmarks.md, issue 18). Other processes
-        # still wait in SQLite's busy handler.
-        writer = self._writer
-        if not writer.acquire(timeout=30):
-            raise sqlite3.OperationalError(f"{self._sqlite_path.name} stayed locked for 30 s")
-        try:
+        with self._writer_turn() as lite:
             lite.execute("BEGIN IMMEDIATE")
             try:
                 yield _SQLiteCursor(lite.cursor())
@@ -847,8 +839,22 @@ class Database:
                 lite.execute("ROLLBACK")
                 raise
             lite.execute("COMMIT")
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[sqlite3.Connection]:
+        """This thread's SQLite connection, during this process's turn at writing the file.
+
+        Writers of this process queue here for the file rather than in SQLite's busy handler,
+        which sleeps 1, 2, 5, ... up to 100 ms between tries: 16 filers waiting for the views
+        that way made a filing's p99 1.3 s (docs/benchmarks.md, issue 18). Other processes
+        still wait in SQLite's busy handler.
+        """
+        if not self._writer.acquire(timeout=30):
+            raise sqlite3.OperationalError(f"{self._sqlite_path.name} stayed locked for 30 s")
+        try:
+            yield self._sqlite()
         finally:
-            writer.release()
+            self._writer.release()
 
     @contextmanager
     def setup(self) -> Iterator[Cursor]:
@@ -891,8 +897,8 @@ class Database:
                     pg.execute(self._begin)
                 cursor = pg.execute(sql, params)
                 return cursor.fetchall() if cursor.description else []
-        with self._writer:
-            return self._sqlite().execute(_qmark(sql), params).fetchall()
+        with self._writer_turn() as lite:
+            return lite.execute(_qmark(sql), params).fetchall()
 
     def close(self) -> None:
         """Release connections."""
