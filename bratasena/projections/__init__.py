@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any
 
 from bratasena.application import Bratasena
@@ -72,7 +71,6 @@ class Projections:
         self._runner.setup()
         self._tailing = threading.Event()
         self._led = threading.Event()
-        self._catch_up = threading.Lock()
 
     @property
     def names(self) -> list[str]:
@@ -125,15 +123,8 @@ class Projections:
         """
         if self.led:
             return
-        deadline = time.monotonic() + self.settings.read_your_writes_timeout
-        applied = 0
-        with self._catch_up:
-            while (batch := self.run_once()) > 0:
-                applied += batch
-                if time.monotonic() >= deadline:
-                    break
-        if applied:  # with a replica, these reads wait for it to replay them (bounded)
-            self.reads.after_write()
+        if self._runner.catch_up(self.settings.read_your_writes_timeout):
+            self.reads.after_write()  # with a replica, reads wait for it to replay (bounded)
 
     def caught_up(self, position: int) -> bool:
         """Wait (bounded) until every projection has applied the log up to ``position``.

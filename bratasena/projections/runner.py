@@ -143,7 +143,7 @@ class Runner:
         self._progress = threading.Condition()
         self._wake = threading.Event()
         self._catching_up = threading.Lock()
-        """Held by the waiter applying pending batches for the others (`wait_for`)."""
+        """Held by the one thread of this process catching up (`wait_for`, `catch_up`)."""
 
     # --- set-up ---------------------------------------------------------------------------------
 
@@ -346,6 +346,18 @@ class Runner:
             with self._progress:
                 wait = max(0.0, min(0.01, deadline - time.monotonic()))
                 self._progress.wait_for(lambda: self._reached >= position, wait)
+
+    def catch_up(self, timeout: float) -> int:
+        """Apply what is pending now, batch by batch, for about ``timeout`` seconds at most; the
+        events applied. Taken in turn with this process's other catching up (`wait_for`)."""
+        deadline = time.monotonic() + timeout
+        applied = 0
+        with self._catching_up:
+            while True:
+                count, more = self._step()
+                applied += count
+                if not (count or more) or time.monotonic() >= deadline:
+                    return applied
 
     def status(self) -> list[ProjectionStatus]:
         """Each projection's position, the head of the log and the lag between them."""

@@ -393,11 +393,11 @@ def test_a_worker_standing_by_reads_without_catching_up_and_one_waiter_catches_u
             finally:
                 inside.remove(threading.get_ident())
 
-        def caught_up_first() -> int:
+        def caught_up_first(timeout: float) -> int:
             raise AssertionError("a read caught up first while the leader keeps the views")
 
         runner._step = one_at_a_time  # type: ignore[method-assign]
-        runner.run_once = caught_up_first  # type: ignore[method-assign]
+        runner.catch_up = caught_up_first  # type: ignore[method-assign]
         try:
             while not leader.tailing:
                 time.sleep(0.01)
