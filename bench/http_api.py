@@ -12,12 +12,14 @@ projections show the filing: read-your-writes). `bench/support/wrk.lua` writes t
 - 16 threads in this process calling `Bratasena.file_complaint` directly (no HTTP, no projection
   wait) for (c), and `CaseList.search` directly for reference.
 
-The case list is then served again by `bratasena serve --workers 2` over the same store, beside
-the one worker's rate of the same run. Two workers can only show their gain where the cores are
-free: so for both, the CPU time the server's processes used per request, wrk's own CPU time, and
-how busy the machine's cores were (every process on it, from /proc/stat) are printed too, with
-the same for the bare route and the voluntary thread switches per request of each (a thread
-giving up its core to wait: for the interpreter lock, another lock, the network).
+The case list and filing are then served again by `bratasena serve --workers 2` over the same
+store, beside the one worker's rates of the same run. Two workers can only show their gain where
+the cores are free: so for the case list and for filing (and the bare route, and filing
+in-process) the CPU time per request of the server's processes, of PostgreSQL's and of wrk is
+printed too, with how busy the machine's cores were (every process on it, from /proc/stat), the
+voluntary thread switches per request (a thread giving up its core to wait: for the interpreter
+lock, another lock, the network), and the rate the cores could answer at most were they busy
+with that alone (the cores over the CPU time one request costs everywhere).
 
     python bench/http_api.py            # 10 s per workload, PostgreSQL and SQLite
     python bench/http_api.py --quick    # 2 s per workload, for CI
@@ -201,17 +203,27 @@ def wrk(base: str, seconds: int, **lua: str) -> tuple[float, float, float]:
 
 @dataclass(frozen=True)
 class Cpu:
-    """Where the cores went during one wrk run."""
+    """Where the cores went during one workload, per request answered."""
 
-    server_ms_per_request: float
-    """CPU time of the server's processes (the parent and its workers) per request answered."""
-    wrk_seconds: float
-    """CPU time wrk itself used (its threads share the same cores)."""
+    server_ms: float
+    """CPU time of the server's processes (the parent and its workers; in-process: this
+    process)."""
+    database_ms: float
+    """CPU time of the PostgreSQL server's processes (0 on SQLite, which runs inside the server's
+    own processes and is counted there)."""
+    client_ms: float
+    """CPU time of the load generator (wrk; nothing in-process)."""
     machine_busy: float
     """Share of the machine's cores busy, every process counted (other work on it too)."""
-    switches_per_request: float
-    """Voluntary thread switches in the server's processes per request: a thread giving up its
-    core to wait (for the interpreter lock, another lock, the network)."""
+    switches: float
+    """Voluntary thread switches in the server's processes: a thread giving up its core to wait
+    (for the interpreter lock, another lock, the network)."""
+
+    @property
+    def ceiling(self) -> float:
+        """Requests a second the machine's cores could answer at most, were all of them busy with
+        this alone: the cores over what one request costs everywhere (server, database, client)."""
+        return (os.cpu_count() or 1) * 1000 / (self.server_ms + self.database_ms + self.client_ms)
 
 
 def process_usage(pid: int) -> tuple[float, int]:
@@ -237,6 +249,24 @@ def process_usage(pid: int) -> tuple[float, int]:
     return seconds, switches
 
 
+def postgres_seconds() -> float:
+    """User + system CPU seconds of every PostgreSQL server process on the machine so far: the
+    database's share of a workload (nothing else here runs PostgreSQL while a benchmark does)."""
+    seconds = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        name, fields = stat.split("(", 1)[1].rsplit(")", 1)
+        if name == "postgres":
+            values = fields.split()
+            seconds += (int(values[11]) + int(values[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
 def machine_jiffies() -> tuple[int, int]:
     """(busy, total) clock ticks of every core since boot (/proc/stat)."""
     values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -244,24 +274,46 @@ def machine_jiffies() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
+class Meter:
+    """The CPU time the server ``pid`` (its threads and worker processes), the database, this
+    process's children (wrk) and the whole machine spend inside a ``with`` block."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.before = self.after = self._read()
+
+    def _read(self) -> tuple[float, int, float, float, tuple[int, int]]:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        server, switches = process_usage(self.pid)
+        clients = children.ru_utime + children.ru_stime
+        return server, switches, postgres_seconds(), clients, machine_jiffies()
+
+    def __enter__(self) -> Meter:
+        self.before = self._read()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.after = self._read()
+
+    def per_request(self, requests: float) -> Cpu:
+        (server, switches, database, clients, busy) = self.before
+        (server_after, switches_after, database_after, clients_after, busy_after) = self.after
+        return Cpu(
+            server_ms=(server_after - server) * 1000 / requests,
+            database_ms=(database_after - database) * 1000 / requests,
+            client_ms=(clients_after - clients) * 1000 / requests,
+            machine_busy=(busy_after[0] - busy[0]) / (busy_after[1] - busy[1]),
+            switches=(switches_after - switches) / requests,
+        )
+
+
 def wrk_with_cpu(
     base: str, seconds: int, pid: int, **lua: str
 ) -> tuple[tuple[float, float, float], Cpu]:
-    """`wrk` with the CPU time the server, wrk and the whole machine spent meanwhile."""
-    (server_before, switches_before), busy_before = process_usage(pid), machine_jiffies()
-    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    rate, p50, p99 = wrk(base, seconds, **lua)
-    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    (server_after, switches_after), busy_after = process_usage(pid), machine_jiffies()
-    requests = rate * seconds
-    cpu = Cpu(
-        server_ms_per_request=(server_after - server_before) * 1000 / requests,
-        wrk_seconds=(wrk_after.ru_utime + wrk_after.ru_stime)
-        - (wrk_before.ru_utime + wrk_before.ru_stime),
-        machine_busy=(busy_after[0] - busy_before[0]) / (busy_after[1] - busy_before[1]),
-        switches_per_request=(switches_after - switches_before) / requests,
-    )
-    return (rate, p50, p99), cpu
+    """`wrk` with the CPU time the server, the database, wrk and the machine spent meanwhile."""
+    with Meter(pid) as meter:
+        rate, p50, p99 = wrk(base, seconds, **lua)
+    return (rate, p50, p99), meter.per_request(rate * seconds)
 
 
 def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
@@ -301,16 +353,17 @@ Row = tuple[str, str, float, float, float]
 
 def bench_backend(
     backend: str, seconds: int, pool: int, flame: Path | None
-) -> tuple[list[Row], dict[int, Cpu]]:
-    """The rows of one backend: each workload over HTTP and its same-run baseline; the case
-    list's CPU accounting by number of workers (0: the bare route)."""
+) -> tuple[list[Row], dict[str, Cpu]]:
+    """The rows of one backend: each workload over HTTP and its same-run baseline; where the
+    cores went for the case list and for filing, by who answered."""
     rows: list[Row] = []
-    cpu: dict[int, Cpu] = {}
+    cpu: dict[str, Cpu] = {}
     with fresh_store(backend) as settings:
         app = Bratasena(settings)
         projections = Projections(app, settings)
         try:
-            households = [registry_row(n) for n in range(1, 2 * pool + 1)]
+            # Each filing run names households of its own (in-process, one worker, two).
+            households = [registry_row(n) for n in range(1, 3 * pool + 1)]
             for start in range(0, len(households), 500):
                 app.import_registry(
                     households[start : start + 500], source="dtks", period="2026-01", actor="b"
@@ -324,7 +377,9 @@ def bench_backend(
                 filing = app.file_complaint(**complaint(households[i]["registry_id"]))  # type: ignore[arg-type]
                 codes.append(filing.tracking_code)
 
-            rate, lat = run_parallel(pool, file_direct)
+            with Meter(os.getpid()) as meter:
+                rate, lat = run_parallel(pool, file_direct)
+            cpu["filing, in-process"] = meter.per_request(pool)
             rows.append(("file a complaint", "in-process", rate, *percentiles(lat)))
             projections.run_once()
 
@@ -351,21 +406,33 @@ def bench_backend(
                 bare,
                 bare_pid,
             ):
-                answered, cpu[0] = wrk_with_cpu(bare, seconds, bare_pid, path="/page")
+                answered, cpu["case list, the bare route"] = wrk_with_cpu(
+                    bare, seconds, bare_pid, path="/page"
+                )
                 rows.append(("case list page", "bare FastAPI", *answered))
             spy = profile(pid, seconds, flame) if flame else None
-            listed, cpu[1] = wrk_with_cpu(base, seconds, pid, mode="list", token=token)
+            listed, cpu["case list, 1 worker"] = wrk_with_cpu(
+                base, seconds, pid, mode="list", token=token
+            )
             rows.append(("case list page", "HTTP", *listed))
             if spy:
                 spy.wait(timeout=60)
             track = wrk(base, seconds, mode="track", codes=",".join(codes[:200]))
             rows.append(("tracking page", "HTTP", *track))
-            filing = wrk(base, seconds, mode="file", first=str(pool + 1), pool=str(pool))
+            filing, cpu["filing, 1 worker"] = wrk_with_cpu(
+                base, seconds, pid, mode="file", first=str(pool + 1), pool=str(pool)
+            )
             rows.append(("file a complaint", "HTTP", *filing))
         with server(lambda port: service_command(settings, port, workers=2)) as (base, pid):
             warm_up(base, token, settings, workers=2)
-            listed, cpu[2] = wrk_with_cpu(base, seconds, pid, mode="list", token=token)
+            listed, cpu["case list, 2 workers"] = wrk_with_cpu(
+                base, seconds, pid, mode="list", token=token
+            )
             rows.append(("case list page", "HTTP, 2 workers", *listed))
+            filing, cpu["filing, 2 workers"] = wrk_with_cpu(
+                base, seconds, pid, mode="file", first=str(2 * pool + 1), pool=str(pool)
+            )
+            rows.append(("file a complaint", "HTTP, 2 workers", *filing))
     return rows, cpu
 
 
@@ -392,9 +459,10 @@ BASELINE = {
     "case list page, 2 workers": ("case list page", "HTTP"),
     "tracking page": ("case list page", "bare FastAPI"),
     "file a complaint": ("file a complaint", "in-process"),
+    "file a complaint, 2 workers": ("file a complaint", "in-process"),
 }
 """What each workload's HTTP rate is divided by (the case list's bare page serves both GETs; two
-workers' case list is divided by one worker's)."""
+workers' case list is divided by one worker's, their filing by in-process filing as one's is)."""
 
 
 def main() -> None:
@@ -426,13 +494,12 @@ def main() -> None:
                 f"{backend:<10} {workload:<17} {how:<15} {rate:>8.0f} {p50:>8.1f} {p99:>8.1f}"
                 f" {ratio:>6}"
             )
-        for workers, spent in sorted(cpu.items()):
-            served = f"{workers} worker(s)" if workers else "the bare route"
+        for what, spent in cpu.items():
             print(
-                f"{backend:<10} case list, {served}: server CPU "
-                f"{spent.server_ms_per_request:.2f} ms/request, "
-                f"{spent.switches_per_request:.1f} thread switches/request, wrk CPU "
-                f"{spent.wrk_seconds:.1f} s in {seconds} s, cores busy {spent.machine_busy:.0%}"
+                f"{backend:<10} {what}: CPU per request {spent.server_ms:.2f} ms server, "
+                f"{spent.database_ms:.2f} ms database, {spent.client_ms:.2f} ms client; "
+                f"{spent.switches:.1f} thread switches; cores busy {spent.machine_busy:.0%}; "
+                f"at most {spent.ceiling:,.0f}/s on {os.cpu_count()} cores"
             )
 
 

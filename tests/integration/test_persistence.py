@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import os
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib.metadata import version
+from pathlib import Path
 from typing import TypeVar
 from uuid import UUID, uuid4
 
@@ -41,6 +44,7 @@ from bratasena.persistence import (
     postgres_conninfo,
     postgres_events_table,
     put_unchecked,
+    sqlite_writers,
 )
 from bratasena.registry_digests import RegistryDigests
 from bratasena.settings import Settings
@@ -393,6 +397,91 @@ def test_writers_of_one_store_in_one_process_take_turns_and_a_failed_one_lets_go
     finally:
         first.close()
         second.close()
+
+
+HOLD_TURN = (
+    "import sys\n"
+    "from bratasena.persistence import sqlite_writers\n"
+    "with sqlite_writers(sys.argv[1]).turn():\n"
+    "    print('held', flush=True)\n"
+    "    sys.stdin.readline()\n"
+)
+"""Another process taking its turn at a SQLite file, until a line arrives on its input."""
+
+
+@contextmanager
+def _turn_held_by_another_process(path: Path | str) -> Iterator[subprocess.Popen[str]]:
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLD_TURN, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as holder:
+        assert holder.stdin is not None
+        assert holder.stdout is not None
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            yield holder
+        finally:
+            if holder.poll() is None:
+                holder.stdin.write("done\n")
+                holder.stdin.flush()
+            holder.wait(timeout=30)
+
+
+def _waits_for_the_turn_of_another_process(path: Path | str, write: Callable[[], object]) -> None:
+    written = threading.Event()
+
+    def run() -> None:
+        write()
+        written.set()
+
+    writer = threading.Thread(target=run)
+    with _turn_held_by_another_process(path):
+        writer.start()
+        assert not written.wait(1.0), f"a write of {path} did not wait for its turn"
+    writer.join(timeout=60)
+    assert written.is_set()
+
+
+def test_writers_of_a_sqlite_file_in_two_processes_take_turns_bounded_and_a_killed_one_lets_go(
+    tmp_path: Path,
+) -> None:
+    """Across the processes of `serve --workers N`, writers of one SQLite file queue on its
+    turn (`SQLiteWriters`) instead of in SQLite's busy handler: the event store's insert and a
+    store's write each wait while another process holds the turn, give up with SQLite's own
+    error past their bound, and go on at once when the holder is killed (the kernel lets go).
+    SQLite alone: PostgreSQL's writers wait on the server's locks (the test above)."""
+    settings = Settings(environment="test", data_dir=tmp_path)
+    app = Bratasena(settings)
+    store = Database(settings, "turns")
+    try:
+        with store.setup() as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS turns_n (n INTEGER NOT NULL)")
+        events = app.recorder.datastore.pool.db_name  # type: ignore[attr-defined]
+        head = app.head()
+        _waits_for_the_turn_of_another_process(events, lambda: register(app, registry_row(1)))
+        assert app.head() > head
+        insert = "INSERT INTO turns_n VALUES (1)"
+        _waits_for_the_turn_of_another_process(
+            settings.sqlite_path("turns"), lambda: store.write(insert)
+        )
+        assert store.query("SELECT COUNT(*) FROM turns_n") == [(1,)]
+
+        turns = sqlite_writers(settings.sqlite_path("turns"))
+        with _turn_held_by_another_process(turns.path) as holder:
+            with (
+                pytest.raises(sqlite3.OperationalError, match="database is locked"),
+                turns.turn(timeout=0.2),
+            ):
+                pytest.fail("a turn was given while another process held it")
+            holder.kill()
+            holder.wait(timeout=30)
+            store.write(insert)  # its turn comes at once
+        assert store.query("SELECT COUNT(*) FROM turns_n") == [(2,)]
+    finally:
+        store.close()
+        app.close()
 
 
 def test_a_write_of_one_statement_commits_alone_and_a_store_of_counters_does_not_wait_for_disk(
