@@ -13,9 +13,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from bratasena.access import NotAuthenticatedError, http_status
 from bratasena.domain.errors import ConflictError, DomainError
@@ -165,8 +166,22 @@ def unexpected(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+CLIENT_CLOSED = 499
+"""The status recorded (access log, metrics) for a request whose client left before it was read
+whole; nobody receives it. The number nginx gives the same event."""
+
+
+def client_gone(request: Request, error: Exception) -> Response:
+    """The client closed the connection before its request arrived whole (a phone losing its
+    signal halfway through a complaint's photos): nothing was done and nobody is left to answer,
+    so it is information in the log, not an error with a traceback."""
+    log.info("the client left during %s %s; nothing was done", request.method, request.url.path)
+    return Response(status_code=CLIENT_CLOSED)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every API error into problem+json."""
+    app.add_exception_handler(ClientDisconnect, client_gone)
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)

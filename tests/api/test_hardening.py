@@ -3,14 +3,17 @@ targets, the facilitator's "not found", uploads read only after the token, unrea
 
 from __future__ import annotations
 
+import logging
 import re
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -266,6 +269,45 @@ def test_an_anonymous_upload_is_refused_before_its_body_is_read(
         answer = sock.recv(4096).decode("latin-1")
     assert answer.startswith("HTTP/1.1 401"), answer[:200]
     assert "problem+json" in answer
+
+
+def test_a_client_leaving_halfway_through_its_complaint_is_no_error_and_changes_nothing(
+    live: str, core: Bratasena
+) -> None:
+    """A phone losing its signal mid-upload: the service logs it as information (no traceback at
+    ERROR for an operator to chase), stores nothing, and goes on answering."""
+    records: list[logging.LogRecord] = []
+    collect = logging.Handler(logging.INFO)
+    collect.emit = records.append  # type: ignore[method-assign]
+    watched = [logging.getLogger(name) for name in ("bratasena", "uvicorn.error", "uvicorn")]
+    levels = [logger.level for logger in watched]
+    for logger in watched:
+        logger.addHandler(collect)
+        logger.setLevel(logging.INFO)
+    head = core.head()
+    url = urlparse(live)
+    try:
+        for kind, part in (
+            ("application/json", b'{"subject": {"registry_id": "DTKS-0'),
+            ("multipart/form-data; boundary=xyz", b"--xyz\r\nContent-Disposition: form-data; na"),
+        ):
+            with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+                sock.sendall(
+                    f"POST /api/v1/complaints HTTP/1.1\r\nHost: {url.netloc}\r\n"
+                    f"Content-Type: {kind}\r\nContent-Length: 5000\r\n\r\n".encode()
+                    + part
+                )
+        deadline = time.monotonic() + 30
+        while sum("the client left" in r.getMessage() for r in records) < 2:
+            assert time.monotonic() < deadline, [r.getMessage() for r in records]
+            time.sleep(0.05)
+        assert httpx.get(f"{live}/healthz").status_code == 200
+    finally:
+        for logger, level in zip(watched, levels, strict=True):
+            logger.removeHandler(collect)
+            logger.setLevel(level)
+    assert [r.getMessage() for r in records if r.levelno >= logging.WARNING] == []
+    assert core.head() == head
 
 
 def test_bodies_that_are_not_utf8_json_or_nest_too_deep_get_a_problem(
