@@ -54,7 +54,6 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, CanMutateAggregate, DomainEventProtocol
 from eventsourcing.persistence import Recorder, StoredEvent
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import get_topic
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row, tuple_row
@@ -665,11 +664,10 @@ def sqlite_writers(path: Path | str) -> SQLiteWriters:
 def _writers_turn(recorder: Recorder) -> AbstractContextManager[None]:
     """The turn at the event store's file of a SQLite recorder (nothing for PostgreSQL, whose
     insert takes its own lock, or for an in-memory SQLite store, which one process alone sees)."""
-    datastore = getattr(recorder, "datastore", None)
-    pool = getattr(datastore, "pool", None)
-    if not isinstance(recorder, SQLiteAggregateRecorder) or pool is None:
-        return nullcontext()
-    if pool.is_sqlite_memory_mode:
+    # Told by its pool, as `_sqlite_reader` tells it, without importing the library's SQLite
+    # module, which importing the package must not load (tests/unit/test_architecture.py).
+    pool: Any = getattr(getattr(recorder, "datastore", None), "pool", None)
+    if getattr(pool, "is_sqlite_memory_mode", True):
         return nullcontext()
     return sqlite_writers(pool.db_name).turn(pool.lock_timeout or 30.0)
 
