@@ -28,13 +28,15 @@ statements and the insert function, one process at a time. On PostgreSQL the HTT
 busiest reads are made on its event loop (`LoopReads`, `current_version_on_loop`,
 `history_on_loop`: the same statements, on asynchronous connections of its own), tested through
 the routes that make them (tests/api/test_case_list_json.py, test_public_answers_json.py) and
-by themselves (tests/integration/test_loop_reads.py). On SQLite every writer of a file, of events
-or of a store, takes its turn at the file here (`SQLiteWriters`), across threads and processes.
+by themselves (tests/integration/test_loop_reads.py). On SQLite the writers of a store take their
+turn at its file here (`SQLiteWriters`), across threads and processes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import errno
 import fcntl
 import os
 import re
@@ -42,12 +44,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Container, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakValueDictionary, finalize
 
 import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -154,17 +156,16 @@ def put_unchecked(app: Application[UUID], aggregates: Iterable[Aggregate]) -> li
     event (8 % of a first registry import as sampled), of which the application uses the
     positions alone: so this maps and inserts as `put` does and answers the positions. Raises the
     library's `IntegrityError` when another writer stored one of these versions first, as `save`
-    does. On a SQLite file the insert waits for its turn at the file (`SQLiteWriters`) rather
-    than in SQLite's busy handler.
+    does. On SQLite the library's pool queues this process's writers; processes meet in SQLite's
+    busy handler (a `SQLiteWriters` turn here as well cost one worker 9 thread switches a filing
+    and gained two workers nothing, docs/benchmarks.md, issue 18).
     """
     if app.repository.cache is not None:
         raise ValueError("put_unchecked would leave the repository's aggregate cache stale")
     events = [event for aggregate in aggregates for event in aggregate.collect_events()]
     if not events:
         return []
-    stored = list(map(app.mapper.to_stored_event, events))
-    with _writers_turn(app.recorder):
-        positions = app.recorder.insert_events(stored)
+    positions = app.recorder.insert_events(list(map(app.mapper.to_stored_event, events)))
     if positions is None or len(positions) != len(events):
         raise TypeError("the event store's recorder answered no position for each event")
     return list(positions)
@@ -599,14 +600,20 @@ class SQLiteWriters:
 
     The busy handler sleeps 1, 2, 5, … up to 100 ms between tries, so the writer that waited
     longest sleeps through the file's free moments. 16 filers waiting for the views that way made
-    a filing's p99 1.3 s within one process; across the processes of `serve --workers N`, every
-    filing's event, the rate limit's count and the views' batch still met that way (cores idle a
-    third of the time, docs/benchmarks.md, issue 18). This process's writers queue on a lock; the
-    one at its head then takes an exclusive `flock` of a file beside the database
+    a filing's p99 1.3 s within one process; across the processes of `serve --workers N`, the
+    rate limit's counts and the views' batches still met that way (a filing's p99 106–215 ms
+    with two workers, docs/benchmarks.md, issue 18). This process's writers queue
+    on a lock; the one at its head then takes an exclusive `flock` of a file beside the database
     (``NAME.writers``), tried every half millisecond, so that a turn passes within a millisecond
     of the last writer's commit. A writer still waits at most ``timeout`` seconds in all, and
     fails as SQLite would (``database is locked``) past it. The kernel lets go of a killed
     process's `flock`.
+
+    The lock file stays open while anything of this process writes the database, and its
+    `flock` is tried without letting go of the interpreter lock (`_flock`): each system call that
+    lets go of it is a chance for one of the service's forty threads to take the core (opening,
+    locking and closing the file at every turn, as first written, made a filing cost one
+    worker 14 more thread switches).
     """
 
     POLL_SECONDS = 0.0005
@@ -614,7 +621,15 @@ class SQLiteWriters:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._lock_file = path.with_name(path.name + ".writers")
+        self._fd: int | None = None
+
+    def _file(self) -> int:
+        if self._fd is None:
+            self._fd = fd = os.open(
+                self.path.with_name(self.path.name + ".writers"), os.O_RDWR | os.O_CREAT, 0o600
+            )
+            finalize(self, os.close, fd)
+        return self._fd
 
     @contextmanager
     def turn(self, timeout: float = 30.0) -> Iterator[None]:
@@ -623,54 +638,70 @@ class SQLiteWriters:
         if not self._lock.acquire(timeout=timeout):
             raise sqlite3.OperationalError(f"database is locked: {self.path.name}, for {timeout} s")
         try:
-            # Opened for each turn (two system calls) rather than kept: a process may open
-            # stores of many folders (the tests do), and closing the file lets go of the lock.
-            fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        os.close(fd)
-                        raise sqlite3.OperationalError(
-                            f"database is locked: {self.path.name}, by another process for "
-                            f"{timeout} s"
-                        ) from None
-                    time.sleep(self.POLL_SECONDS)
+            fd = self._file()
+            while not _flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB):
+                if time.monotonic() >= deadline:
+                    raise sqlite3.OperationalError(
+                        f"database is locked: {self.path.name}, by another process for {timeout} s"
+                    )
+                time.sleep(self.POLL_SECONDS)
             try:
                 yield
             finally:
-                os.close(fd)  # which lets go of the lock
+                _flock(fd, fcntl.LOCK_UN)
         finally:
             self._lock.release()
 
+    def _forget(self) -> None:
+        """In a child forked from this process: its own lock and, at the next turn, its own open
+        file (a `flock` belongs to the open file, which a fork shares with the parent)."""
+        self._lock = threading.Lock()
+        if self._fd is not None:
+            os.close(self._fd)  # the child's copy only: the parent's lock stays
+            self._fd = None
 
-_SQLITE_WRITERS: dict[str, SQLiteWriters] = {}
+
+_LIBC = ctypes.PyDLL(None, use_errno=True)
+"""The C library, called with the interpreter lock held (`PyDLL`): for `_flock` alone."""
+
+
+def _flock(fd: int, operation: int) -> bool:
+    """`flock(2)` without letting go of the interpreter lock (`fcntl.flock` lets go of it, even
+    when asked not to wait): False when another process holds the lock (``LOCK_NB``)."""
+    if _LIBC.flock(fd, operation) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EWOULDBLOCK, errno.EINTR):
+        return False
+    raise OSError(error, os.strerror(error))
+
+
+_SQLITE_WRITERS: WeakValueDictionary[str, SQLiteWriters] = WeakValueDictionary()
+"""Each SQLite file's writers by path, while a store of this process writes it (each `Database`
+keeps its own)."""
 _SQLITE_WRITERS_LOCK = threading.Lock()
 
 
 def sqlite_writers(path: Path | str) -> SQLiteWriters:
-    """The turn every writer of this process takes on one SQLite file (`SQLiteWriters`)."""
+    """The turn every writer of this process takes on one SQLite file (`SQLiteWriters`); the
+    caller keeps it for as long as it writes the file."""
     with _SQLITE_WRITERS_LOCK:
         found = _SQLITE_WRITERS.get(str(path))
         if found is None:
             real = Path(path).resolve()
-            found = _SQLITE_WRITERS.setdefault(str(real), SQLiteWriters(real))
+            found = _SQLITE_WRITERS.get(str(real))
+            if found is None:
+                found = _SQLITE_WRITERS[str(real)] = SQLiteWriters(real)
             _SQLITE_WRITERS[str(path)] = found
         return found
 
 
-def _writers_turn(recorder: Recorder) -> AbstractContextManager[None]:
-    """The turn at the event store's file of a SQLite recorder (nothing for PostgreSQL, whose
-    insert takes its own lock, or for an in-memory SQLite store, which one process alone sees)."""
-    # Told by its pool, as `_sqlite_reader` tells it, without importing the library's SQLite
-    # module, which importing the package must not load (tests/unit/test_architecture.py).
-    pool: Any = getattr(getattr(recorder, "datastore", None), "pool", None)
-    if getattr(pool, "is_sqlite_memory_mode", True):
-        return nullcontext()
-    return sqlite_writers(pool.db_name).turn(pool.lock_timeout or 30.0)
+def _forget_writers_after_fork() -> None:
+    for writers in list(_SQLITE_WRITERS.values()):
+        writers._forget()
 
+
+os.register_at_fork(after_in_child=_forget_writers_after_fork)
 
 _SQLITE_READERS: WeakKeyDictionary[Recorder, threading.local] = WeakKeyDictionary()
 """Per SQLite recorder, each thread's own connection to its file (`_sqlite_reader`)."""

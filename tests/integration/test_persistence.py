@@ -447,21 +447,16 @@ def _waits_for_the_turn_of_another_process(path: Path | str, write: Callable[[],
 def test_writers_of_a_sqlite_file_in_two_processes_take_turns_bounded_and_a_killed_one_lets_go(
     tmp_path: Path,
 ) -> None:
-    """Across the processes of `serve --workers N`, writers of one SQLite file queue on its
-    turn (`SQLiteWriters`) instead of in SQLite's busy handler: the event store's insert and a
-    store's write each wait while another process holds the turn, give up with SQLite's own
-    error past their bound, and go on at once when the holder is killed (the kernel lets go).
-    SQLite alone: PostgreSQL's writers wait on the server's locks (the test above)."""
+    """Across the processes of `serve --workers N`, the writers of a store's SQLite file queue on
+    its turn (`SQLiteWriters`) instead of in SQLite's busy handler: a write waits while another
+    process holds the turn, gives up with SQLite's own error past its bound, and goes on at once
+    when the holder is killed (the kernel lets go). SQLite alone: PostgreSQL's writers wait on
+    the server's locks."""
     settings = Settings(environment="test", data_dir=tmp_path)
-    app = Bratasena(settings)
     store = Database(settings, "turns")
     try:
         with store.setup() as cur:
             cur.execute("CREATE TABLE IF NOT EXISTS turns_n (n INTEGER NOT NULL)")
-        events = app.recorder.datastore.pool.db_name  # type: ignore[attr-defined]
-        head = app.head()
-        _waits_for_the_turn_of_another_process(events, lambda: register(app, registry_row(1)))
-        assert app.head() > head
         insert = "INSERT INTO turns_n VALUES (1)"
         _waits_for_the_turn_of_another_process(
             settings.sqlite_path("turns"), lambda: store.write(insert)
@@ -481,7 +476,6 @@ def test_writers_of_a_sqlite_file_in_two_processes_take_turns_bounded_and_a_kill
         assert store.query("SELECT COUNT(*) FROM turns_n") == [(2,)]
     finally:
         store.close()
-        app.close()
 
 
 def test_a_write_of_one_statement_commits_alone_and_a_store_of_counters_does_not_wait_for_disk(
