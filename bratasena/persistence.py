@@ -158,7 +158,7 @@ def put_unchecked(app: Application[UUID], aggregates: Iterable[Aggregate]) -> li
     library's `IntegrityError` when another writer stored one of these versions first, as `save`
     does. On SQLite the library's pool queues this process's writers; processes meet in SQLite's
     busy handler (a `SQLiteWriters` turn here as well cost one worker 9 thread switches a filing
-    and gained two workers nothing, docs/benchmarks.md, issue 18).
+    and made two workers no faster, docs/benchmarks.md, issue 18).
     """
     if app.repository.cache is not None:
         raise ValueError("put_unchecked would leave the repository's aggregate cache stale")
@@ -604,7 +604,7 @@ class SQLiteWriters:
     rate limit's counts and the views' batches still met that way (a filing's p99 106–215 ms
     with two workers, docs/benchmarks.md, issue 18). This process's writers queue
     on a lock; the one at its head then takes an exclusive `flock` of a file beside the database
-    (``NAME.writers``), tried every half millisecond, so that a turn passes within a millisecond
+    (``NAME.sqlite3.writers``), tried every half millisecond, so a turn passes within a millisecond
     of the last writer's commit. A writer still waits at most ``timeout`` seconds in all, and
     fails as SQLite would (``database is locked``) past it. The kernel lets go of a killed
     process's `flock`.
