@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import time
@@ -183,7 +184,10 @@ class LoginThrottle:
 
     @staticmethod
     def _key(username: str, client: str) -> str:
-        return f"login:{client}:{username}"
+        # The name typed is digested: anything can be typed there (a NUL byte, which PostgreSQL's
+        # text refuses; a password typed in the wrong field), and none of it is kept in clear.
+        typed = hashlib.blake2b(username.encode("utf-8", "surrogatepass"), digest_size=16)
+        return f"login:{client}:{typed.hexdigest()}"
 
     def retry_after(self, username: str, client: str) -> int:
         """Seconds until this username may try again from this client (0: now)."""

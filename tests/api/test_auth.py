@@ -57,6 +57,21 @@ def test_repeated_failed_logins_are_locked_out_with_retry_after(
     assert login(client, "sari", PASSWORD)[0] == 200  # other accounts are not affected
 
 
+@pytest.mark.parametrize("typed", ["\x00", "budi\x00", "b\u00fc\u0000di\t"])
+def test_a_username_no_account_can_have_is_a_failed_login_and_is_throttled_too(
+    client: TestClient, staff: dict[str, Headers], typed: str
+) -> None:
+    # A NUL byte went into the login throttle's key and PostgreSQL's text refused it: a 500
+    # (found by the schemathesis run). It is a wrong username like any other.
+    for _ in range(6):
+        status, problem = login(client, typed, PASSWORD)
+        assert status == 401, problem
+        assert problem["type"] == "/problems/login_failed"
+    locked = client.post("/api/v1/auth/token", data={"username": typed, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert login(client, "budi", PASSWORD)[0] == 200
+
+
 def test_the_lockout_grows_exponentially_and_a_good_login_clears_it() -> None:
     now = [1000.0]
     throttle = LoginThrottle(free=2, base=1.0, cap=60.0, clock=lambda: now[0])
