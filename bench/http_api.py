@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 # This file is named after the protocol, so its folder must not shadow the standard `http` package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -226,6 +227,12 @@ class Cpu:
         return (os.cpu_count() or 1) * 1000 / (self.server_ms + self.database_ms + self.client_ms)
 
 
+def cpu_seconds(stat: str) -> float:
+    """User + system CPU seconds so far of the process whose /proc/PID/stat this is."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def process_usage(pid: int) -> tuple[float, int]:
     """User + system CPU seconds and voluntary thread switches of ``pid`` and its descendants so
     far, every thread counted (from /proc)."""
@@ -239,8 +246,7 @@ def process_usage(pid: int) -> tuple[float, int]:
             threads = os.listdir(f"/proc/{current}/task")
         except FileNotFoundError:
             continue
-        fields = stat.rsplit(")", 1)[1].split()
-        seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        seconds += cpu_seconds(stat)
         for thread in threads:
             with contextlib.suppress(FileNotFoundError):  # a thread that ended meanwhile
                 status = Path(f"/proc/{current}/task/{thread}/status").read_text()
@@ -260,10 +266,8 @@ def postgres_seconds() -> float:
             stat = Path(f"/proc/{entry}/stat").read_text()
         except (FileNotFoundError, ProcessLookupError):
             continue
-        name, fields = stat.split("(", 1)[1].rsplit(")", 1)
-        if name == "postgres":
-            values = fields.split()
-            seconds += (int(values[11]) + int(values[12])) / os.sysconf("SC_CLK_TCK")
+        if stat.split("(", 1)[1].rsplit(")", 1)[0] == "postgres":
+            seconds += cpu_seconds(stat)
     return seconds
 
 
@@ -274,36 +278,54 @@ def machine_jiffies() -> tuple[int, int]:
     return sum(values) - idle, sum(values)
 
 
+class Usage(NamedTuple):
+    """Counters so far (seconds of CPU, thread switches, clock ticks), read before and after."""
+
+    server: float
+    switches: int
+    database: float
+    clients: float
+    busy: int
+    ticks: int
+
+
+def usage(pid: int) -> Usage:
+    """The counters of the server ``pid``, the database, this process's children (wrk) and the
+    machine's cores, now."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server, switches = process_usage(pid)
+    busy, ticks = machine_jiffies()
+    clients = children.ru_utime + children.ru_stime
+    return Usage(server, switches, postgres_seconds(), clients, busy, ticks)
+
+
 class Meter:
     """The CPU time the server ``pid`` (its threads and worker processes), the database, this
     process's children (wrk) and the whole machine spend inside a ``with`` block."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
-        self.before = self.after = self._read()
-
-    def _read(self) -> tuple[float, int, float, float, tuple[int, int]]:
-        children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        server, switches = process_usage(self.pid)
-        clients = children.ru_utime + children.ru_stime
-        return server, switches, postgres_seconds(), clients, machine_jiffies()
+        self.before: Usage | None = None
+        self.after: Usage | None = None
 
     def __enter__(self) -> Meter:
-        self.before = self._read()
+        self.before = usage(self.pid)
         return self
 
     def __exit__(self, *_: object) -> None:
-        self.after = self._read()
+        self.after = usage(self.pid)
 
     def per_request(self, requests: float) -> Cpu:
-        (server, switches, database, clients, busy) = self.before
-        (server_after, switches_after, database_after, clients_after, busy_after) = self.after
+        """What the block spent, per request of the ``requests`` it answered."""
+        if self.before is None or self.after is None:
+            raise RuntimeError("measure inside the meter's `with` block first")
+        was, now = self.before, self.after
         return Cpu(
-            server_ms=(server_after - server) * 1000 / requests,
-            database_ms=(database_after - database) * 1000 / requests,
-            client_ms=(clients_after - clients) * 1000 / requests,
-            machine_busy=(busy_after[0] - busy[0]) / (busy_after[1] - busy[1]),
-            switches=(switches_after - switches) / requests,
+            server_ms=(now.server - was.server) * 1000 / requests,
+            database_ms=(now.database - was.database) * 1000 / requests,
+            client_ms=(now.clients - was.clients) * 1000 / requests,
+            machine_busy=(now.busy - was.busy) / (now.ticks - was.ticks),
+            switches=(now.switches - was.switches) / requests,
         )
 
 
