@@ -697,7 +697,7 @@ def sqlite_writers(path: Path | str) -> SQLiteWriters:
 
 
 def _forget_writers_after_fork() -> None:
-    for writers in list(_SQLITE_WRITERS.values()):
+    for writers in set(_SQLITE_WRITERS.values()):  # a file's writers are under two of its names
         writers._forget()
 
 

@@ -429,21 +429,6 @@ def _turn_held_by_another_process(path: Path | str) -> Iterator[subprocess.Popen
             holder.wait(timeout=30)
 
 
-def _waits_for_the_turn_of_another_process(path: Path | str, write: Callable[[], object]) -> None:
-    written = threading.Event()
-
-    def run() -> None:
-        write()
-        written.set()
-
-    writer = threading.Thread(target=run)
-    with _turn_held_by_another_process(path):
-        writer.start()
-        assert not written.wait(1.0), f"a write of {path} did not wait for its turn"
-    writer.join(timeout=60)
-    assert written.is_set()
-
-
 def test_writers_of_a_sqlite_file_in_two_processes_take_turns_bounded_and_a_killed_one_lets_go(
     tmp_path: Path,
 ) -> None:
@@ -458,9 +443,13 @@ def test_writers_of_a_sqlite_file_in_two_processes_take_turns_bounded_and_a_kill
         with store.setup() as cur:
             cur.execute("CREATE TABLE IF NOT EXISTS turns_n (n INTEGER NOT NULL)")
         insert = "INSERT INTO turns_n VALUES (1)"
-        _waits_for_the_turn_of_another_process(
-            settings.sqlite_path("turns"), lambda: store.write(insert)
-        )
+        written = threading.Event()
+        writer = threading.Thread(target=lambda: (store.write(insert), written.set()))
+        with _turn_held_by_another_process(settings.sqlite_path("turns")):
+            writer.start()
+            assert not written.wait(1.0), "a write did not wait for its turn"
+        writer.join(timeout=60)
+        assert written.is_set()
         assert store.query("SELECT COUNT(*) FROM turns_n") == [(1,)]
 
         turns = sqlite_writers(settings.sqlite_path("turns"))
